@@ -1,0 +1,370 @@
+"""Annotation guidelines: markdown files people edit, parsed into one structure
+that renders both into the teacher's prompt and into Argilla's guidelines.
+
+A guidelines file is markdown with a YAML header (name, title, description,
+labels). Each label has a `## LABEL — Name` section with `### Definition`,
+`### Rules`, `### Examples`, `### Counter-examples` and `### Edge cases`.
+Other `##` sections (e.g. "General rules") apply to every label. In examples
+`[text](LABEL)` marks an entity and `{text}` a string that must not be
+labelled. See guidelines/general.md for a complete set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from corpus.errors import InputError
+from corpus.model import Span
+
+BUILTIN_DIR = Path(__file__).resolve().parent.parent / "guidelines"
+
+_ENTITY = re.compile(r"\[([^\[\]]+)\]\(([^()\s]+)\)")
+_NEGATIVE = re.compile(r"\{([^{}]+)\}")
+_LABEL_HEADING = re.compile(r"^##\s+(\S+)\s*(?:[—:-]+\s*(.*))?$")
+_SUBSECTIONS = {
+    "definition": "definition",
+    "rules": "rules",
+    "examples": "examples",
+    "counter-examples": "counter_examples",
+    "counterexamples": "counter_examples",
+    "edge cases": "edge_cases",
+}
+NOTE_SEPARATOR = " — "
+
+
+class GuidelinesError(InputError):
+    """Every problem found in a guidelines file, each with its file and line."""
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """An example sentence. `spans` are its entities; `negatives` the strings
+    marked `{...}` that must not be labelled (their label is the section's)."""
+
+    text: str
+    spans: tuple[Span, ...]
+    negatives: tuple[Span, ...] = ()
+    note: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LabelGuide:
+    name: str
+    title: str
+    definition: str
+    rules: tuple[str, ...]
+    examples: tuple[Example, ...]
+    counter_examples: tuple[Example, ...]
+    edge_cases: tuple[str, ...]
+    line: int
+
+    @property
+    def summary(self) -> str:
+        """The definition's first sentence: the one-line label description."""
+        first = re.split(r"(?<=[.!?])\s", self.definition, maxsplit=1)[0]
+        return first
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    title: str
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class Guidelines:
+    name: str
+    title: str
+    description: str
+    labels: tuple[LabelGuide, ...]
+    general: tuple[Section, ...]
+    version: str  # sha256 of the file's bytes, first 12 hex digits
+    source: str  # the file's full text: snapshots and Argilla show it as written
+    path: Path | None = None
+
+    @property
+    def label_names(self) -> tuple[str, ...]:
+        return tuple(label.name for label in self.labels)
+
+    def label(self, name: str) -> LabelGuide:
+        for label in self.labels:
+            if label.name == name:
+                return label
+        raise KeyError(name)
+
+    def examples(self) -> list[Example]:
+        return [example for label in self.labels for example in label.examples]
+
+
+def parse_markup(text: str) -> tuple[str, list[Span], list[Span]]:
+    """`[Paris](LOC) is {big}` -> ("Paris is big", [Span(0,5,LOC)], [Span(9,12,"")])."""
+    plain: list[str] = []
+    spans: list[Span] = []
+    negatives: list[Span] = []
+    position = 0
+    pattern = re.compile(f"{_ENTITY.pattern}|{_NEGATIVE.pattern}")
+    for match in pattern.finditer(text):
+        plain.append(text[position : match.start()])
+        offset = sum(map(len, plain))
+        if match.group(1) is not None:
+            value, label = match.group(1), match.group(2)
+            spans.append(Span(offset, offset + len(value), label))
+        else:
+            value = match.group(3)
+            negatives.append(Span(offset, offset + len(value), "-"))
+        plain.append(value)
+        position = match.end()
+    plain.append(text[position:])
+    return "".join(plain), spans, negatives
+
+
+def load_guidelines(name_or_path: str | Path) -> Guidelines:
+    """Load a guidelines file by path, or a built-in set by name ("general", "pii")."""
+    path = Path(name_or_path)
+    if not path.exists():
+        builtin = BUILTIN_DIR / f"{name_or_path}.md"
+        if not builtin.exists():
+            available = ", ".join(builtin_names())
+            raise FileNotFoundError(
+                f"no guidelines file {path} and no built-in set {name_or_path!r} (built-in: {available})"
+            )
+        path = builtin
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise GuidelinesError([(path, line, "not valid UTF-8")]) from None
+    return parse_guidelines(text, path, version=hashlib.sha256(raw).hexdigest()[:12])
+
+
+def builtin_names() -> list[str]:
+    return sorted(p.stem for p in BUILTIN_DIR.glob("*.md") if p.stem.lower() != "readme")
+
+
+def parse_guidelines(text: str, path: Path | None = None, version: str | None = None) -> Guidelines:
+    where = path or Path("<guidelines>")
+    problems: list[tuple[Path, int, str]] = []
+
+    def problem(line: int, message: str) -> None:
+        problems.append((where, line, message))
+
+    lines = text.splitlines()
+    header, body_start = _front_matter(lines, problem)
+    declared = header.get("labels") or []
+    if not isinstance(declared, list) or not all(isinstance(x, str) for x in declared):
+        problem(
+            header.get("__labels_line", 1),
+            "'labels' must be a list of label names, e.g. [PER, ORG]",
+        )
+        declared = []
+    for missing in ("name", "labels"):
+        if missing not in header and header:
+            problem(1, f"the header has no '{missing}:'")
+    duplicates = {x for x in declared if declared.count(x) > 1}
+    for name in sorted(duplicates):
+        problem(header.get("__labels_line", 1), f"label {name} is declared twice")
+
+    sections = _sections(lines, body_start)
+    labels: dict[str, LabelGuide] = {}
+    general: list[Section] = []
+    for heading_line, heading, content in sections:
+        match = _LABEL_HEADING.match(heading)
+        code = match.group(1) if match else ""
+        if code in declared:
+            if code in labels:
+                problem(
+                    heading_line,
+                    f"a second section for label {code} (first at line {labels[code].line})",
+                )
+                continue
+            labels[code] = _label_guide(
+                code,
+                (match.group(2) or code).strip(),
+                heading_line,
+                content,
+                declared,
+                problem,
+            )
+        else:
+            body = "\n".join(line for _, line in content).strip()
+            for number, line in content:
+                _check_markup(line, number, declared, problem)
+            general.append(Section(heading[2:].strip(), body))
+    for code in declared:
+        if code not in labels:
+            problem(
+                header.get("__labels_line", 1),
+                f"label {code} is declared but has no '## {code}' section",
+            )
+    if not declared and not problems:
+        problem(1, "no labels declared")
+    if problems:
+        raise GuidelinesError(problems)
+    return Guidelines(
+        name=str(header.get("name", where.stem)),
+        title=str(header.get("title", header.get("name", where.stem))),
+        description=str(header.get("description", "")).strip(),
+        labels=tuple(labels[code] for code in declared),
+        general=tuple(general),
+        version=version or hashlib.sha256(text.encode("utf-8")).hexdigest()[:12],
+        source=text,
+        path=path,
+    )
+
+
+def _front_matter(lines: list[str], problem) -> tuple[dict, int]:
+    if not lines or lines[0].strip() != "---":
+        problem(
+            1,
+            "a guidelines file starts with a '---' header (name, title, description, labels)",
+        )
+        return {}, 0
+    for end in range(1, len(lines)):
+        if lines[end].strip() == "---":
+            break
+    else:
+        problem(1, "the '---' header is never closed")
+        return {}, len(lines)
+    try:
+        header = yaml.safe_load("\n".join(lines[1:end])) or {}
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        problem(
+            2 + (mark.line if mark else 0),
+            f"header is not valid YAML: {getattr(error, 'problem', error)}",
+        )
+        return {}, end + 1
+    if not isinstance(header, dict):
+        problem(2, "header must be 'key: value' lines")
+        return {}, end + 1
+    for number in range(1, end):
+        if lines[number].lstrip().startswith("labels"):
+            header["__labels_line"] = number + 1
+    return header, end + 1
+
+
+def _sections(lines: list[str], start: int) -> list[tuple[int, str, list[tuple[int, str]]]]:
+    """Split the body at `## ` headings: (heading line number, heading, [(line number, line)])."""
+    sections: list[tuple[int, str, list[tuple[int, str]]]] = []
+    for index in range(start, len(lines)):
+        line = lines[index]
+        if line.startswith("## "):
+            sections.append((index + 1, line.strip(), []))
+        elif sections:
+            sections[-1][2].append((index + 1, line))
+    return sections
+
+
+def _label_guide(code, title, heading_line, content, declared, problem) -> LabelGuide:
+    parts: dict[str, list[tuple[int, str]]] = {}
+    current = None
+    for number, line in content:
+        if line.startswith("### "):
+            key = _SUBSECTIONS.get(line[4:].strip().lower())
+            if key is None:
+                known = ", ".join(
+                    s.title()
+                    for s in (
+                        "definition",
+                        "rules",
+                        "examples",
+                        "counter-examples",
+                        "edge cases",
+                    )
+                )
+                problem(
+                    number,
+                    f"unknown subsection {line[4:].strip()!r} under {code} (known: {known})",
+                )
+            current = key
+            parts.setdefault(key or "_", [])
+            continue
+        if current:
+            parts.setdefault(current, []).append((number, line))
+    definition = " ".join(line.strip() for _, line in parts.get("definition", []) if line.strip())
+    if not definition:
+        problem(heading_line, f"label {code} has no '### Definition' text")
+    for number, line in parts.get("definition", []):
+        _check_markup(line, number, declared, problem)
+    return LabelGuide(
+        name=code,
+        title=title,
+        definition=definition,
+        rules=_bullets(parts.get("rules", []), declared, problem),
+        examples=_examples(parts.get("examples", []), declared, problem, code, negative=False),
+        counter_examples=_examples(parts.get("counter_examples", []), declared, problem, code, negative=True),
+        edge_cases=_bullets(parts.get("edge_cases", []), declared, problem),
+        line=heading_line,
+    )
+
+
+def _bullet_items(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Bullets, with indented continuation lines folded into their bullet."""
+    items: list[tuple[int, str]] = []
+    for number, line in lines:
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if stripped.startswith(("- ", "* ")):
+            items.append((number, stripped[2:].strip()))
+        elif items:
+            items[-1] = (items[-1][0], f"{items[-1][1]} {stripped}")
+        else:
+            items.append((number, stripped))
+    return items
+
+
+def _bullets(lines, declared, problem) -> tuple[str, ...]:
+    items = _bullet_items(lines)
+    for number, item in items:
+        _check_markup(item, number, declared, problem)
+    return tuple(item for _, item in items)
+
+
+def _examples(lines, declared, problem, code, negative: bool) -> tuple[Example, ...]:
+    examples = []
+    for number, item in _bullet_items(lines):
+        sentence, _, note = item.rpartition(NOTE_SEPARATOR) if NOTE_SEPARATOR in item else (item, "", "")
+        if not _check_markup(sentence, number, declared, problem):
+            continue
+        text, spans, negatives = parse_markup(sentence)
+        if negative and not negatives:
+            problem(
+                number,
+                "a counter-example marks the string that must not be labelled with {braces}",
+            )
+        if not negative and negatives:
+            problem(
+                number,
+                "{braces} belong in Counter-examples; mark entities as [text](LABEL)",
+            )
+        negatives = [Span(s.start, s.end, code) for s in negatives]
+        examples.append(Example(text, tuple(spans), tuple(negatives), note.strip(), number))
+    return tuple(examples)
+
+
+def _check_markup(line: str, number: int, declared, problem) -> bool:
+    ok = True
+    for match in _ENTITY.finditer(line):
+        if match.group(2) not in declared:
+            problem(
+                number,
+                f"unknown label {match.group(2)!r} in [{match.group(1)}] (labels: {', '.join(declared)})",
+            )
+            ok = False
+    rest = _NEGATIVE.sub("", _ENTITY.sub("", line))
+    # bare brackets would silently become plain text: say so instead
+    if re.search(r"\[[^\]]*\]\(", rest) or rest.count("{") != rest.count("}"):
+        problem(
+            number,
+            "unbalanced markup: write entities as [text](LABEL) and non-entities as {text}",
+        )
+        ok = False
+    return ok

@@ -1,0 +1,119 @@
+"""Corpora into the store: raw text into the pool, human-labelled sets into a split.
+
+Writes go in batches, each its own transaction: a crash loses at most the
+batch in flight, and a re-run skips what is already stored (documents are
+keyed by content hash).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Literal
+
+from corpus.conll import Scheme, read_conll
+from corpus.jsonspans import read_span_json
+from corpus.model import Annotator, AnnotatorKind, Document, LabelledDocument, Split
+from corpus.raw import DEFAULT_MAX_CHARS, Rejected, Unit, read_raw
+from corpus.store import AddReport, Store
+
+BATCH = 1000
+LabelledFormat = Literal["auto", "conll", "jsonl"]
+Progress = Callable[[int], None]
+
+
+@dataclass
+class IngestReport:
+    read: int = 0
+    added: int = 0
+    duplicates: int = 0
+    moved_to_held_out: int = 0
+    entities: int = 0
+    rejected: list[Rejected] = field(default_factory=list)
+
+    def merge(self, other: IngestReport) -> IngestReport:
+        self.read += other.read
+        self.entities += other.entities
+        self.added += other.added
+        self.duplicates += other.duplicates
+        self.moved_to_held_out += other.moved_to_held_out
+        self.rejected.extend(other.rejected)
+        return self
+
+    def absorb(self, batch: AddReport) -> None:
+        self.added += batch.added
+        self.duplicates += batch.duplicates
+        self.moved_to_held_out += batch.moved_to_held_out
+        self.rejected.extend(Rejected(f"document {doc_id[:12]}", reason) for doc_id, reason in batch.skipped)
+
+
+def _batches(items: Iterable, size: int = BATCH) -> Iterator[list]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def ingest_raw(
+    store: Store,
+    paths: Iterable[str | Path],
+    unit: Unit = "line",
+    text_field: str | None = None,
+    max_chars: int = DEFAULT_MAX_CHARS,
+    progress: Progress | None = None,
+) -> IngestReport:
+    report = IngestReport()
+
+    def documents() -> Iterator[Document]:
+        for path in paths:
+            for item in read_raw(path, unit=unit, text_field=text_field, max_chars=max_chars):
+                if isinstance(item, Rejected):
+                    report.rejected.append(item)
+                else:
+                    report.read += 1
+                    yield item
+
+    for batch in _batches(documents()):
+        report.absorb(store.add_documents(batch))
+        if progress:
+            progress(len(batch))
+    return report
+
+
+def read_labelled(
+    path: str | Path,
+    split: Split,
+    format: LabelledFormat = "auto",
+    scheme: Scheme = "auto",
+    unit: Literal["sentence", "document"] = "sentence",
+    text_field: str | None = None,
+) -> Iterator[LabelledDocument]:
+    path = Path(path)
+    if format == "auto":
+        format = "jsonl" if path.suffix.lower() in (".json", ".jsonl") else "conll"
+    if format == "jsonl":
+        return read_span_json(path, split=split, text_field=text_field)
+    return read_conll(path, scheme=scheme, unit=unit, split=split)
+
+
+def ingest_labelled(
+    store: Store,
+    path: str | Path,
+    split: Split,
+    annotator: str | None = None,
+    progress: Progress | None = None,
+    **read_options,
+) -> IngestReport:
+    """Human-labelled documents into `split` (validation/test are held out; pool
+    documents with gold labels may be trained on). The whole file is parsed and
+    checked before the first write: a bad file stores nothing."""
+    path = Path(path)
+    items = list(read_labelled(path, split, **read_options))
+    who = Annotator(AnnotatorKind.HUMAN, annotator or f"gold:{path.name}")
+    report = IngestReport(read=len(items), entities=sum(len(item.spans) for item in items))
+    for batch in _batches(items):
+        report.absorb(store.add_labelled(batch, split, who))
+        if progress:
+            progress(len(batch))
+    return report

@@ -1,0 +1,412 @@
+"""The store: every stage's state, behind any SQLAlchemy URL.
+
+SQLite file by default, PostgreSQL for real deployments. Every public write
+is one transaction: a crash mid-batch leaves the store as it was before the
+batch, and a re-run continues from there (documents are keyed by content hash,
+annotations by who made them, so writing the same thing twice is a no-op).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, delete, event, func, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from corpus.model import (
+    Annotation,
+    AnnotationStatus,
+    Annotator,
+    AnnotatorKind,
+    Document,
+    LabelledDocument,
+    Span,
+    Split,
+    utcnow,
+)
+from corpus.tables import AnnotationRow, DocumentRow, SpanRow
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+# ids per IN (...) query: well under SQLite's and PostgreSQL's parameter limits
+_CHUNK = 500
+
+
+class LeakageError(RuntimeError):
+    """A held-out (validation or test) document was about to enter training."""
+
+
+@dataclass
+class AddReport:
+    """What a batch write did, item by item where something was left out."""
+
+    added: int = 0
+    duplicates: int = 0
+    moved_to_held_out: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (document id, reason)
+
+    def merge(self, other: AddReport) -> None:
+        self.added += other.added
+        self.duplicates += other.duplicates
+        self.moved_to_held_out += other.moved_to_held_out
+        self.skipped.extend(other.skipped)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
+    cursor.execute("PRAGMA busy_timeout=30000")  # two workers wait for each other instead of failing
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest migration (idempotent; safe with several workers)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # two workers starting at once must not both create the tables
+            connection.execute(text("SELECT pg_advisory_xact_lock(20261122)"))
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+class Store:
+    def __init__(self, url: str, *, upgrade: bool = True):
+        self.url = url
+        self.engine = make_engine(url)
+        if upgrade:
+            migrate(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: committed whole, or rolled back whole."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    # -- documents -------------------------------------------------------------------
+
+    def add_documents(self, documents: Iterable[Document]) -> AddReport:
+        """Add raw documents to the pool in one transaction.
+
+        Duplicates (same text) are counted, not stored twice. A text that is
+        held out (validation/test) is skipped with a reason: it must never be
+        annotated for training.
+        """
+        report = AddReport()
+        batch: dict[str, Document] = {}
+        for doc in documents:
+            if doc.id in batch:
+                report.duplicates += 1
+            else:
+                batch[doc.id] = doc
+        with self.transaction() as session:
+            existing = self._splits_of(session, batch)
+            new_rows = []
+            for doc_id, doc in batch.items():
+                split = existing.get(doc_id)
+                if split is None:
+                    new_rows.append(_document_values(doc_id, doc, Split.POOL))
+                elif Split(split).held_out:
+                    report.skipped.append((doc_id, f"held out ({split}): never annotated for training"))
+                else:
+                    report.duplicates += 1
+            inserted = _insert_ignoring_existing(session, new_rows)
+            # another worker may have added some of them since we looked: those are duplicates
+            report.added += inserted
+            report.duplicates += len(new_rows) - inserted
+        return report
+
+    def add_labelled(
+        self, items: Iterable[LabelledDocument], split: Split, annotator: Annotator
+    ) -> AddReport:
+        """Add human-labelled documents to `split` with their spans, in one transaction.
+
+        A pool document that becomes held out is moved (and so can never be
+        trained on); a document already held out in the other held-out split
+        is skipped with a reason rather than silently re-assigned.
+        """
+        report = AddReport()
+        batch: dict[str, LabelledDocument] = {}
+        for item in items:
+            doc_id = item.document.id
+            if doc_id in batch:
+                report.duplicates += 1
+                continue
+            for span in item.spans:
+                span.check(item.document.text)
+            batch[doc_id] = item
+        with self.transaction() as session:
+            existing = self._splits_of(session, batch)
+            to_annotate = []
+            for doc_id, item in batch.items():
+                current = existing.get(doc_id)
+                if current is None:
+                    session.add(_document_row(doc_id, item.document, split))
+                    report.added += 1
+                elif current == split:
+                    report.duplicates += 1
+                    continue
+                elif split.held_out and current == Split.POOL:
+                    session.execute(update(DocumentRow).where(DocumentRow.id == doc_id).values(split=split))
+                    report.moved_to_held_out += 1
+                else:
+                    report.skipped.append((doc_id, f"already in the {current} split"))
+                    continue
+                to_annotate.append(
+                    Annotation(document_id=doc_id, annotator=annotator, spans=list(item.spans))
+                )
+            session.flush()
+            self._write_annotations(session, to_annotate)
+        return report
+
+    @staticmethod
+    def _splits_of(session: Session, ids: Iterable[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        ids = list(ids)
+        for i in range(0, len(ids), _CHUNK):
+            rows = session.execute(
+                select(DocumentRow.id, DocumentRow.split).where(DocumentRow.id.in_(ids[i : i + _CHUNK]))
+            )
+            found.update({row.id: row.split for row in rows})
+        return found
+
+    def documents(
+        self,
+        split: Split | None = None,
+        ids: Sequence[str] | None = None,
+        source: str | None = None,
+    ) -> list[Document]:
+        query = select(DocumentRow).order_by(DocumentRow.created_at, DocumentRow.id)
+        if split is not None:
+            query = query.where(DocumentRow.split == split)
+        if source is not None:
+            query = query.where(DocumentRow.source == source)
+        with self._sessions() as session:
+            if ids is None:
+                rows = session.scalars(query).all()
+            else:
+                rows = [
+                    row
+                    for i in range(0, len(ids), _CHUNK)
+                    for row in session.scalars(query.where(DocumentRow.id.in_(ids[i : i + _CHUNK])))
+                ]
+        return [_document(row) for row in rows]
+
+    def get_document(self, doc_id: str) -> Document | None:
+        with self._sessions() as session:
+            row = session.get(DocumentRow, doc_id)
+        return None if row is None else _document(row)
+
+    def held_out_ids(self) -> set[str]:
+        with self._sessions() as session:
+            return set(session.scalars(select(DocumentRow.id).where(DocumentRow.split != Split.POOL)))
+
+    def assert_trainable(self, doc_ids: Iterable[str]) -> None:
+        """Raise LeakageError if any of `doc_ids` is held out. Call before every training run."""
+        doc_ids = list(doc_ids)
+        with self._sessions() as session:
+            splits = self._splits_of(session, doc_ids)
+        leaked = sorted((split, doc_id) for doc_id, split in splits.items() if Split(split).held_out)
+        if leaked:
+            by_split = Counter(split for split, _ in leaked)
+            listing = ", ".join(f"{doc_id[:12]} ({split})" for split, doc_id in leaked[:10])
+            more = f" and {len(leaked) - 10} more" if len(leaked) > 10 else ""
+            raise LeakageError(
+                f"refusing to train on {len(leaked)} held-out document(s) "
+                f"({', '.join(f'{n} {s}' for s, n in sorted(by_split.items()))}): {listing}{more}. "
+                "Held-out documents only ever score models; remove them from the training data."
+            )
+
+    # -- annotations -------------------------------------------------------------------
+
+    def save_annotations(self, annotations: Sequence[Annotation]) -> None:
+        """Write annotations in one transaction, replacing any earlier annotation by the
+        same annotator, for the same document and guidelines version."""
+        with self.transaction() as session:
+            self._write_annotations(session, annotations)
+
+    @staticmethod
+    def _write_annotations(session: Session, annotations: Sequence[Annotation]) -> None:
+        for ann in annotations:
+            session.execute(
+                delete(AnnotationRow).where(
+                    AnnotationRow.document_id == ann.document_id,
+                    AnnotationRow.annotator_kind == ann.annotator.kind,
+                    AnnotationRow.annotator == ann.annotator.name,
+                    AnnotationRow.guidelines_version == ann.guidelines_version,
+                )
+            )
+            session.add(
+                AnnotationRow(
+                    document_id=ann.document_id,
+                    annotator_kind=ann.annotator.kind,
+                    annotator=ann.annotator.name,
+                    guidelines_version=ann.guidelines_version,
+                    confidence=ann.confidence,
+                    status=ann.status,
+                    error=ann.error,
+                    tokens_in=ann.tokens_in,
+                    tokens_out=ann.tokens_out,
+                    cost_usd=ann.cost_usd,
+                    meta=ann.metadata,
+                    created_at=ann.created_at,
+                    updated_at=ann.updated_at,
+                    spans=[
+                        SpanRow(start=s.start, end=s.end, label=s.label, score=s.score) for s in ann.spans
+                    ],
+                )
+            )
+
+    def annotations(
+        self,
+        kind: AnnotatorKind | None = None,
+        annotator: str | None = None,
+        document_ids: Sequence[str] | None = None,
+        guidelines_version: str | None = None,
+    ) -> list[Annotation]:
+        query = select(AnnotationRow).options(selectinload(AnnotationRow.spans)).order_by(AnnotationRow.id)
+        if kind is not None:
+            query = query.where(AnnotationRow.annotator_kind == kind)
+        if annotator is not None:
+            query = query.where(AnnotationRow.annotator == annotator)
+        if guidelines_version is not None:
+            query = query.where(AnnotationRow.guidelines_version == guidelines_version)
+        with self._sessions() as session:
+            if document_ids is None:
+                rows = session.scalars(query).all()
+            else:
+                ids = list(document_ids)
+                rows = [
+                    row
+                    for i in range(0, len(ids), _CHUNK)
+                    for row in session.scalars(
+                        query.where(AnnotationRow.document_id.in_(ids[i : i + _CHUNK]))
+                    )
+                ]
+        return [_annotation(row) for row in rows]
+
+    # -- status ------------------------------------------------------------------------
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Documents per split and annotations per annotator kind and status: `distil status`."""
+        with self._sessions() as session:
+            per_split = dict(
+                session.execute(select(DocumentRow.split, func.count()).group_by(DocumentRow.split)).all()
+            )
+            per_kind = session.execute(
+                select(AnnotationRow.annotator_kind, AnnotationRow.status, func.count()).group_by(
+                    AnnotationRow.annotator_kind, AnnotationRow.status
+                )
+            ).all()
+            spans = dict(
+                session.execute(
+                    select(AnnotationRow.annotator_kind, func.count(SpanRow.id))
+                    .join(SpanRow, SpanRow.annotation_id == AnnotationRow.id)
+                    .group_by(AnnotationRow.annotator_kind)
+                ).all()
+            )
+        annotations: dict[str, int] = {}
+        for kind, status, n in per_kind:
+            annotations[kind if status == AnnotationStatus.OK else f"{kind} ({status})"] = n
+        return {
+            "documents": {split.value: per_split.get(split.value, 0) for split in Split},
+            "annotations": annotations,
+            "spans": spans,
+        }
+
+
+def _document_values(doc_id: str, doc: Document, split: Split) -> dict:
+    return {
+        "id": doc_id,
+        "text": doc.text,
+        "source": doc.source,
+        "metadata": dict(doc.metadata),
+        "split": str(split),
+        "created_at": utcnow(),
+    }
+
+
+def _document_row(doc_id: str, doc: Document, split: Split) -> DocumentRow:
+    return DocumentRow(
+        id=doc_id,
+        text=doc.text,
+        source=doc.source,
+        meta=dict(doc.metadata),
+        split=split,
+    )
+
+
+def _insert_ignoring_existing(session: Session, rows: list[dict]) -> int:
+    """INSERT ... ON CONFLICT DO NOTHING; returns how many rows were inserted."""
+    if not rows:
+        return 0
+    dialects = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+    insert = dialects.get(session.get_bind().dialect.name)
+    if insert is None:  # other databases: plain inserts (a concurrent duplicate fails the batch)
+        session.execute(DocumentRow.__table__.insert(), rows)
+        return len(rows)
+    inserted = 0
+    for i in range(0, len(rows), _CHUNK):
+        result = session.execute(
+            insert(DocumentRow.__table__)
+            .values(rows[i : i + _CHUNK])
+            .on_conflict_do_nothing(index_elements=["id"])
+        )
+        inserted += result.rowcount
+    return inserted
+
+
+def _document(row: DocumentRow) -> Document:
+    return Document(
+        text=row.text,
+        source=row.source,
+        metadata=dict(row.meta or {}),
+        split=Split(row.split),
+    )
+
+
+def _annotation(row: AnnotationRow) -> Annotation:
+    return Annotation(
+        document_id=row.document_id,
+        annotator=Annotator(AnnotatorKind(row.annotator_kind), row.annotator),
+        spans=[Span(s.start, s.end, s.label, s.score) for s in row.spans],
+        guidelines_version=row.guidelines_version,
+        confidence=row.confidence,
+        status=AnnotationStatus(row.status),
+        error=row.error,
+        tokens_in=row.tokens_in,
+        tokens_out=row.tokens_out,
+        cost_usd=row.cost_usd,
+        metadata=dict(row.meta or {}),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )

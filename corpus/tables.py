@@ -1,0 +1,94 @@
+"""SQLAlchemy 2.0 tables of the store. Schema changes go through Alembic
+(corpus/migrations); these classes must match the newest migration
+(tests/corpus/test_migrations.py checks that)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from corpus.model import utcnow
+
+JsonDict = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JsonDict, datetime: DateTime(timezone=True)}
+
+
+class DocumentRow(Base):
+    __tablename__ = "documents"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the text
+    text: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(500), default="")
+    meta: Mapped[dict[str, Any]] = mapped_column("metadata", default=dict)
+    split: Mapped[str] = mapped_column(String(16), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    annotations: Mapped[list[AnnotationRow]] = relationship(back_populates="document")
+
+
+class AnnotationRow(Base):
+    """One annotator's spans over one document, for one guidelines version."""
+
+    __tablename__ = "annotations"
+    __table_args__ = (
+        UniqueConstraint(
+            "document_id",
+            "annotator_kind",
+            "annotator",
+            "guidelines_version",
+            name="uq_annotation_identity",
+        ),
+        Index("ix_annotations_kind", "annotator_kind", "guidelines_version"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    annotator_kind: Mapped[str] = mapped_column(String(16))
+    annotator: Mapped[str] = mapped_column(String(200))
+    guidelines_version: Mapped[str] = mapped_column(String(64), default="")
+    confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="ok")
+    error: Mapped[str] = mapped_column(Text, default="")
+    tokens_in: Mapped[int] = mapped_column(Integer, default=0)
+    tokens_out: Mapped[int] = mapped_column(Integer, default=0)
+    cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
+    meta: Mapped[dict[str, Any]] = mapped_column("metadata", default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    document: Mapped[DocumentRow] = relationship(back_populates="annotations")
+    spans: Mapped[list[SpanRow]] = relationship(
+        back_populates="annotation",
+        cascade="all, delete-orphan",
+        order_by="SpanRow.start",
+    )
+
+
+class SpanRow(Base):
+    __tablename__ = "spans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    annotation_id: Mapped[int] = mapped_column(ForeignKey("annotations.id", ondelete="CASCADE"), index=True)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(100))
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+    annotation: Mapped[AnnotationRow] = relationship(back_populates="spans")

@@ -1,0 +1,1 @@
+"""The demo's own small corpus and human validation set, written by the distil team."""

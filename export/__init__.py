@@ -1,0 +1,1 @@
+"""Export stage: quantized ONNX, accuracy gate, registry and promotion (issue: export)."""

@@ -1,0 +1,1 @@
+"""Composition: Prefect flows and the `distil` command line. The only package that imports stages."""
