@@ -83,4 +83,5 @@ def to_dataset(records: Iterator[dict]):
             "spans": [span],
         }
     )
-    return Dataset.from_list(list(records), features=features)
+    rows = list(records)
+    return Dataset.from_dict({key: [row[key] for row in rows] for key in features}, features=features)

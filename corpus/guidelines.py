@@ -361,7 +361,7 @@ def _check_markup(line: str, number: int, declared, problem) -> bool:
             ok = False
     rest = _NEGATIVE.sub("", _ENTITY.sub("", line))
     # bare brackets would silently become plain text: say so instead
-    if re.search(r"\[[^\]]*\]\(", rest) or rest.count("{") != rest.count("}"):
+    if "](" in rest or rest.count("[") != rest.count("]") or rest.count("{") != rest.count("}"):
         problem(
             number,
             "unbalanced markup: write entities as [text](LABEL) and non-entities as {text}",

@@ -42,7 +42,9 @@ def read_raw(
         yield Rejected(str(path), "no such file or folder")
         return
     if path.is_dir():
-        if (path / "dataset_info.json").exists() or (path / "state.json").exists():
+        if any(
+            (path / marker).exists() for marker in ("dataset_info.json", "state.json", "dataset_dict.json")
+        ):
             items = _hf_dataset(path, text_field)
         else:
             items = (

@@ -8,6 +8,7 @@ annotations by who made them, so writing the same thing twice is a no-op).
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -16,6 +17,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, delete, event, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -77,14 +80,20 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+_MIGRATION_LOCK = threading.Lock()  # alembic's command API keeps global state
+
+
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest migration (idempotent; safe with several workers)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
+    head = ScriptDirectory.from_config(config).get_current_head()
+    with _MIGRATION_LOCK, engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             # two workers starting at once must not both create the tables
             connection.execute(text("SELECT pg_advisory_xact_lock(20261122)"))
+        if MigrationContext.configure(connection).get_current_revision() == head:
+            return
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
@@ -376,12 +385,13 @@ def _insert_ignoring_existing(session: Session, rows: list[dict]) -> int:
         return len(rows)
     inserted = 0
     for i in range(0, len(rows), _CHUNK):
-        result = session.execute(
+        statement = (
             insert(DocumentRow.__table__)
             .values(rows[i : i + _CHUNK])
             .on_conflict_do_nothing(index_elements=["id"])
+            .returning(DocumentRow.__table__.c.id)  # rowcount is unreliable for multi-row inserts
         )
-        inserted += result.rowcount
+        inserted += len(session.execute(statement).all())
     return inserted
 
 

@@ -28,8 +28,8 @@ app = typer.Typer(
 )
 guidelines_app = typer.Typer(help="Check and render annotation guidelines.", no_args_is_help=True)
 app.add_typer(guidelines_app, name="guidelines")
-console = Console()
-errors = Console(stderr=True)
+console = Console(soft_wrap=True)  # paths and reasons stay on one line, greppable
+errors = Console(stderr=True, soft_wrap=True)
 
 ProjectOption = Annotated[
     Path | None, typer.Option("--project", "-p", help="project folder (default: current folder)")

@@ -1,0 +1,65 @@
+"""Character-span JSON(L) readers: field detection, errors by line, the real PII set's counts."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+
+from corpus.errors import InputError
+from corpus.jsonspans import read_span_json
+
+
+def test_jsonl_with_spans(tmp_path):
+    path = tmp_path / "gold.jsonl"
+    path.write_text(
+        json.dumps({"text": "Ann met Bob.", "spans": [{"start": 0, "end": 3, "label": "PER"}], "id": 7}) + "\n\n"
+        + json.dumps({"text": "Nothing here.", "spans": []}) + "\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    items = list(read_span_json(path))
+    assert [(i.document.text, [(s.start, s.end, s.label) for s in i.spans]) for i in items] == [
+        ("Ann met Bob.", [(0, 3, "PER")]),
+        ("Nothing here.", []),
+    ]
+    assert items[0].document.metadata["id"] == 7 and items[0].document.metadata["line"] == 1
+
+
+def test_every_bad_record_is_reported_with_its_line_and_nothing_is_yielded(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    lines = [
+        {"text": "Fine.", "spans": []},
+        {"text": "Short.", "spans": [{"start": 2, "end": 40, "label": "X"}]},
+        "not json",
+        {"text": "Ann.", "spans": [{"start": 0, "end": 3, "label": "PER", "text": "Bob"}]},
+        {"spans": []},
+    ]
+    path.write_text("\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines), encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        list(read_span_json(path))
+    message = str(error.value)
+    assert f"{path}:2: span 0: offsets [2, 40) are not a range inside the text" in message
+    assert f"{path}:3: invalid JSON" in message
+    assert f"{path}:4: span 0: its text 'Bob' differs" in message
+    assert f"{path}:5: no text field" in message
+    assert len(error.value.problems) == 4
+
+
+def test_whitespace_around_a_span_is_trimmed(tmp_path):
+    path = tmp_path / "pad.jsonl"
+    path.write_text(
+        json.dumps({"text": "Hi Ann !", "spans": [{"start": 2, "end": 7, "label": "PER"}]}), encoding="utf-8"
+    )
+    (item,) = read_span_json(path)
+    assert item.document.text[item.spans[0].start : item.spans[0].end] == "Ann"
+
+
+def test_presidio_synthetic_pii_matches_its_stated_counts(shared_data):
+    items = list(read_span_json(shared_data / "presidio-synth-pii/synth_dataset_v2.json"))
+    labels = Counter(s.label for item in items for s in item.spans)
+    assert len(items) == 1500
+    assert sum(1 for item in items if not item.spans) == 113
+    assert sum(labels.values()) == 2863
+    assert labels["PERSON"] == 857 and labels["STREET_ADDRESS"] == 598 and labels["US_DRIVER_LICENSE"] == 5
+    assert len(labels) == 17

@@ -1,0 +1,92 @@
+"""The `distil` command line: init, ingest, status, dump, guidelines; config and secrets."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from corpus.store import Store
+from flows.cli import app
+from flows.settings import load_settings
+
+runner = CliRunner()
+
+
+def distil(*args, env=None):
+    return runner.invoke(app, [str(a) for a in args], env=env, catch_exceptions=False)
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    monkeypatch.delenv("DISTIL_DATABASE_URL", raising=False)
+    result = distil("init", tmp_path / "proj", "--guidelines", "pii")
+    assert result.exit_code == 0, result.output
+    return tmp_path / "proj"
+
+
+def test_init_scaffolds_config_and_an_editable_guidelines_copy(project):
+    assert (project / "distil.toml").read_text().count('guidelines = "guidelines/pii.md"') == 1
+    assert (project / "guidelines" / "pii.md").exists()
+    (project / "guidelines" / "pii.md").write_text("edited", encoding="utf-8")
+    result = distil("init", project, "--guidelines", "pii")
+    assert "kept existing" in result.output
+    assert (project / "guidelines" / "pii.md").read_text() == "edited", "init never overwrites a user's edits"
+
+
+def test_ingest_status_and_dump(project, shared_data, tmp_path):
+    raw = tmp_path / "raw.txt"
+    raw.write_bytes(b"One raw doc.\nTwo raw doc.\nOne raw doc.\nbad \xff\n")
+    result = distil("ingest", raw, "-p", project)
+    assert result.exit_code == 0, result.output
+    assert "read 3, added 2, duplicates 1" in result.output
+    assert f"skipped {raw}:4: not valid UTF-8" in result.output
+    gold = shared_data / "presidio-synth-pii/synth_dataset_v2.json"
+    result = distil("ingest", gold, "--split", "validation", "-p", project)
+    assert result.exit_code == 0, result.output
+    assert "read 1500, added 1392, duplicates 108, entities 2863" in result.output
+
+    status = distil("status", "-p", project).output
+    assert "documents: pool" in status and "1392" in status
+    assert "guidelines: pii version" in status
+
+    out = tmp_path / "human.jsonl"
+    assert distil("dump", out, "--kind", "human", "-p", project).exit_code == 0
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(records) == 1392 and {r["split"] for r in records} == {"validation"}
+
+
+def test_a_bad_labelled_file_fails_clearly_and_stores_nothing(project, tmp_path):
+    bad = tmp_path / "bad.conll"
+    bad.write_text("Ann B-PER\nBob Q-PER\n", encoding="utf-8")
+    result = distil("ingest", bad, "--split", "test", "-p", project)
+    assert result.exit_code == 2
+    assert "nothing from the file was stored" in result.output and f"{bad}:2:" in result.output
+    with Store(load_settings(project).store_url) as store:
+        assert store.documents() == []
+
+
+def test_secrets_in_the_config_file_are_refused(project):
+    with (project / "distil.toml").open("a") as handle:
+        handle.write('\n[teacher]\napi_key = "sk-do-not-commit"\n')
+    result = distil("status", "-p", project)
+    assert result.exit_code == 2
+    assert "teacher.api_key look like secrets" in result.output
+    assert "sk-do-not-commit" not in result.output
+
+
+def test_environment_overrides_the_config_file(project, tmp_path):
+    url = f"sqlite:///{tmp_path / 'elsewhere.db'}"
+    result = distil("status", "-p", project, env={"DISTIL_DATABASE_URL": url})
+    assert result.exit_code == 0
+    assert (tmp_path / "elsewhere.db").exists()
+
+
+def test_guidelines_check_reports_lines(project):
+    path = project / "guidelines" / "pii.md"
+    path.write_text(path.read_text().replace("(PERSON).", "(PERSN).", 1), encoding="utf-8")
+    result = distil("guidelines", "check", "-p", project)
+    assert result.exit_code == 2
+    assert f"{path}:" in result.output and "unknown label 'PERSN'" in result.output
+    assert distil("guidelines", "check", "general").exit_code == 0
