@@ -67,10 +67,11 @@ def test_undecodable_file_names_its_line(tmp_path):
 
 # Counts as stated in each corpus's SOURCE.txt in ../shared/data
 REAL = [
-    ("wikigold/wikigold.conll.txt", "sentence", 1696, 3558, {"LOC": 1014, "PER": 934, "ORG": 898, "MISC": 712}),
+    ("wikigold/wikigold.conll.txt", "sentence", 1696, 3558,
+     {"LOC": 1014, "PER": 934, "ORG": 898, "MISC": 712}),
     ("wikigold/wikigold.conll.txt", "document", 145, 3558, None),
-    ("wnut17/wnut17train.conll", "sentence", 3394, 1975,
-     {"person": 660, "location": 548, "group": 264, "corporation": 221, "product": 142, "creative-work": 140}),
+    ("wnut17/wnut17train.conll", "sentence", 3394, 1975, {"person": 660, "location": 548, "group": 264,
+     "corporation": 221, "product": 142, "creative-work": 140}),
     ("wnut17/emerging.dev.conll", "sentence", 1009, 836, {"person": 470, "product": 114, "creative-work": 105,
      "location": 74, "group": 39, "corporation": 34}),
     ("wnut17/emerging.test.annotated", "sentence", 1287, 1079, {"person": 429, "group": 165, "location": 150,

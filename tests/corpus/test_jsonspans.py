@@ -14,7 +14,8 @@ from corpus.jsonspans import read_span_json
 def test_jsonl_with_spans(tmp_path):
     path = tmp_path / "gold.jsonl"
     path.write_text(
-        json.dumps({"text": "Ann met Bob.", "spans": [{"start": 0, "end": 3, "label": "PER"}], "id": 7}) + "\n\n"
+        json.dumps({"text": "Ann met Bob.", "spans": [{"start": 0, "end": 3, "label": "PER"}], "id": 7})
+        + "\n\n"
         + json.dumps({"text": "Nothing here.", "spans": []}) + "\n",
         encoding="utf-8",
     )  # fmt: skip
