@@ -15,12 +15,13 @@ from typing import Literal
 
 from corpus.conll import Scheme, read_conll
 from corpus.jsonspans import read_span_json
+from corpus.markup import read_markup
 from corpus.model import Annotator, AnnotatorKind, Document, LabelledDocument, Split
 from corpus.raw import DEFAULT_MAX_CHARS, Rejected, Unit, read_raw
 from corpus.store import AddReport, Store
 
 BATCH = 1000
-LabelledFormat = Literal["auto", "conll", "jsonl"]
+LabelledFormat = Literal["auto", "conll", "jsonl", "markup"]
 Progress = Callable[[int], None]
 
 
@@ -91,7 +92,10 @@ def read_labelled(
 ) -> Iterator[LabelledDocument]:
     path = Path(path)
     if format == "auto":
-        format = "jsonl" if path.suffix.lower() in (".json", ".jsonl") else "conll"
+        suffix = path.suffix.lower()
+        format = "jsonl" if suffix in (".json", ".jsonl") else "markup" if suffix == ".markup" else "conll"
+    if format == "markup":
+        return read_markup(path, split=split)
     if format == "jsonl":
         return read_span_json(path, split=split, text_field=text_field)
     return read_conll(path, scheme=scheme, unit=unit, split=split)

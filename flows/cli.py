@@ -198,6 +198,25 @@ def dump(
     console.print(f"wrote {count} annotations to {out}")
 
 
+@app.command()
+def demo(
+    directory: Annotated[Path, typer.Argument(help="where the demo project goes")] = Path("distil-demo"),
+):
+    """Run distil on its own small demo corpus with embedded defaults (no server, key or GPU)."""
+    from flows.demo import run_demo
+
+    console.print(f"distil demo in {directory}/ (embedded defaults: SQLite store, built-in guidelines)")
+    summary = run_demo(directory)
+    table = Table(title="distil demo")
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    table.add_row("raw documents in the pool", str(summary.pool_documents))
+    table.add_row("human validation documents (held out)", str(summary.validation_documents))
+    table.add_row("human validation entities", str(summary.validation_entities))
+    table.add_row("store", summary.store_url)
+    console.print(table)
+
+
 @guidelines_app.command("check")
 def guidelines_check(
     path: Annotated[str | None, typer.Argument(help="a guidelines file or built-in name")] = None,

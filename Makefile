@@ -1,0 +1,35 @@
+# The two commands of the README. Each sets up everything it needs on a fresh machine.
+#   make demo   run distil on its embedded defaults (no server, no key, no GPU)
+#   make test   run the test suite (what .ci/run calls)
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# torch first, pinned: a CPU build that pip finds locally on the project's machines.
+# On other machines set TORCH_SPEC (e.g. TORCH_SPEC="torch" for your platform's default build).
+TORCH_SPEC ?= torch==2.13.0
+
+.PHONY: setup demo test lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet "$(TORCH_SPEC)"
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+setup: $(VENV)/.installed
+
+demo: setup
+	$(BIN)/distil demo
+
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis
