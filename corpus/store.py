@@ -194,7 +194,7 @@ class Store:
                     Annotation(document_id=doc_id, annotator=annotator, spans=list(item.spans))
                 )
             session.flush()
-            self._write_annotations(session, to_annotate)
+            self.write_annotations(session, to_annotate)
         return report
 
     @staticmethod
@@ -261,10 +261,11 @@ class Store:
         """Write annotations in one transaction, replacing any earlier annotation by the
         same annotator, for the same document and guidelines version."""
         with self.transaction() as session:
-            self._write_annotations(session, annotations)
+            self.write_annotations(session, annotations)
 
     @staticmethod
-    def _write_annotations(session: Session, annotations: Sequence[Annotation]) -> None:
+    def write_annotations(session: Session, annotations: Sequence[Annotation]) -> None:
+        """Write annotations inside the caller's transaction (see `transaction()`)."""
         for ann in annotations:
             session.execute(
                 delete(AnnotationRow).where(

@@ -92,3 +92,34 @@ class SpanRow(Base):
     score: Mapped[float | None] = mapped_column(Float, nullable=True)
 
     annotation: Mapped[AnnotationRow] = relationship(back_populates="spans")
+
+
+class TeacherCallRow(Base):
+    """The teacher's work on one document under one configuration: claim, then result.
+
+    The key hashes (model, guidelines version, prompt version, sampling settings,
+    document id): the same key is never paid for twice. A row is `claimed` while
+    a worker calls the endpoint, then `done` (result kept: the cache) or `failed`
+    (reason kept; a later run tries again). Claims expire after a lease, so a
+    worker killed mid-call never blocks the document forever.
+    """
+
+    __tablename__ = "teacher_calls"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    model: Mapped[str] = mapped_column(String(200))
+    guidelines_version: Mapped[str] = mapped_column(String(64))
+    prompt_version: Mapped[str] = mapped_column(String(32))
+    sampling: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    worker: Mapped[str] = mapped_column(String(100), default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    result: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    tokens_in: Mapped[int] = mapped_column(Integer, default=0)
+    tokens_out: Mapped[int] = mapped_column(Integer, default=0)
+    calls: Mapped[int] = mapped_column(Integer, default=0)
+    cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
+    error: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,249 @@
+"""Bulk annotation: documents in, teacher annotations (with confidence) in the store.
+
+Async with bounded concurrency: `concurrency` workers pull documents from one
+iterator, so memory stays flat however many documents there are. Each document
+is claimed in the store first (never paid for twice, also across workers),
+annotated with several samples, judged by the confidence estimator, and written
+with its call record in one transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from corpus.chunking import chunk_text
+from corpus.guidelines import Guidelines
+from corpus.model import Annotation, AnnotationStatus, Annotator, AnnotatorKind, Document, Span
+from corpus.store import Store
+from teacher.confidence import ConfidenceEstimator, Sample, SelfConsistency, span_probabilities
+from teacher.config import TeacherConfig
+from teacher.endpoint import Extraction, PermanentError, TeacherCallError, TeacherEndpoint, TransientError
+from teacher.ledger import CallKey, CallLedger
+from teacher.localize import localize
+from teacher.prompt import PROMPT_VERSION, messages, system_prompt
+from teacher.schema import entities_model
+
+
+@dataclass
+class RunSummary:
+    documents: int = 0
+    annotated: int = 0  # newly annotated in this run
+    cached: int = 0  # already done: zero tokens spent
+    busy: int = 0  # claimed by another worker right now
+    failed: int = 0
+    spans: int = 0
+    candidates: int = 0  # entities the model proposed, over all samples
+    invalid: int = 0
+    dropped: Counter = field(default_factory=Counter)
+    calls: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+    seconds: float = 0.0
+    confidences: list[float] = field(default_factory=list)
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (document id, reason)
+
+    @property
+    def invalid_rate(self) -> float:
+        return self.invalid / self.candidates if self.candidates else 0.0
+
+    def histogram(self, bins: int = 5) -> list[tuple[str, int]]:
+        edges = [i / bins for i in range(bins + 1)]
+        counts = [0] * bins
+        for c in self.confidences:
+            counts[min(int(c * bins), bins - 1)] += 1
+        return [(f"{edges[i]:.1f}-{edges[i + 1]:.1f}", counts[i]) for i in range(bins)]
+
+
+@dataclass
+class _DocumentWork:
+    samples: list[Sample] = field(default_factory=list)
+    candidates: int = 0
+    dropped: Counter = field(default_factory=Counter)
+    tokens_in: int = 0
+    tokens_out: int = 0
+    calls: int = 0
+
+
+class TeacherRun:
+    def __init__(
+        self,
+        store: Store,
+        guidelines: Guidelines,
+        endpoint: TeacherEndpoint,
+        config: TeacherConfig,
+        estimator: ConfidenceEstimator | None = None,
+        worker: str | None = None,
+    ):
+        self.store = store
+        self.guidelines = guidelines
+        self.endpoint = endpoint
+        self.config = config
+        self.estimator = estimator or SelfConsistency(config.vote_threshold)
+        self.ledger = CallLedger(store, worker, config.claim_lease_s)
+        self.system = system_prompt(guidelines, config.guidelines_style)
+        self.response_model = entities_model(guidelines.label_names)
+        self.annotator = Annotator(AnnotatorKind.TEACHER, endpoint.model)
+        self.prices = config.price(endpoint.model)
+
+    def key(self, document: Document) -> CallKey:
+        return CallKey(
+            self.endpoint.model,
+            self.guidelines.version,
+            PROMPT_VERSION,
+            self.config.sampling_key(),
+            document.id,
+        )
+
+    async def run(
+        self, documents: Iterable[Document], progress: Callable[[], None] | None = None
+    ) -> RunSummary:
+        summary = RunSummary()
+        started = time.monotonic()
+        queue = iter(documents)
+
+        async def worker() -> None:
+            for document in queue:  # one shared iterator: each document goes to exactly one worker
+                await self._one(document, summary)
+                if progress:
+                    progress()
+
+        await asyncio.gather(*(worker() for _ in range(self.config.concurrency)))
+        summary.seconds = time.monotonic() - started
+        return summary
+
+    async def _one(self, document: Document, summary: RunSummary) -> None:
+        summary.documents += 1
+        call = self.key(document)
+        outcome = await asyncio.to_thread(self.ledger.claim, call)
+        if outcome == "cached":
+            summary.cached += 1
+            return
+        if outcome == "busy":
+            summary.busy += 1
+            return
+        work = _DocumentWork()
+        try:
+            await self._sample(document, work)
+        except TeacherCallError as error:
+            await self._record_failure(document, call, work, error, summary)
+            return
+        except BaseException:
+            await asyncio.to_thread(self.ledger.release, call)  # interrupted: the next run retries at once
+            raise
+        judgement = self.estimator.judge(work.samples)
+        cost = self.prices.cost(work.tokens_in, work.tokens_out)
+        invalid = sum(work.dropped.values())
+        annotation = Annotation(
+            document.id,
+            self.annotator,
+            judgement.spans,
+            guidelines_version=self.guidelines.version,
+            confidence=judgement.confidence,
+            tokens_in=work.tokens_in,
+            tokens_out=work.tokens_out,
+            cost_usd=cost,
+            metadata={
+                "candidates": work.candidates,
+                "invalid_spans": invalid,
+                "dropped": dict(work.dropped),
+                "invalid_rate": round(invalid / work.candidates, 4) if work.candidates else 0.0,
+                "samples": len(work.samples),
+                "calls": work.calls,
+                "prompt_version": PROMPT_VERSION,
+                "sampling": self.config.sampling_key(),
+            },  # fmt: skip
+        )
+        result = {"samples": [[[s.start, s.end, s.label] for s in sample.spans] for sample in work.samples]}
+        await asyncio.to_thread(
+            self.ledger.finish, call, result, work.tokens_in, work.tokens_out, work.calls, cost, annotation
+        )
+        summary.annotated += 1
+        summary.spans += len(judgement.spans)
+        summary.confidences.append(judgement.confidence)
+        self._count(summary, work, cost)
+
+    async def _sample(self, document: Document, work: _DocumentWork) -> None:
+        chunks = chunk_text(document.text, self.config.max_chunk_chars, self.config.chunk_overlap_chars)
+        for index in range(self.config.samples):
+            temperature = self.config.temperature if index == 0 else self.config.sample_temperature
+            spans: set[Span] = set()
+            probabilities: dict[Span, float] = {}
+            for chunk in chunks:
+                extraction = await self._call(
+                    messages(self.system, chunk.text), temperature, self.config.seed + index, work
+                )
+                located = localize(chunk.text, extraction.entities, self.guidelines.label_names)
+                work.candidates += len(extraction.entities)
+                work.dropped.update(located.dropped)
+                shift = lambda s, c=chunk: Span(s.start + c.start, s.end + c.start, s.label)  # noqa: E731
+                spans.update(shift(s) for s in located.spans)
+                if extraction.token_logprobs:
+                    for span, p in span_probabilities(extraction.token_logprobs, located.located).items():
+                        probabilities[shift(span)] = p
+            work.samples.append(Sample(sorted(spans), probabilities or None))
+
+    async def _call(self, prompt, temperature: float, seed: int, work: _DocumentWork) -> Extraction:
+        """One endpoint call, retried with exponential backoff and jitter on transient errors."""
+        config = self.config
+        for attempt in range(config.max_retries + 1):
+            try:
+                extraction = await self.endpoint.extract(
+                    prompt, self.response_model, temperature=temperature, seed=seed
+                )
+            except TeacherCallError as error:
+                work.calls += 1
+                work.tokens_in += error.tokens_in
+                work.tokens_out += error.tokens_out
+                if isinstance(error, PermanentError) or attempt == config.max_retries:
+                    if isinstance(error, TransientError):
+                        error.reason = f"{error.reason} (gave up after {attempt + 1} attempts)"
+                    raise
+                delay = error.retry_after
+                if delay is None:
+                    delay = min(config.backoff_max_s, config.backoff_base_s * 2**attempt) * random.uniform(
+                        0.5, 1.5
+                    )
+                await asyncio.sleep(min(delay, config.backoff_max_s))
+                continue
+            work.calls += 1
+            work.tokens_in += extraction.tokens_in
+            work.tokens_out += extraction.tokens_out
+            return extraction
+        raise AssertionError("unreachable")
+
+    async def _record_failure(self, document, call, work: _DocumentWork, error, summary: RunSummary) -> None:
+        cost = self.prices.cost(work.tokens_in, work.tokens_out)
+        annotation = Annotation(
+            document.id, self.annotator, [], guidelines_version=self.guidelines.version,
+            status=AnnotationStatus.FAILED, error=error.reason, tokens_in=work.tokens_in,
+            tokens_out=work.tokens_out, cost_usd=cost, metadata={"calls": work.calls},
+        )  # fmt: skip
+        await asyncio.to_thread(
+            self.ledger.fail,
+            call,
+            error.reason,
+            work.tokens_in,
+            work.tokens_out,
+            work.calls,
+            cost,
+            annotation,
+        )
+        summary.failed += 1
+        summary.failures.append((document.id, error.reason))
+        self._count(summary, work, cost)
+
+    @staticmethod
+    def _count(summary: RunSummary, work: _DocumentWork, cost: float) -> None:
+        summary.candidates += work.candidates
+        summary.invalid += sum(work.dropped.values())
+        summary.dropped.update(work.dropped)
+        summary.calls += work.calls
+        summary.tokens_in += work.tokens_in
+        summary.tokens_out += work.tokens_out
+        summary.cost_usd += cost

@@ -1,0 +1,83 @@
+"""Teacher settings: the `[teacher]` table of distil.toml, DISTIL_TEACHER__* in the environment."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
+
+
+class Prices(BaseModel):
+    """USD per million tokens. Known models' prices come from `PRICES`; set your own in distil.toml."""
+
+    input_per_million: float = 0.0
+    output_per_million: float = 0.0
+
+    def cost(self, tokens_in: int, tokens_out: int) -> float:
+        return (tokens_in * self.input_per_million + tokens_out * self.output_per_million) / 1e6
+
+
+# A small default table; users override it in [teacher.prices]. Local models cost nothing per token.
+PRICES: dict[str, Prices] = {
+    "gpt-4o-mini": Prices(input_per_million=0.15, output_per_million=0.60),
+    "gpt-4o": Prices(input_per_million=2.50, output_per_million=10.00),
+    "gpt-4.1-mini": Prices(input_per_million=0.40, output_per_million=1.60),
+    "gpt-4.1": Prices(input_per_million=2.00, output_per_million=8.00),
+}
+
+
+class TeacherConfig(BaseModel):
+    # endpoint: none configured -> the embedded local llama.cpp teacher
+    base_url: str | None = Field(
+        default=None, description="OpenAI-compatible endpoint, e.g. http://host:8000/v1"
+    )
+    model: str | None = Field(default=None, description="model name at the endpoint")
+    api_key: SecretStr | None = Field(default=None, description="environment only: DISTIL_TEACHER__API_KEY")
+    local_model: str = Field(
+        default="qwen2.5-coder-0.5b",
+        description="embedded teacher: packaged name, .gguf path or hf:REPO/FILE",
+    )
+    local_context: int = 4096
+    instructor_mode: Literal["tools", "json", "md_json", "json_schema"] = "tools"
+    # prompt
+    guidelines_style: Literal["full", "brief"] = "full"
+    # sampling and confidence
+    temperature: float = 0.0  # the first sample: the answer
+    samples: int = Field(default=3, ge=1, description="self-consistency samples per document")
+    sample_temperature: float = 0.7  # the other samples, for agreement
+    vote_threshold: float = Field(
+        default=0.5, description="keep spans found by at least this share of samples"
+    )
+    logprobs: bool = True  # asked for, used where the endpoint returns them
+    max_output_tokens: int = 1024
+    seed: int = 0
+    # throughput and faults
+    concurrency: int = Field(default=4, ge=1)
+    timeout_s: float = 120.0
+    max_retries: int = 5  # 429 / 5xx / timeouts / connection errors
+    validation_retries: int = 2  # malformed output: re-ask the model
+    backoff_base_s: float = 1.0
+    backoff_max_s: float = 60.0
+    claim_lease_s: float = 600.0  # a claim older than this is taken over (its worker died)
+    max_chunk_chars: int = 2000
+    chunk_overlap_chars: int = 200
+    prices: Prices | None = None
+
+    def sampling_key(self) -> str:
+        """Everything about sampling that changes the answer: part of the cache key."""
+        settings = {
+            "temperature": self.temperature,
+            "samples": self.samples,
+            "sample_temperature": self.sample_temperature,
+            "max_output_tokens": self.max_output_tokens,
+            "seed": self.seed,
+            "mode": self.instructor_mode,
+            "style": self.guidelines_style,
+            "chunk": [self.max_chunk_chars, self.chunk_overlap_chars],
+        }
+        return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
+
+    def price(self, model: str) -> Prices:
+        return self.prices or PRICES.get(model, Prices())

@@ -1,0 +1,188 @@
+"""Teacher endpoints: a small Protocol, and its implementation for any
+OpenAI-compatible server (OpenAI, vLLM, llama.cpp, Ollama, TGI) through the
+`openai` client and `instructor`.
+
+Errors come out as two kinds: TransientError (worth retrying: 429, 5xx,
+timeouts, lost connections; carries the server's Retry-After) and
+PermanentError (the model kept returning malformed output, or the request
+itself is wrong). The API key never appears in either message.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+import instructor
+import openai
+from instructor.core.exceptions import InstructorRetryException
+from pydantic import BaseModel, ValidationError
+
+# instructor logs every failed attempt at ERROR; distil reports failures itself
+logging.getLogger("instructor").setLevel(logging.CRITICAL)
+
+
+@dataclass
+class Extraction:
+    entities: list  # Entity models, as parsed
+    tokens_in: int = 0
+    tokens_out: int = 0
+    arguments: str = ""  # the raw JSON the model produced
+    token_logprobs: list[tuple[str, float]] | None = None  # (token, logprob) where the endpoint gives them
+
+
+@dataclass
+class TeacherCallError(Exception):
+    reason: str
+    tokens_in: int = 0
+    tokens_out: int = 0
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+@dataclass
+class TransientError(TeacherCallError):
+    retry_after: float | None = None
+
+
+@dataclass
+class PermanentError(TeacherCallError):
+    pass
+
+
+@runtime_checkable
+class TeacherEndpoint(Protocol):
+    """Anything that turns chat messages into parsed entities."""
+
+    model: str
+
+    async def extract(
+        self, messages: list[dict], response_model: type[BaseModel], *, temperature: float, seed: int | None
+    ) -> Extraction: ...
+
+
+_MODES = {
+    "tools": instructor.Mode.TOOLS,
+    "json": instructor.Mode.JSON,
+    "md_json": instructor.Mode.MD_JSON,
+    "json_schema": instructor.Mode.JSON_SCHEMA,
+}
+
+
+@dataclass
+class OpenAIEndpoint:
+    base_url: str | None
+    model: str
+    api_key: str = field(repr=False, default="not-needed")
+    mode: str = "tools"
+    timeout_s: float = 120.0
+    validation_retries: int = 2
+    max_output_tokens: int = 1024
+    logprobs: bool = True
+
+    def __post_init__(self) -> None:
+        # retries are ours (backoff with jitter, Retry-After): the client makes one attempt
+        self._client = openai.AsyncOpenAI(
+            base_url=self.base_url, api_key=self.api_key, timeout=self.timeout_s, max_retries=0
+        )
+        self._instructor = instructor.from_openai(self._client, mode=_MODES[self.mode])
+
+    async def extract(self, messages, response_model, *, temperature, seed) -> Extraction:
+        options = {"temperature": temperature, "max_tokens": self.max_output_tokens}
+        if seed is not None:
+            options["seed"] = seed
+        if self.logprobs:
+            options["logprobs"] = True
+        try:
+            parsed, completion = await self._instructor.chat.completions.create_with_completion(
+                model=self.model,
+                messages=messages,
+                response_model=response_model,
+                max_retries=self.validation_retries,
+                **options,
+            )
+        except InstructorRetryException as error:
+            usage = getattr(error, "total_usage", None)
+            tokens = (getattr(usage, "prompt_tokens", 0) or 0, getattr(usage, "completion_tokens", 0) or 0)
+            cause = error.__cause__ or error
+            if (
+                isinstance(cause, openai.BadRequestError)
+                and self.logprobs
+                and "logprob" in str(cause).lower()
+            ):
+                self.logprobs = False  # this endpoint refuses logprobs: ask without from now on
+                return await self.extract(messages, response_model, temperature=temperature, seed=seed)
+            raise _classify(cause, *tokens, secret=self.api_key) from None
+        except (openai.APIError, ValidationError) as error:
+            raise _classify(error, 0, 0, secret=self.api_key) from None
+        usage = completion.usage
+        return Extraction(
+            entities=list(parsed.entities),
+            tokens_in=getattr(usage, "prompt_tokens", 0) or 0,
+            tokens_out=getattr(usage, "completion_tokens", 0) or 0,
+            arguments=_arguments(completion),
+            token_logprobs=_logprobs(completion),
+        )
+
+    async def close(self) -> None:
+        await self._client.close()
+
+
+def _classify(error: BaseException, tokens_in: int, tokens_out: int, secret: str = "") -> TeacherCallError:
+    def _short(error: BaseException, limit: int = 300) -> str:
+        return _shorten(error, secret, limit)
+
+    if isinstance(error, openai.RateLimitError):
+        return TransientError(
+            f"rate limited (429): {_short(error)}", tokens_in, tokens_out, _retry_after(error)
+        )
+    if isinstance(error, openai.InternalServerError) or (
+        isinstance(error, openai.APIStatusError) and error.status_code >= 500
+    ):
+        return TransientError(
+            f"server error ({error.status_code}): {_short(error)}", tokens_in, tokens_out, _retry_after(error)
+        )
+    if isinstance(error, openai.APITimeoutError):
+        return TransientError("timed out", tokens_in, tokens_out)
+    if isinstance(error, openai.APIConnectionError):
+        return TransientError(f"connection failed: {_short(error)}", tokens_in, tokens_out)
+    if isinstance(error, (ValidationError, ValueError)):
+        return PermanentError(f"malformed output after retries: {_short(error)}", tokens_in, tokens_out)
+    if isinstance(error, openai.APIStatusError):
+        return PermanentError(
+            f"request refused ({error.status_code}): {_short(error)}", tokens_in, tokens_out
+        )
+    return PermanentError(f"{type(error).__name__}: {_short(error)}", tokens_in, tokens_out)
+
+
+def _shorten(error: BaseException, secret: str, limit: int) -> str:
+    """One line of the error, with the API key masked wherever a server echoed it back."""
+    text = " ".join(str(error).split())
+    if secret and len(secret) >= 4:
+        text = text.replace(secret, "***")
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _retry_after(error: openai.APIStatusError) -> float | None:
+    value = error.response.headers.get("retry-after") if error.response is not None else None
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None  # an HTTP date: fall back to our own backoff
+
+
+def _arguments(completion) -> str:
+    message = completion.choices[0].message
+    if message.tool_calls:
+        return message.tool_calls[0].function.arguments or ""
+    return message.content or ""
+
+
+def _logprobs(completion) -> list[tuple[str, float]] | None:
+    logprobs = getattr(completion.choices[0], "logprobs", None)
+    content = getattr(logprobs, "content", None)
+    if not content:
+        return None
+    return [(item.token, item.logprob) for item in content]
