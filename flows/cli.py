@@ -199,6 +199,73 @@ def dump(
 
 
 @app.command()
+def annotate(
+    limit: Annotated[int | None, typer.Option(help="annotate at most this many pool documents")] = None,
+    estimate: Annotated[
+        bool, typer.Option("--estimate", help="only estimate tokens and cost; call nothing")
+    ] = False,
+    samples: Annotated[int | None, typer.Option(help="self-consistency samples per document")] = None,
+    concurrency: Annotated[int | None, typer.Option(help="calls in flight at once")] = None,
+    project: ProjectOption = None,
+):
+    """Label the pool with the teacher LLM (the configured endpoint, or the local one)."""
+    from flows.annotate import annotate as run_annotation
+    from flows.annotate import estimate_annotation
+    from teacher.local_server import LocalServerError
+    from teacher.models import ModelError
+
+    settings = _settings(project)
+    overrides = {k: v for k, v in {"samples": samples, "concurrency": concurrency}.items() if v is not None}
+    settings.teacher = settings.teacher.model_copy(update=overrides)
+    if estimate:
+        e = estimate_annotation(settings, limit)
+        source = "this model's past calls" if e.calibrated else "a prior (no past calls for this model yet)"
+        console.print(
+            f"{e.documents} documents, {e.cached} already annotated (free), {e.calls} calls: "
+            f"~{e.tokens_in:,} tokens in, ~{e.tokens_out:,} tokens out (output estimated from {source}), "
+            f"~${e.cost_usd:.4f}"
+        )
+        return
+    try:
+        with _progress() as progress:
+            task = progress.add_task("annotating", total=limit)
+            summary = run_annotation(
+                settings, limit, progress=console.print, on_document=lambda: progress.advance(task)
+            )
+    except (LocalServerError, ModelError) as error:
+        _fail(str(error))
+    _print_run_summary(summary)
+
+
+def _print_run_summary(summary) -> None:
+    table = Table(title="teacher run")
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    invalid = f"{summary.invalid} / {summary.candidates} ({summary.invalid_rate:.1%})"
+    rows = [
+        ("documents", summary.documents), ("newly annotated", summary.annotated),
+        ("from cache (0 tokens)", summary.cached), ("claimed by another worker", summary.busy),
+        ("failed", summary.failed), ("spans", summary.spans),
+        ("invalid / proposed spans", invalid),
+        ("calls", summary.calls), ("tokens in / out", f"{summary.tokens_in:,} / {summary.tokens_out:,}"),
+        ("cost", f"${summary.cost_usd:.4f}"), ("seconds", f"{summary.seconds:.1f}"),
+    ]  # fmt: skip
+    for name, value in rows:
+        table.add_row(name, str(value))
+    for reason, n in sorted(summary.dropped.items()):
+        table.add_row(f"  dropped: {reason}", str(n))
+    for band, n in summary.histogram():
+        table.add_row(f"confidence {band}", str(n))
+    console.print(table)
+    for doc_id, reason in summary.failures[:20]:
+        console.print(f"  failed {doc_id[:12]}: {reason}", highlight=False)
+    if summary.failures:
+        console.print(
+            "Failed documents are kept with their reason; run `distil annotate` again to retry them."
+        )
+
+
+@app.command()
 def demo(
     directory: Annotated[Path, typer.Argument(help="where the demo project goes")] = Path("distil-demo"),
 ):

@@ -8,13 +8,16 @@ is refused, so it can be committed and shared safely.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from teacher.config import TeacherConfig
 
 CONFIG_FILE = "distil.toml"
 STATE_DIR = ".distil"
@@ -35,10 +38,13 @@ class Settings(BaseSettings):
     guidelines: str = Field(
         default="general", description="a built-in set name or a path (relative to the project)"
     )
+    teacher: TeacherConfig = Field(default_factory=TeacherConfig)
 
     @model_validator(mode="after")
     def _resolve(self) -> Settings:
         self.project_dir = self.project_dir.expanduser().resolve()
+        if self.teacher.api_key is None and self.teacher.base_url and os.environ.get("OPENAI_API_KEY"):
+            self.teacher.api_key = SecretStr(os.environ["OPENAI_API_KEY"])  # the usual variable for OpenAI
         return self
 
     @property
@@ -71,8 +77,6 @@ class _TomlSource(PydanticBaseSettingsSource):
         return None, field_name, False
 
     def __call__(self) -> dict[str, Any]:
-        import os
-
         project = self._init().get("project_dir") or os.environ.get("DISTIL_PROJECT_DIR") or "."
         path = Path(project) / CONFIG_FILE
         if not path.exists():
@@ -114,4 +118,16 @@ guidelines = "{guidelines}"
 
 # Where state lives. Default: a SQLite file in .distil/. For real deployments:
 # database_url = "postgresql+psycopg://distil@db-host/distil"  (password via PGPASSWORD or .pgpass)
+
+[teacher]
+# No endpoint: distil starts a local llama.cpp server on a small packaged model.
+# local_model = "qwen2.5-coder-0.5b"   # or "qwen2.5-coder-1.5b", a .gguf path, hf:REPO/FILE.gguf
+# Any OpenAI-compatible endpoint instead (key: DISTIL_TEACHER__API_KEY or OPENAI_API_KEY):
+# base_url = "https://api.openai.com/v1"
+# model = "gpt-4o-mini"
+# samples = 3          # self-consistency samples per document (confidence)
+# concurrency = 4
+# [teacher.prices]     # USD per million tokens, for cost reports and --estimate
+# input_per_million = 0.15
+# output_per_million = 0.60
 """

@@ -164,6 +164,12 @@ class CallLedger:
     def rows(self, document_ids: list[str] | None = None) -> list[TeacherCallRow]:
         with self.store.transaction() as session:
             query = select(TeacherCallRow)
-            if document_ids is not None:
-                query = query.where(TeacherCallRow.document_id.in_(document_ids))
-            return list(session.scalars(query))
+            if document_ids is None:
+                return list(session.scalars(query))
+            return [
+                row
+                for i in range(0, len(document_ids), 500)
+                for row in session.scalars(
+                    query.where(TeacherCallRow.document_id.in_(document_ids[i : i + 500]))
+                )
+            ]

@@ -1,0 +1,80 @@
+"""Tokens and cost of a run, before it runs (`distil annotate --estimate`).
+
+Input tokens are counted from the real prompt (guidelines prefix + each
+document's chunks) at ~4 characters per token, times the samples. Output
+tokens come from this model's past calls in the store when there are any
+(tokens out per input character), else from a conservative prior. Documents
+already annotated with the same settings cost nothing and are counted apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from corpus.chunking import chunk_text
+from corpus.model import Document
+from corpus.tables import DocumentRow, TeacherCallRow
+from teacher.annotate import TeacherRun
+
+CHARS_PER_TOKEN = 4.0
+PRIOR_OUT_PER_CHAR = 0.25  # ~1 output token per 4 input characters of document: JSON is verbose
+
+
+@dataclass
+class Estimate:
+    documents: int
+    cached: int
+    calls: int
+    tokens_in: int
+    tokens_out: int
+    cost_usd: float
+    out_per_char: float
+    calibrated: bool  # output estimate from this model's own history
+
+
+def estimate(run: TeacherRun, documents: list[Document]) -> Estimate:
+    config = run.config
+    keys = {run.key(d).key for d in documents}
+    done = {
+        row.document_id
+        for row in run.ledger.rows([d.id for d in documents])
+        if row.status == "done" and row.key in keys
+    }
+    out_per_char, calibrated = _history(run)
+    calls = tokens_in = tokens_out = 0
+    system_tokens = len(run.system) / CHARS_PER_TOKEN
+    for document in documents:
+        if document.id in done:
+            continue
+        for chunk in chunk_text(document.text, config.max_chunk_chars, config.chunk_overlap_chars):
+            calls += config.samples
+            tokens_in += int((system_tokens + len(chunk.text) / CHARS_PER_TOKEN + 20) * config.samples)
+            tokens_out += int((15 + len(chunk.text) * out_per_char) * config.samples)
+    return Estimate(
+        documents=len(documents),
+        cached=len(done),
+        calls=calls,
+        tokens_in=tokens_in,
+        tokens_out=tokens_out,
+        cost_usd=run.prices.cost(tokens_in, tokens_out),
+        out_per_char=out_per_char,
+        calibrated=calibrated,
+    )
+
+
+def _history(run: TeacherRun) -> tuple[float, bool]:
+    with run.store.transaction() as session:
+        row = session.execute(
+            select(
+                func.sum(TeacherCallRow.tokens_out),
+                func.sum(func.length(DocumentRow.text) * TeacherCallRow.calls),
+            )
+            .join(DocumentRow, DocumentRow.id == TeacherCallRow.document_id)
+            .where(TeacherCallRow.model == run.endpoint.model, TeacherCallRow.status == "done")
+        ).one()
+    tokens_out, chars = row
+    if tokens_out and chars:
+        return tokens_out / chars, True
+    return PRIOR_OUT_PER_CHAR, False
