@@ -71,12 +71,19 @@ class SpanError(ValueError):
 
 @dataclass(frozen=True, slots=True, order=True)
 class Span:
-    """A labelled character range [start, end) of a document's text."""
+    """A labelled character range [start, end) of a document's text.
+
+    `source` says who produced it ("teacher:<model>", "human:<reviewer>",
+    "student:<model>"); spans loaded from the store carry their annotation's
+    annotator. Neither score nor source takes part in equality: two spans are
+    the same entity when offsets and label agree.
+    """
 
     start: int
     end: int
     label: str
     score: float | None = field(default=None, compare=False)
+    source: str | None = field(default=None, compare=False)
 
     def text_in(self, text: str) -> str:
         return text[self.start : self.end]

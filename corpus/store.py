@@ -406,10 +406,11 @@ def _document(row: DocumentRow) -> Document:
 
 
 def _annotation(row: AnnotationRow) -> Annotation:
+    annotator = Annotator(AnnotatorKind(row.annotator_kind), row.annotator)
     return Annotation(
         document_id=row.document_id,
-        annotator=Annotator(AnnotatorKind(row.annotator_kind), row.annotator),
-        spans=[Span(s.start, s.end, s.label, s.score) for s in row.spans],
+        annotator=annotator,
+        spans=[Span(s.start, s.end, s.label, s.score, str(annotator)) for s in row.spans],
         guidelines_version=row.guidelines_version,
         confidence=row.confidence,
         status=AnnotationStatus(row.status),

@@ -114,6 +114,7 @@ def test_annotations_round_trip_with_spans_scores_and_costs(store):
     assert (back.confidence, back.tokens_in, back.tokens_out, back.cost_usd) == (0.4, 120, 30, 0.0012)
     assert back.metadata == {"invalid_spans": 1}
     assert back.annotator == TEACHER and back.guidelines_version == "abc"
+    assert {s.source for s in back.spans} == {"teacher:qwen2.5-0.5b"}, "each span says who produced it"
 
 
 def test_saving_again_replaces_the_same_annotators_annotation(store):

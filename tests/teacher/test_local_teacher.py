@@ -38,7 +38,9 @@ def server():
 
 def teacher_run(store, server, **overrides):
     url, alias = server
-    config = TeacherConfig(samples=1, concurrency=1, max_output_tokens=256, guidelines_style="brief", **overrides)
+    config = TeacherConfig(
+        samples=1, concurrency=1, max_output_tokens=256, guidelines_style="brief", **overrides
+    )
     endpoint = OpenAIEndpoint(url, alias, timeout_s=120, max_output_tokens=256)
     return TeacherRun(store, load_guidelines("general"), endpoint, config)
 

@@ -28,7 +28,9 @@ CONCURRENCY = 3
 
 @pytest.fixture
 def fake():
-    server = FakeOpenAI(answers={"Resumable": [{"text": "Rome", "label": "LOC", "occurrence": 1}]}, delay_s=0.15)
+    server = FakeOpenAI(
+        answers={"Resumable": [{"text": "Rome", "label": "LOC", "occurrence": 1}]}, delay_s=0.15
+    )
     server.url = server.start()
     yield server
     server.stop()
@@ -68,7 +70,9 @@ def test_sigkill_mid_run_then_rerun(fake, tmp_path):
     per_document = Counter(r["text"] for r in fake.requests)
     paid_twice = [text for text, n in per_document.items() if n > 1]
     assert len(paid_twice) <= CONCURRENCY, "only the calls in flight at the kill are repeated"
-    assert len(fake.requests) - calls_before == 30 - done_before, "the re-run calls exactly the unfinished ones"
+    assert len(fake.requests) - calls_before == 30 - done_before, (
+        "the re-run calls exactly the unfinished ones"
+    )
     assert len(fake.requests) <= 30 + CONCURRENCY
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks: scripts (not tests) that measure quality and speed and write BENCHMARKS.md."""

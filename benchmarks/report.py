@@ -1,0 +1,54 @@
+"""BENCHMARKS.md is assembled from sections; each benchmark script rewrites only its own."""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import subprocess
+from datetime import date
+from pathlib import Path
+
+REPORT = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
+HEADER = """# distil benchmarks
+
+Produced by the scripts in `benchmarks/`; each section says the exact command that wrote it,
+on what machine and when. Numbers are measurements, not goals: where a goal is missed the
+section says so.
+"""
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        model = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
+        cpu = model
+    except (OSError, StopIteration):
+        pass
+    try:
+        memory = int(subprocess.run(["free", "-g"], capture_output=True, text=True).stdout.split()[7])
+        memory_text = f", {memory} GiB"
+    except (OSError, ValueError, IndexError):
+        memory_text = ""
+    return f"{cpu}, {os.cpu_count()} cores{memory_text}, Python {platform.python_version()}"
+
+
+def write_section(name: str, title: str, command: str, body: str) -> None:
+    text = REPORT.read_text(encoding="utf-8") if REPORT.exists() else HEADER
+    block = (
+        f"<!-- section:{name} -->\n## {title}\n\n"
+        f"`{command}` · {date.today().isoformat()} · {machine()}\n\n{body.strip()}\n<!-- /section:{name} -->"
+    )
+    pattern = re.compile(rf"<!-- section:{re.escape(name)} -->.*?<!-- /section:{re.escape(name)} -->", re.S)
+    text = pattern.sub(lambda _: block, text) if pattern.search(text) else f"{text.rstrip()}\n\n{block}\n"
+    REPORT.write_text(text, encoding="utf-8")
+
+
+def table(headers: list[str], rows: list[list]) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
