@@ -88,15 +88,16 @@ def to_char_spans(tokens: Sequence[Token], token_spans: Iterable[TokenSpan]) -> 
 
 
 def to_gliner_example(text: str, spans: Sequence[Span], labels: Sequence[str] | None = None) -> dict:
-    """One GLiNER training example. `labels` lists every label of the task, so labels
-    with no span in this document are still shown to the model, as negatives."""
+    """One GLiNER training example. `labels` lists every label of the task (GLiNER's
+    `ner_labels`), so labels with no span in this document are still shown to the
+    model, as negatives."""
     tokens, token_spans = to_token_spans(text, spans)
     example = {
         "tokenized_text": [t.text for t in tokens],
         "ner": [[ts.start, ts.end, ts.label] for ts in token_spans],
     }
     if labels is not None:
-        example["label"] = list(labels)
+        example["ner_labels"] = list(labels)
     return example
 
 

@@ -133,9 +133,14 @@ def ingest(
                 report = IngestReport()
                 for path in paths:
                     one = ingest_labelled(
-                        store, path, target, progress=advance, scheme=scheme, unit=unit or "sentence",
+                        store,
+                        path,
+                        target,
+                        progress=advance,
+                        scheme=scheme,
+                        unit=unit or "sentence",
                         text_field=text_field,
-                    )  # fmt: skip
+                    )
                     report.merge(one)
         except InputError as error:
             _fail(f"nothing from the file was stored:\n{error}")
@@ -243,13 +248,18 @@ def _print_run_summary(summary) -> None:
     table.add_column("value", justify="right")
     invalid = f"{summary.invalid} / {summary.candidates} ({summary.invalid_rate:.1%})"
     rows = [
-        ("documents", summary.documents), ("newly annotated", summary.annotated),
-        ("from cache (0 tokens)", summary.cached), ("claimed by another worker", summary.busy),
-        ("failed", summary.failed), ("spans", summary.spans),
+        ("documents", summary.documents),
+        ("newly annotated", summary.annotated),
+        ("from cache (0 tokens)", summary.cached),
+        ("claimed by another worker", summary.busy),
+        ("failed", summary.failed),
+        ("spans", summary.spans),
         ("invalid / proposed spans", invalid),
-        ("calls", summary.calls), ("tokens in / out", f"{summary.tokens_in:,} / {summary.tokens_out:,}"),
-        ("cost", f"${summary.cost_usd:.4f}"), ("seconds", f"{summary.seconds:.1f}"),
-    ]  # fmt: skip
+        ("calls", summary.calls),
+        ("tokens in / out", f"{summary.tokens_in:,} / {summary.tokens_out:,}"),
+        ("cost", f"${summary.cost_usd:.4f}"),
+        ("seconds", f"{summary.seconds:.1f}"),
+    ]
     for name, value in rows:
         table.add_row(name, str(value))
     for reason, n in sorted(summary.dropped.items()):
@@ -263,6 +273,74 @@ def _print_run_summary(summary) -> None:
         console.print(
             "Failed documents are kept with their reason; run `distil annotate` again to retry them."
         )
+
+
+@app.command()
+def train(
+    max_steps: Annotated[int | None, typer.Option(help="training steps per candidate")] = None,
+    project: ProjectOption = None,
+):
+    """Fine-tune GLiNER student candidates on reviewed + accepted teacher labels; keep the best on dev F1."""
+    from flows.train import train as run_training
+
+    settings = _settings(project)
+    if max_steps is not None:
+        settings.student = settings.student.model_copy(update={"max_steps": max_steps})
+    trained = run_training(settings, progress=console.print)
+    table = Table(title="student candidates (best first)")
+    for column in ("base", "lr", "floor", "dev F1", "untrained", "threshold", "steps", "samples/s", "device"):
+        table.add_column(column)
+    for s in trained:
+        table.add_row(
+            s.base,
+            str(s.candidate["learning_rate"]),
+            str(s.candidate["teacher_floor"]),
+            f"{s.dev_f1:.3f}",
+            f"{s.untrained_dev_f1:.3f}",
+            str(s.threshold),
+            str(s.steps),
+            str(s.samples_per_second),
+            s.device,
+        )
+    console.print(table)
+    console.print(f"winner: {trained[0].path} (training set {trained[0].training_set_hash})")
+
+
+@app.command()
+def evaluate(
+    model: Annotated[Path | None, typer.Argument(help="a student folder (default: the latest)")] = None,
+    split: Annotated[Split, typer.Option(help="held-out split to score on")] = Split.VALIDATION,
+    project: ProjectOption = None,
+):
+    """Score the student, the teacher's labels and the base model on held-out human labels."""
+    from flows.train import evaluate as run_evaluation
+    from flows.train import latest_student
+
+    settings = _settings(project)
+    model = model or latest_student(settings)
+    if model is None:
+        _fail("no trained student yet: run `distil train` first")
+    try:
+        evaluation = run_evaluation(settings, model, split)
+    except ValueError as error:
+        _fail(str(error))
+    table = Table(title=f"strict span F1 on {evaluation.documents} held-out {split} documents")
+    for column in ("labels from", "precision", "recall", "F1", "95% interval"):
+        table.add_column(column)
+    for name, scores in evaluation.results.items():
+        if scores is None:
+            table.add_row(name, "-", "-", "-", "not annotated")
+            continue
+        low, high = scores.f1_interval
+        table.add_row(
+            name,
+            f"{scores.micro.precision:.3f}",
+            f"{scores.micro.recall:.3f}",
+            f"{scores.micro.f1:.3f}",
+            f"{low:.3f}-{high:.3f}",
+        )
+    console.print(table)
+    console.print(f"report: {evaluation.report}")
 
 
 @app.command()

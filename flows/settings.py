@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from student.config import StudentConfig
 from teacher.config import TeacherConfig
 
 CONFIG_FILE = "distil.toml"
@@ -39,6 +40,7 @@ class Settings(BaseSettings):
         default="general", description="a built-in set name or a path (relative to the project)"
     )
     teacher: TeacherConfig = Field(default_factory=TeacherConfig)
+    student: StudentConfig = Field(default_factory=StudentConfig)
 
     @model_validator(mode="after")
     def _resolve(self) -> Settings:

@@ -73,7 +73,7 @@ def test_a_span_inside_a_hyphenated_word_gets_its_own_tokens():
     example = to_gliner_example(text, spans, labels=["LOC", "ORG"])
     assert example["tokenized_text"] == ["The", "New", "York", "-based", "firm"]
     assert example["ner"] == [[1, 2, "LOC"]]
-    assert example["label"] == ["LOC", "ORG"]
+    assert example["ner_labels"] == ["LOC", "ORG"]
 
 
 def test_emoji_and_repeated_whitespace_keep_exact_offsets():

@@ -1,0 +1,101 @@
+"""Train the student candidates on what the store holds, keep the winner, evaluate it."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from corpus.guidelines import load_guidelines
+from corpus.metrics import Scores
+from corpus.model import Split
+from corpus.store import Store
+from flows.settings import STATE_DIR, Settings
+from student.backbone import OFFLINE_BACKBONE, load_base
+from student.data import build_training_set
+from student.evaluate import held_out_set, score_model, score_teacher
+from student.report import write_report
+from student.train import TrainedStudent, train_candidate
+
+
+def students_dir(settings: Settings) -> Path:
+    return settings.project_dir / STATE_DIR / "students"
+
+
+def train(
+    settings: Settings, waiting_for_review: Collection[str] = (), progress: Callable[[str], None] = print
+) -> list[TrainedStudent]:
+    """Train every configured candidate; return them best first. The winner is also copied to
+    <project>/.distil/students/<time>-<training set hash>."""
+    config = settings.student
+    guidelines = load_guidelines(settings.guidelines_ref)
+    run_dir = students_dir(settings) / "runs" / datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    trained = []
+    with Store(settings.store_url) as store:
+        for index, candidate in enumerate(config.candidates):
+            data = build_training_set(
+                store,
+                guidelines.label_names,
+                guidelines.version,
+                candidate.teacher_floor,
+                waiting_for_review,
+                config.include_waiting_for_review,
+                dev_fraction=config.dev_fraction,
+            )
+            progress(
+                f"candidate {index + 1}/{len(config.candidates)} ({candidate.base}, "
+                f"lr {candidate.learning_rate}, floor {candidate.teacher_floor}): "
+                f"{len(data.train)} train / {len(data.dev)} dev documents"
+            )
+            trained.append(train_candidate(data, candidate, config, run_dir / f"candidate-{index}", progress))
+    trained.sort(key=lambda s: -s.dev_f1)
+    winner = trained[0]
+    final = students_dir(settings) / f"{run_dir.name}-{winner.training_set_hash}"
+    shutil.copytree(winner.path, final)
+    winner.path = final
+    winner.save()
+    return trained
+
+
+def latest_student(settings: Settings) -> Path | None:
+    folders = sorted(p for p in students_dir(settings).glob("*-*") if p.is_dir() and p.name != "runs")
+    return folders[-1] if folders else None
+
+
+@dataclass
+class Evaluation:
+    results: dict[str, Scores | None]
+    report: Path
+    documents: int
+
+
+def evaluate(settings: Settings, model_dir: Path, split: Split = Split.VALIDATION) -> Evaluation:
+    from gliner import GLiNER
+
+    student = TrainedStudent.load(model_dir)
+    labels = tuple(student.labels)
+    model = GLiNER.from_pretrained(str(model_dir), local_files_only=True)
+    config = settings.student
+    with Store(settings.store_url) as store:
+        held = held_out_set(store, split, labels)
+        if not held.documents:
+            raise ValueError(f"no human-labelled {split} documents: distil ingest FILE --split {split}")
+        results: dict[str, Scores | None] = {"teacher": score_teacher(store, held)}
+    results["student"] = score_model(
+        model, held, labels, student.threshold, config.max_words, config.window_overlap
+    )
+    if student.base != OFFLINE_BACKBONE:  # a bare encoder has no zero-shot ability to score
+        base = load_base(student.base)
+        results["base (zero-shot)"] = score_model(
+            base, held, labels, 0.5, config.max_words, config.window_overlap
+        )
+    report = write_report(
+        model_dir / f"evaluation-{split}",
+        results,
+        student.threshold_curve,
+        labels,
+        f"Student {model_dir.name} on the {split} set ({len(held.documents)} documents)",
+    )
+    return Evaluation(results, report, len(held.documents))

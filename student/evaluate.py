@@ -1,0 +1,58 @@
+"""Score models and label sources on the held-out human set, side by side.
+
+The same documents score the teacher's labels, the trained student and the
+base model (zero-shot, where it has labels to offer): the headline is the
+student against the teacher.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from corpus.metrics import Scores, score
+from corpus.model import AnnotatorKind, Document, Span, Split
+from corpus.store import Store
+from student.predict import predict
+
+
+@dataclass
+class HeldOut:
+    documents: list[Document]
+    gold: list[list[Span]]
+
+    @property
+    def texts(self) -> list[str]:
+        return [d.text for d in self.documents]
+
+
+def held_out_set(
+    store: Store, split: Split = Split.VALIDATION, labels: tuple[str, ...] | None = None
+) -> HeldOut:
+    documents = store.documents(split=split)
+    human = {
+        a.document_id: a
+        for a in store.annotations(kind=AnnotatorKind.HUMAN, document_ids=[d.id for d in documents])
+    }
+    kept = [d for d in documents if d.id in human]
+    gold = [[s for s in human[d.id].spans if labels is None or s.label in labels] for d in kept]
+    return HeldOut(kept, gold)
+
+
+def score_model(
+    model, held: HeldOut, labels, threshold: float, max_words: int = 256, overlap: int = 32
+) -> Scores:
+    predicted = predict(model, held.texts, labels, threshold, max_words, overlap)
+    return score(held.gold, predicted, held.texts)
+
+
+def score_teacher(store: Store, held: HeldOut, model_name: str | None = None) -> Scores | None:
+    """The teacher's labels on the held-out documents (annotated for scoring, never trained on)."""
+    annotations = store.annotations(kind=AnnotatorKind.TEACHER, document_ids=[d.id for d in held.documents])
+    if model_name:
+        annotations = [a for a in annotations if a.annotator.name == model_name]
+    by_document = {a.document_id: a for a in annotations}
+    if not by_document:
+        return None
+    kept = [i for i, d in enumerate(held.documents) if d.id in by_document]
+    predicted = [by_document[held.documents[i].id].spans for i in kept]
+    return score([held.gold[i] for i in kept], predicted, [held.texts[i] for i in kept])

@@ -1,0 +1,195 @@
+"""Fine-tune a GLiNER student with gliner's own Trainer and TrainingArguments.
+
+Separate learning rates for the encoder and the new heads, CUDA with mixed
+precision when present (CPU otherwise), seeded. Every `eval_every` steps the
+model is scored on dev (strict span F1); the best checkpoint is kept, and
+training stops after `patience` evaluations without improvement. The training
+log (loss, dev F1 per evaluation) is written next to the checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from corpus.metrics import score
+from student.backbone import load_base
+from student.config import Candidate, StudentConfig
+from student.data import Example, TrainingSet
+from student.predict import predict
+
+META_FILE = "distil_student.json"
+
+
+@dataclass
+class TrainedStudent:
+    path: Path  # the best checkpoint
+    base: str
+    candidate: dict
+    labels: list[str]
+    training_set_hash: str
+    dev_f1: float
+    untrained_dev_f1: float
+    threshold: float
+    threshold_curve: list[tuple[float, float]]
+    best_step: int
+    steps: int
+    seconds: float
+    samples_per_second: float
+    device: str
+    counts: dict = field(default_factory=dict)
+    log: list[dict] = field(default_factory=list)
+
+    def save(self) -> None:
+        data = asdict(self)
+        data["path"] = str(self.path)
+        (self.path / META_FILE).write_text(json.dumps(data, indent=2), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | Path) -> TrainedStudent:
+        data = json.loads((Path(path) / META_FILE).read_text(encoding="utf-8"))
+        data["path"] = Path(path)
+        data["threshold_curve"] = [tuple(x) for x in data["threshold_curve"]]
+        return cls(**data)
+
+
+def dev_f1(model, examples: list[Example], labels, threshold: float, config: StudentConfig) -> float:
+    predicted = predict(
+        model, [e.document.text for e in examples], labels, threshold, config.max_words, config.window_overlap
+    )
+    return score([e.spans for e in examples], predicted, bootstrap=0).micro.f1
+
+
+def sweep_threshold(model, examples: list[Example], labels, grid: list[float], config: StudentConfig):
+    """Predict once at the lowest threshold; F1 at every threshold of the grid; the best wins."""
+    texts = [e.document.text for e in examples]
+    low = predict(model, texts, labels, min(grid), config.max_words, config.window_overlap)
+    curve = []
+    for threshold in grid:
+        kept = [[s for s in spans if (s.score or 0) >= threshold] for spans in low]
+        curve.append((threshold, score([e.spans for e in examples], kept, bootstrap=0).micro.f1))
+    best = max(curve, key=lambda point: (point[1], -abs(point[0] - 0.5)))
+    return best[0], curve
+
+
+def train_candidate(
+    data: TrainingSet, candidate: Candidate, config: StudentConfig, out_dir: Path, progress=print
+) -> TrainedStudent:
+    import torch
+    from gliner.training import Trainer, TrainingArguments
+    from transformers import TrainerCallback
+
+    if not data.train:
+        raise ValueError("no training documents: annotate or review some pool documents first")
+    dev = data.dev or data.train[:1]
+    labels = list(data.labels)
+    model = load_base(candidate.base, config.max_width, max_len=max(config.max_words, 384), seed=config.seed)
+    cuda = torch.cuda.is_available()
+    device = torch.cuda.get_device_name(0) if cuda else "cpu"
+    out_dir = Path(out_dir)
+    best_dir, work_dir = out_dir / "best", out_dir / "checkpoints"
+    log: list[dict] = []
+    state = {"best": -1.0, "best_step": 0, "stale": 0}
+
+    def evaluate(step: int, loss: float | None) -> None:
+        model.eval()
+        f1 = dev_f1(model, dev, labels, 0.5, config)
+        model.train()
+        log.append({"step": step, "dev_f1": round(f1, 4), "loss": loss})
+        progress(f"step {step}: dev F1 {f1:.3f}")
+        if f1 > state["best"]:
+            state.update(best=f1, best_step=step, stale=0)
+            model.save_pretrained(str(best_dir))
+        else:
+            state["stale"] += 1
+
+    class DevF1(TrainerCallback):
+        def on_step_end(self, args, trainer_state, control, **kwargs):
+            if trainer_state.global_step % config.eval_every == 0:
+                losses = [e["loss"] for e in trainer_state.log_history if "loss" in e]
+                evaluate(trainer_state.global_step, losses[-1] if losses else None)
+                if state["stale"] >= config.patience:
+                    control.should_training_stop = True
+            return control
+
+    untrained = dev_f1(model, dev, labels, 0.5, config)
+    log.append({"step": 0, "dev_f1": round(untrained, 4), "loss": None})
+    args = TrainingArguments(
+        output_dir=str(work_dir),
+        learning_rate=candidate.learning_rate,
+        others_lr=candidate.head_learning_rate,
+        weight_decay=0.01,
+        others_weight_decay=0.01,
+        lr_scheduler_type="linear",
+        warmup_ratio=0.1,
+        per_device_train_batch_size=config.batch_size,
+        max_steps=config.max_steps,
+        save_strategy="no",
+        logging_steps=max(1, config.eval_every // 2),
+        report_to="none",
+        seed=config.seed,
+        data_seed=config.seed,
+        use_cpu=not cuda,
+        bf16=cuda and torch.cuda.is_bf16_supported(),
+        dataloader_num_workers=0,
+        focal_loss_alpha=0.75,
+        focal_loss_gamma=2.0,
+    )
+    train_examples = [e.gliner(data.labels) for e in data.train]
+    trainer = Trainer(
+        model=model,
+        args=args,
+        train_dataset=train_examples,
+        eval_dataset=None,
+        data_collator=model._create_data_collator(),
+        processing_class=model.data_processor.transformer_tokenizer,
+    )
+    trainer.add_callback(DevF1())
+    started = time.perf_counter()
+    trainer.train()
+    seconds = time.perf_counter() - started
+    steps = trainer.state.global_step
+    if not log or log[-1]["step"] != steps:
+        evaluate(steps, None)
+    shutil.rmtree(work_dir, ignore_errors=True)
+
+    from gliner import GLiNER
+
+    best = GLiNER.from_pretrained(str(best_dir), local_files_only=True)
+    threshold, curve = sweep_threshold(best, dev, labels, config.threshold_grid, config)
+    student = TrainedStudent(
+        path=best_dir,
+        base=candidate.base,
+        candidate=candidate.model_dump(),
+        labels=labels,
+        training_set_hash=data.hash,
+        dev_f1=round(max(f for _, f in curve), 4),
+        untrained_dev_f1=round(untrained, 4),
+        threshold=threshold,
+        threshold_curve=curve,
+        best_step=state["best_step"],
+        steps=steps,
+        seconds=round(seconds, 2),
+        samples_per_second=round(steps * config.batch_size / seconds, 2),
+        device=device,
+        counts=dict(data.counts),
+        log=log,
+    )
+    student.save()
+    return student
+
+
+def train_candidates(
+    data: TrainingSet, config: StudentConfig, out_dir: Path, progress=print
+) -> list[TrainedStudent]:
+    """Train every candidate; the list is sorted best first by dev F1 (the winner is [0])."""
+    trained = []
+    for index, candidate in enumerate(config.candidates):
+        progress(f"candidate {index + 1}/{len(config.candidates)}: {candidate.model_dump()}")
+        trained.append(
+            train_candidate(data, candidate, config, Path(out_dir) / f"candidate-{index}", progress)
+        )
+    return sorted(trained, key=lambda s: -s.dev_f1)
