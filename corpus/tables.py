@@ -123,3 +123,24 @@ class TeacherCallRow(Base):
     calls: Mapped[int] = mapped_column(Integer, default=0)
     cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
     error: Mapped[str] = mapped_column(Text, default="")
+
+
+class ReviewItemRow(Base):
+    """The review decision for one document under one guidelines version, and where it stands.
+
+    route: "review" (goes to annotators) or "accept" (the teacher's labels stand).
+    status: "queued" (waiting to be pushed), "pushed", "submitted" (a human answer came
+    back), "discarded" (annotators threw it out: never trained on), "accepted".
+    """
+
+    __tablename__ = "review_items"
+
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True)
+    guidelines_version: Mapped[str] = mapped_column(String(64), primary_key=True)
+    route: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    batch: Mapped[str] = mapped_column(String(64), default="")
+    confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

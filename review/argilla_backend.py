@@ -1,0 +1,148 @@
+"""Argilla 2.x as the review backend.
+
+One dataset per guidelines version: a `text` field, an `entities` SpanQuestion
+with the guidelines' labels, the guidelines rendered as the dataset's
+guidelines, and metadata annotators can filter and sort on. Records are keyed
+by document id, so pushing again updates instead of duplicating, and a record
+that already has an answer is never touched again.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import httpx
+
+from corpus.guidelines import Guidelines
+from corpus.guidelines_render import render_markdown
+from corpus.model import Span
+from review.backend import Answer, PushResult, ReviewTask, ReviewUnavailable
+
+QUESTION = "entities"
+FIELD = "text"
+# argilla logs connection failures with the request; distil reports them itself
+logging.getLogger("argilla").setLevel(logging.CRITICAL)
+
+
+def dataset_name(guidelines: Guidelines) -> str:
+    return f"distil-{guidelines.name}-{guidelines.version}"
+
+
+@dataclass
+class ArgillaBackend:
+    api_url: str
+    api_key: str = field(repr=False)
+    guidelines: Guidelines = field(repr=False)
+    workspace: str = "argilla"
+    min_submitted: int = 1  # answers per record (TaskDistribution); >1 measures agreement
+
+    def __post_init__(self) -> None:
+        import argilla as rg
+
+        self._rg = rg
+        try:
+            httpx.get(f"{self.api_url.rstrip('/')}/api/_status", timeout=10).raise_for_status()
+            self._client = rg.Argilla(api_url=self.api_url, api_key=self.api_key, timeout=60)
+            self.dataset = self._dataset()
+        except (httpx.HTTPError, OSError) as error:
+            raise ReviewUnavailable(
+                f"Argilla at {self.api_url} cannot be reached ({type(error).__name__}). The documents stay "
+                "queued in the store; start Argilla (docker compose up -d argilla) or set ARGILLA_API_URL, "
+                "then run `distil review push` again."
+            ) from None
+
+    def _dataset(self):
+        rg = self._rg
+        name = dataset_name(self.guidelines)
+        existing = self._client.datasets(name=name, workspace=self.workspace)
+        if existing is not None:
+            return existing
+        settings = rg.Settings(
+            guidelines=render_markdown(self.guidelines),
+            fields=[rg.TextField(name=FIELD, title="Text", use_markdown=False)],
+            questions=[
+                rg.SpanQuestion(
+                    name=QUESTION,
+                    field=FIELD,
+                    labels=list(self.guidelines.label_names),
+                    allow_overlapping=False,
+                    title="Mark every entity",
+                    description="Correct the suggested spans; add what is missing.",
+                )
+            ],
+            metadata=[
+                rg.FloatMetadataProperty("teacher_confidence", title="Teacher confidence"),
+                rg.IntegerMetadataProperty("invalid_spans", title="Invalid teacher spans"),
+                rg.TermsMetadataProperty("source", title="Source"),
+                rg.TermsMetadataProperty("batch", title="Batch"),
+                rg.TermsMetadataProperty("routing_reason", title="Why it is here"),
+            ],
+            distribution=rg.TaskDistribution(min_submitted=self.min_submitted),
+        )
+        return rg.Dataset(
+            name=name, workspace=self.workspace, settings=settings, client=self._client
+        ).create()
+
+    def _answered_ids(self) -> set[str]:
+        rg = self._rg
+        ids = set()
+        for status in ("submitted", "discarded"):
+            query = rg.Query(filter=rg.Filter([("response.status", "==", status)]))
+            ids.update(str(record.id) for record in self.dataset.records(query=query))
+        return ids
+
+    def push(self, tasks: list[ReviewTask]) -> PushResult:
+        rg = self._rg
+        answered = self._answered_ids()
+        records, pushed, kept = [], [], []
+        for task in tasks:
+            if task.document_id in answered:
+                kept.append(task.document_id)
+                continue
+            suggestions = []
+            if task.suggestions:
+                suggestions.append(
+                    rg.Suggestion(
+                        question_name=QUESTION,
+                        value=[{"start": s.start, "end": s.end, "label": s.label} for s in task.suggestions],
+                        score=[float(s.score if s.score is not None else 1.0) for s in task.suggestions],
+                        agent=task.agent,
+                    )
+                )
+            records.append(
+                rg.Record(
+                    id=task.document_id,
+                    fields={FIELD: task.text},
+                    metadata=task.metadata,
+                    suggestions=suggestions,
+                )
+            )
+            pushed.append(task.document_id)
+        if records:
+            self.dataset.records.log(records)
+        return PushResult(pushed, kept)
+
+    def answers(self) -> list[Answer]:
+        rg = self._rg
+        users = {str(user.id): user.username for user in self._client.users}
+        out = []
+        for status in ("submitted", "discarded"):
+            query = rg.Query(filter=rg.Filter([("response.status", "==", status)]))
+            for record in self.dataset.records(query=query, with_responses=True):
+                for response in record.responses[QUESTION] if QUESTION in record.responses else []:
+                    if (
+                        str(response.status.value if hasattr(response.status, "value") else response.status)
+                        != status
+                    ):
+                        continue
+                    spans = [Span(v["start"], v["end"], v["label"]) for v in (response.value or [])]
+                    out.append(
+                        Answer(
+                            str(record.id),
+                            users.get(str(response.user_id), str(response.user_id)),
+                            status,
+                            spans,
+                        )
+                    )
+        return out

@@ -1,0 +1,124 @@
+"""Push the review queue to the backend; pull answers back as human annotations.
+
+Several annotators per record (min_submitted > 1) are resolved by majority:
+a span (exact offsets and label) is kept when at least half of the submitted
+answers contain it; the agreement between annotators (pairwise strict span
+F1) is reported. Discarded records are excluded from training. Answers
+replace the teacher's labels for training because a human annotation of a
+document always wins (student.data).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from itertools import combinations
+
+from corpus.metrics import score
+from corpus.model import Annotation, Annotator, AnnotatorKind, Span
+from corpus.store import Store
+from review.backend import Answer, ReviewBackend, ReviewTask
+from review.queue import ACCEPTED, DISCARDED, PUSHED, QUEUED, SUBMITTED, ReviewQueue
+
+
+@dataclass
+class PushReport:
+    pushed: int = 0
+    already_answered: int = 0
+
+
+@dataclass
+class PullReport:
+    submitted: int = 0
+    discarded: int = 0
+    agreement_f1: float | None = None  # mean pairwise span F1 where several annotators answered
+    multi_annotated: int = 0
+    reviewers: Counter = field(default_factory=Counter)
+
+
+def push(store: Store, queue: ReviewQueue, backend: ReviewBackend) -> PushReport:
+    items = {item.document_id: item for item in queue.items((QUEUED, PUSHED))}
+    if not items:
+        return PushReport()
+    documents = {d.id: d for d in store.documents(ids=list(items))}
+    teacher = {
+        a.document_id: a
+        for a in store.annotations(
+            kind=AnnotatorKind.TEACHER, document_ids=list(items), guidelines_version=queue.version
+        )
+    }
+    tasks = []
+    for doc_id, item in items.items():
+        annotation = teacher.get(doc_id)
+        metadata = {
+            "teacher_confidence": float(item.confidence or 0.0),
+            "invalid_spans": int(annotation.metadata.get("invalid_spans", 0)) if annotation else 0,
+            "source": documents[doc_id].source or "-",
+            "batch": item.batch,
+            "routing_reason": item.reason[:200],
+        }
+        tasks.append(
+            ReviewTask(
+                doc_id,
+                documents[doc_id].text,
+                annotation.spans if annotation else [],
+                annotation.annotator.name if annotation else "teacher",
+                metadata,
+            )
+        )
+    result = backend.push(tasks)
+    queue.mark(result.pushed, PUSHED)
+    return PushReport(len(result.pushed), len(result.kept))
+
+
+def resolve(answers: list[Answer]) -> list[Span]:
+    """Majority vote over submitted answers: a span stays when at least half contain it."""
+    votes = Counter(span for answer in answers for span in set(answer.spans))
+    kept = [span for span, n in votes.items() if n * 2 >= len(answers)]
+    chosen: list[Span] = []
+    for span in sorted(kept, key=lambda s: (-votes[s], s.start)):  # flat NER: most-voted first
+        if all(span.end <= o.start or span.start >= o.end for o in chosen):
+            chosen.append(span)
+    return sorted(chosen)
+
+
+def pull(store: Store, queue: ReviewQueue, backend: ReviewBackend) -> PullReport:
+    report = PullReport()
+    by_document: dict[str, list[Answer]] = defaultdict(list)
+    for answer in backend.answers():
+        by_document[answer.document_id].append(answer)
+    annotations, submitted, discarded, pair_scores = [], [], [], []
+    for doc_id, answers in by_document.items():
+        done = [a for a in answers if a.status == "submitted"]
+        if not done:
+            discarded.append(doc_id)
+            continue
+        reviewers = sorted({a.reviewer for a in done})
+        report.reviewers.update(reviewers)
+        if len(done) > 1:
+            report.multi_annotated += 1
+            for a, b in combinations(done, 2):
+                pair_scores.append(
+                    score([a.spans], [b.spans], bootstrap=0).micro.f1 if a.spans or b.spans else 1.0
+                )
+        name = reviewers[0] if len(reviewers) == 1 else "majority:" + "+".join(reviewers)
+        annotations.append(
+            Annotation(
+                doc_id,
+                Annotator(AnnotatorKind.HUMAN, name),
+                resolve(done),
+                guidelines_version=queue.version,
+                metadata={"reviewers": reviewers, "answers": len(done)},
+            )
+        )
+        submitted.append(doc_id)
+    known = {d.id for d in store.documents(ids=list(by_document))}
+    store.save_annotations([a for a in annotations if a.document_id in known])
+    queue.mark([d for d in submitted if d in known], SUBMITTED)
+    queue.mark([d for d in discarded if d in known], DISCARDED)
+    report.submitted, report.discarded = len(submitted), len(discarded)
+    report.agreement_f1 = sum(pair_scores) / len(pair_scores) if pair_scores else None
+    return report
+
+
+__all__ = ["ACCEPTED", "PullReport", "PushReport", "pull", "push", "resolve"]
