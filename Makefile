@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 # On other machines set TORCH_SPEC (e.g. TORCH_SPEC="torch" for your platform's default build).
 TORCH_SPEC ?= torch==2.13.0
 
-.PHONY: setup demo test lint clean
+.PHONY: setup services demo test lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,14 @@ setup: $(VENV)/.installed
 demo: setup
 	$(BIN)/distil demo
 
-test: setup
+# the tests start real servers: PostgreSQL (binaries from the system), Argilla (its own venv,
+# made by the tests on first use) with Redis from Debian, llama.cpp (the [local] extra)
+services:
+	@command -v redis-server >/dev/null || command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
+		(apt-get update -qq && apt-get install -y -qq redis-server >/dev/null) || true
+	@command -v redis-server >/dev/null || echo "warning: redis-server missing; the Argilla tests will fail"
+
+test: setup services
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: setup

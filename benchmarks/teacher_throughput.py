@@ -41,21 +41,30 @@ def documents(n: int):
 
 
 async def raw(url: str, model: str, docs, concurrency: int) -> float:
-    """The endpoint alone: same request distil sends (tool call with the Entities schema)."""
+    """The endpoint alone, sent exactly the request distil sends: instructor prepares the
+    same tool-call arguments from the same response model; nothing is parsed or stored."""
+    import instructor
+    from instructor.v2.core.response import handle_response_model
+
     guidelines = load_guidelines("general")
     system = system_prompt(guidelines)
-    schema = entities_model(guidelines.label_names).model_json_schema()
-    tool = {"type": "function", "function": {"name": "Entities", "parameters": schema}}
+    response_model = entities_model(guidelines.label_names)
     client = openai.AsyncOpenAI(base_url=url, api_key="x", max_retries=0, timeout=300)
     queue = iter(docs)
 
     async def worker():
         for doc in queue:
-            await client.chat.completions.create(
-                model=model, messages=messages(system, doc.text), tools=[tool],
-                tool_choice={"type": "function", "function": {"name": "Entities"}},
-                temperature=0.0, max_tokens=1024, seed=0, logprobs=True,
-            )  # fmt: skip
+            _, request = handle_response_model(
+                response_model,
+                instructor.Mode.TOOLS,
+                messages=messages(system, doc.text),
+                model=model,
+                temperature=0.0,
+                max_tokens=1024,
+                seed=0,
+                logprobs=True,
+            )
+            await client.chat.completions.create(**request)
 
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))

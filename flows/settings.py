@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from review.config import ReviewConfig
 from student.config import StudentConfig
 from teacher.config import TeacherConfig
 
@@ -41,12 +42,17 @@ class Settings(BaseSettings):
     )
     teacher: TeacherConfig = Field(default_factory=TeacherConfig)
     student: StudentConfig = Field(default_factory=StudentConfig)
+    review: ReviewConfig = Field(default_factory=ReviewConfig)
 
     @model_validator(mode="after")
     def _resolve(self) -> Settings:
         self.project_dir = self.project_dir.expanduser().resolve()
         if self.teacher.api_key is None and self.teacher.base_url and os.environ.get("OPENAI_API_KEY"):
             self.teacher.api_key = SecretStr(os.environ["OPENAI_API_KEY"])  # the usual variable for OpenAI
+        # Argilla's own variables work too
+        self.review.api_url = self.review.api_url or os.environ.get("ARGILLA_API_URL")
+        if self.review.api_key is None and os.environ.get("ARGILLA_API_KEY"):
+            self.review.api_key = SecretStr(os.environ["ARGILLA_API_KEY"])
         return self
 
     @property

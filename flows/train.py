@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +12,7 @@ from corpus.guidelines import load_guidelines
 from corpus.metrics import Scores
 from corpus.model import Split
 from corpus.store import Store
+from flows.review import waiting_for_review as review_state
 from flows.settings import STATE_DIR, Settings
 from student.backbone import OFFLINE_BACKBONE, load_base
 from student.data import build_training_set
@@ -24,12 +25,13 @@ def students_dir(settings: Settings) -> Path:
     return settings.project_dir / STATE_DIR / "students"
 
 
-def train(
-    settings: Settings, waiting_for_review: Collection[str] = (), progress: Callable[[str], None] = print
-) -> list[TrainedStudent]:
+def train(settings: Settings, progress: Callable[[str], None] = print) -> list[TrainedStudent]:
     """Train every configured candidate; return them best first. The winner is also copied to
-    <project>/.distil/students/<time>-<training set hash>."""
+    <project>/.distil/students/<time>-<training set hash>. Documents waiting for review are
+    left out (unless configured otherwise) and discarded ones always are: a run uses what
+    reviewers submitted so far."""
     config = settings.student
+    waiting_for_review, discarded = review_state(settings)
     guidelines = load_guidelines(settings.guidelines_ref)
     run_dir = students_dir(settings) / "runs" / datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     trained = []
@@ -42,6 +44,7 @@ def train(
                 candidate.teacher_floor,
                 waiting_for_review,
                 config.include_waiting_for_review,
+                excluded=discarded,
                 dev_fraction=config.dev_fraction,
             )
             progress(

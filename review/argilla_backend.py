@@ -130,19 +130,15 @@ class ArgillaBackend:
         for status in ("submitted", "discarded"):
             query = rg.Query(filter=rg.Filter([("response.status", "==", status)]))
             for record in self.dataset.records(query=query, with_responses=True):
-                for response in record.responses[QUESTION] if QUESTION in record.responses else []:
-                    if (
-                        str(response.status.value if hasattr(response.status, "value") else response.status)
-                        != status
-                    ):
+                for response in record.responses:  # one Response per question and user
+                    if response.question_name != QUESTION or _status(response) != status:
                         continue
                     spans = [Span(v["start"], v["end"], v["label"]) for v in (response.value or [])]
-                    out.append(
-                        Answer(
-                            str(record.id),
-                            users.get(str(response.user_id), str(response.user_id)),
-                            status,
-                            spans,
-                        )
-                    )
+                    reviewer = users.get(str(response.user_id), str(response.user_id))
+                    out.append(Answer(str(record.id), reviewer, status, spans))
         return out
+
+
+def _status(response) -> str:
+    status = response.status
+    return str(getattr(status, "value", status))

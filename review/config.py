@@ -1,0 +1,29 @@
+"""Review settings: the `[review]` table of distil.toml, DISTIL_REVIEW__* in the environment.
+Argilla's URL and key may also come from Argilla's own ARGILLA_API_URL / ARGILLA_API_KEY."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field, SecretStr
+
+from review.policy import ReviewPolicy
+
+
+class ReviewConfig(BaseModel):
+    api_url: str | None = Field(default=None, description="Argilla, e.g. http://localhost:6900")
+    api_key: SecretStr | None = Field(default=None, description="environment only")
+    workspace: str = "argilla"
+    min_submitted: int = Field(default=1, ge=1, description="annotators per record; >1 measures agreement")
+    budget: int | None = 100
+    threshold: float | None = 0.8
+    min_per_label: int = 3
+    audit_fraction: float = 0.1
+    seed: int = 0
+
+    def policy(self) -> ReviewPolicy:
+        return ReviewPolicy(
+            budget=self.budget,
+            threshold=self.threshold,
+            min_per_label=self.min_per_label,
+            audit_fraction=self.audit_fraction,
+            seed=self.seed,
+        )

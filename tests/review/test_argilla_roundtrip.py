@@ -1,0 +1,179 @@
+"""The full review round trip against a REAL argilla-server 2.8 (tests/services/argilla.py):
+route, push with suggestions, annotators submit through the REST API as the UI does
+(accept, correct, discard), pull, corrected labels in the training set. Plus
+idempotency, several annotators, and Argilla down."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from corpus.guidelines import load_guidelines
+from corpus.model import Annotation, Annotator, AnnotatorKind, Document, Span
+from corpus.store import Store
+from flows.review import status, sync
+from flows.settings import load_settings
+from review.argilla_backend import QUESTION, dataset_name
+from student.data import build_training_set
+from tests.services.argilla import ANNOTATORS, argilla_server
+
+pytestmark = pytest.mark.slow
+
+TEACHER = Annotator(AnnotatorKind.TEACHER, "local:qwen")
+DOCS = {
+    "accept": ("Ann lives in Rome.", [Span(0, 3, "PER", 0.5), Span(13, 17, "LOC", 0.5)]),
+    "correct": ("Bob works at Acme in Oslo.", [Span(0, 3, "PER", 0.4), Span(13, 17, "LOC", 0.3)]),
+    "discard": ("asdf qwerty zxcv.", [Span(0, 4, "ORG", 0.2)]),
+    "confident": (
+        "Cleo met Dan in Lima.",
+        [Span(0, 4, "PER", 1.0), Span(9, 12, "PER", 1.0), Span(16, 20, "LOC", 1.0)],
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def argilla():
+    with argilla_server() as server:
+        yield server
+
+
+def make_project(tmp_path, argilla, guidelines_text=None, **review):
+    url, key = argilla
+    lines = [
+        'guidelines = "guidelines.md"',
+        "[review]",
+        f'api_url = "{url}"',
+        "threshold = 0.9",
+        "audit_fraction = 0",
+    ]
+    lines += [f"{k} = {v}" for k, v in review.items()]
+    (tmp_path / "distil.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    text = guidelines_text or load_guidelines("general").source
+    (tmp_path / "guidelines.md").write_text(text, encoding="utf-8")
+    settings = load_settings(tmp_path)
+    settings.review.api_key = __import__("pydantic").SecretStr(key)
+    guidelines = load_guidelines(tmp_path / "guidelines.md")
+    with Store(settings.store_url) as store:
+        store.add_documents([Document(text) for text, _ in DOCS.values()])
+        store.save_annotations(
+            [
+                Annotation(
+                    Document(text).id,
+                    TEACHER,
+                    spans,
+                    guidelines_version=guidelines.version,
+                    confidence=min(s.score for s in spans),
+                )
+                for text, spans in DOCS.values()
+            ]
+        )
+    return settings, guidelines
+
+
+def respond(argilla, guidelines, annotator, text, spans, status="submitted"):
+    """What the UI sends when an annotator submits or discards a record."""
+    url, owner = argilla
+    import argilla as rg
+
+    client = rg.Argilla(api_url=url, api_key=owner)
+    dataset = client.datasets(dataset_name(guidelines), workspace="argilla")
+    record = next(r for r in dataset.records() if str(r.id) == Document(text).id)
+    value = [{"start": s.start, "end": s.end, "label": s.label} for s in spans]
+    response = httpx.post(
+        f"{url}/api/v1/records/{record._server_id}/responses",
+        headers={"X-Argilla-Api-Key": ANNOTATORS[annotator]},
+        json={"values": {QUESTION: {"value": value}}, "status": status},
+    )
+    assert response.status_code == 201, response.text
+
+
+def test_round_trip(tmp_path, argilla):
+    settings, guidelines = make_project(tmp_path, argilla)
+    first = sync(settings)
+    assert first.unavailable is None
+    routed = {d.document_id: d for d in first.routed}
+    assert routed[Document(DOCS["confident"][0]).id].route == "accept"
+    assert first.pushed.pushed == 3
+
+    # the dataset carries the guidelines, the labels, metadata, and the teacher's scored suggestions
+    import argilla as rg
+
+    dataset = rg.Argilla(api_url=argilla[0], api_key=argilla[1]).datasets(
+        dataset_name(guidelines), workspace="argilla"
+    )
+    assert guidelines.label("PER").definition in dataset.settings.guidelines
+    assert list(dataset.settings.questions[QUESTION].labels) == ["PER", "ORG", "LOC", "MISC"]
+    records = {str(r.id): r for r in dataset.records(with_suggestions=True)}
+    correct = records[Document(DOCS["correct"][0]).id]
+    assert correct.suggestions[QUESTION].agent == "local:qwen"
+    assert correct.suggestions[QUESTION].score == [0.4, 0.3]
+    assert (
+        correct.metadata["teacher_confidence"] == 0.3 and "confidence" in correct.metadata["routing_reason"]
+    )
+
+    respond(argilla, guidelines, "annie", *DOCS["accept"])
+    fixed = [Span(0, 3, "PER"), Span(13, 17, "ORG"), Span(21, 25, "LOC")]
+    respond(argilla, guidelines, "annie", DOCS["correct"][0], fixed)
+    respond(argilla, guidelines, "annie", DOCS["discard"][0], DOCS["discard"][1], status="discarded")
+
+    second = sync(settings)
+    assert (second.pulled.submitted, second.pulled.discarded) == (2, 1)
+    assert second.pushed.pushed == 0, "answered records are never pushed again"
+    counts, metrics = status(settings)
+    assert counts == {"submitted": 2, "discarded": 1, "accepted": 1}
+    assert metrics.documents == 2 and metrics.teacher.tp == 3 and metrics.teacher.fn == 2
+
+    with Store(settings.store_url) as store:
+        human = {a.document_id: a for a in store.annotations(kind=AnnotatorKind.HUMAN)}
+        assert human[Document(DOCS["correct"][0]).id].spans == fixed
+        assert human[Document(DOCS["correct"][0]).id].annotator.name == "annie"
+        data = build_training_set(
+            store,
+            guidelines.label_names,
+            guidelines.version,
+            excluded={Document(DOCS["discard"][0]).id},
+            dev_fraction=0,
+        )
+    trained_on = {e.document.text: e for e in data.train}
+    assert trained_on[DOCS["correct"][0]].spans == fixed and trained_on[DOCS["correct"][0]].origin == "human"
+    assert DOCS["discard"][0] not in trained_on
+    assert trained_on[DOCS["confident"][0]].origin == "teacher"
+
+    # idempotent: pushing again neither duplicates nor touches answered records
+    third = sync(settings)
+    assert third.pushed.pushed == 0 and len(list(dataset.records())) == 3
+
+
+def test_several_annotators_are_resolved_and_their_agreement_measured(tmp_path, argilla):
+    text = load_guidelines("general").source.replace("title: General", "title: Multi-annotator General")
+    settings, guidelines = make_project(tmp_path, argilla, guidelines_text=text, min_submitted=2)
+    sync(settings)
+    doc_text = DOCS["correct"][0]
+    respond(argilla, guidelines, "annie", doc_text, [Span(0, 3, "PER"), Span(13, 17, "ORG")])
+    respond(argilla, guidelines, "bob", doc_text, [Span(0, 3, "PER"), Span(21, 25, "LOC")])
+    respond(
+        argilla, guidelines, "cleo", doc_text, [Span(0, 3, "PER"), Span(13, 17, "ORG"), Span(21, 25, "LOC")]
+    )
+    report = sync(settings)
+    assert report.pulled.multi_annotated == 1
+    assert report.pulled.agreement_f1 == pytest.approx(
+        (0.5 + 0.8 + 0.8) / 3, abs=1e-6
+    )  # annie-bob share 1 of 2
+    with Store(settings.store_url) as store:
+        (human,) = store.annotations(kind=AnnotatorKind.HUMAN)
+    assert human.spans == [Span(0, 3, "PER"), Span(13, 17, "ORG"), Span(21, 25, "LOC")]
+    assert human.annotator.name == "majority:annie+bob+cleo"
+
+
+def test_argilla_down_keeps_everything_queued_and_the_next_sync_catches_up(tmp_path, argilla):
+    text = load_guidelines("general").source.replace("title: General", "title: Down General")
+    settings, _ = make_project(tmp_path, argilla, guidelines_text=text)
+    settings.review.api_url = "http://127.0.0.1:9"  # nothing listens there
+    down = sync(settings)
+    assert "cannot be reached" in down.unavailable and "distil review push" in down.unavailable
+    assert argilla[1] not in down.unavailable
+    assert status(settings)[0] == {"queued": 3, "accepted": 1}
+    settings.review.api_url = argilla[0]
+    up = sync(settings)
+    assert up.pushed.pushed == 3 and not up.routed, "routed once; pushed when Argilla is back"
+    assert status(settings)[0] == {"pushed": 3, "accepted": 1}

@@ -1,0 +1,87 @@
+"""The review policy: what goes to people, in which order, and why."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from corpus.model import Annotation, AnnotationStatus, Annotator, AnnotatorKind, Span
+from review.backend import Answer
+from review.policy import ReviewPolicy, route
+from review.sync import resolve
+
+TEACHER = Annotator(AnnotatorKind.TEACHER, "t")
+
+
+def ann(doc, confidence, labels=("LOC",), status=AnnotationStatus.OK, invalid=0):
+    spans = [Span(i * 5, i * 5 + 3, label) for i, label in enumerate(labels)]
+    return Annotation(
+        doc,
+        TEACHER,
+        spans,
+        confidence=confidence,
+        status=status,
+        metadata={"invalid_spans": invalid},
+        error="timeout" if status is AnnotationStatus.FAILED else "",
+    )
+
+
+def test_failures_and_invalid_spans_first_then_least_confident_under_budget():
+    annotations = [ann(f"d{i}", confidence=i / 10) for i in range(10)]
+    annotations += [ann("failed", 0.99, status=AnnotationStatus.FAILED), ann("invalid", 0.95, invalid=2)]
+    decisions = {
+        d.document_id: d for d in route(annotations, ReviewPolicy(budget=4, threshold=0.8, audit_fraction=0))
+    }
+    reviewed = [d for d, x in decisions.items() if x.route == "review"]
+    assert sorted(reviewed) == ["d0", "d1", "failed", "invalid"]
+    assert decisions["failed"].reason == "teacher failed: timeout"
+    assert decisions["invalid"].reason == "2 invalid span(s) from the teacher"
+    assert decisions["d0"].reason == "confidence 0.00 < 0.8 (least confident first)"
+    assert decisions["d5"].reason == "over this run's review budget"
+    assert decisions["d9"].route == "accept" and decisions["d9"].reason == "confidence >= 0.8"
+
+
+def test_threshold_without_budget():
+    annotations = [ann(f"d{i}", confidence=i / 10) for i in range(10)]
+    decisions = route(annotations, ReviewPolicy(budget=None, threshold=0.35, audit_fraction=0))
+    assert sorted(d.document_id for d in decisions if d.route == "review") == ["d0", "d1", "d2", "d3"]
+
+
+def test_rare_labels_get_reviewed_even_when_confident():
+    annotations = [ann(f"common{i}", confidence=0.1 + i / 100, labels=("LOC", "LOC")) for i in range(40)]
+    annotations += [ann(f"rare{i}", confidence=0.9 + i / 100, labels=("ORG",)) for i in range(3)]
+    decisions = {
+        d.document_id: d
+        for d in route(annotations, ReviewPolicy(budget=10, min_per_label=2, audit_fraction=0))
+    }
+    rare = [d for d in decisions.values() if d.document_id.startswith("rare") and d.route == "review"]
+    assert len(rare) == 2 and rare[0].reason.startswith("rare label ORG")
+    assert sum(d.route == "review" for d in decisions.values()) == 10
+
+
+def test_audit_sample_checks_confident_documents_reproducibly():
+    annotations = [ann(f"d{i}", confidence=0.5 + i / 100) for i in range(50)]
+    policy = ReviewPolicy(budget=10, threshold=0.6, audit_fraction=0.2, seed=3)
+    first = route(annotations, policy)
+    reasons = Counter(d.reason.split(":")[0] for d in first if d.route == "review")
+    assert reasons["audit"] == 2
+    audited = [d for d in first if d.reason.startswith("audit")]
+    assert all(d.confidence >= 0.6 for d in audited)
+    assert [d.document_id for d in route(annotations, policy) if d.reason.startswith("audit")] == [
+        d.document_id for d in audited
+    ]
+
+
+def test_every_document_gets_one_decision_with_a_reason():
+    annotations = [ann(f"d{i}", confidence=(i * 37 % 100) / 100) for i in range(100)]
+    decisions = route(annotations, ReviewPolicy(budget=20))
+    assert sorted(d.document_id for d in decisions) == sorted(a.document_id for a in annotations)
+    assert all(d.reason for d in decisions)
+
+
+def test_majority_resolution_of_several_annotators():
+    a = Answer("d", "ann", "submitted", [Span(0, 3, "PER"), Span(5, 9, "LOC")])
+    b = Answer("d", "bob", "submitted", [Span(0, 3, "PER"), Span(5, 9, "ORG")])
+    c = Answer("d", "cy", "submitted", [Span(0, 3, "PER"), Span(5, 9, "LOC")])
+    assert resolve([a, b, c]) == [Span(0, 3, "PER"), Span(5, 9, "LOC")]
+    # two annotators disagree on a span: each has half the votes; the flat result keeps one, never both
+    assert len(resolve([a, b])) == 2

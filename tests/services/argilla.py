@@ -1,0 +1,170 @@
+"""A real argilla-server 2.8 for the test session, without Docker.
+
+The server lives in its own virtualenv (it pins old libraries), created on
+first use under ~/.cache/distil/argilla-server-venv. It runs on SQLite, with
+Debian's redis-server and osmem-server (an in-memory OpenSearch-compatible
+server from PyPI) as the search engine, through the small engine subclass in
+argilla_osmem_engine.py.
+
+    python -m tests.services.argilla   # start one by hand and print its URL and key
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import httpx
+
+from tests.services.postgres import free_port
+
+SERVER_VERSION = "2.8.0"
+REQUIREMENTS = [
+    f"argilla-server=={SERVER_VERSION}",
+    "click<8.2",
+    "huggingface-hub<1",
+    "datasets<4",
+    "osmem-server==0.1.6",
+]
+VENV = Path(os.environ.get("DISTIL_ARGILLA_VENV", Path.home() / ".cache" / "distil" / "argilla-server-venv"))
+API_KEY = "distil-test-owner-key"
+ANNOTATORS = {name: f"distil-test-{name}-key" for name in ("annie", "bob", "cleo")}
+HERE = Path(__file__).resolve().parent
+
+
+def ensure_venv() -> Path:
+    python = VENV / "bin" / "python"
+    marker = VENV / f".argilla-server-{SERVER_VERSION}"
+    if marker.exists():
+        return python
+    subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", *REQUIREMENTS], check=True)
+    marker.touch()
+    return python
+
+
+def _wait(url: str, process: subprocess.Popen, log: Path, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args[0]} exited early:\n{log.read_text(errors='replace')[-3000:]}")
+        try:
+            if httpx.get(url, timeout=2).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"{url} did not answer in {timeout} s:\n{log.read_text(errors='replace')[-3000:]}")
+
+
+@contextmanager
+def _process(command: list[str], log: Path, env: dict | None = None):
+    with log.open("wb") as handle:
+        process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, env=env)
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@contextmanager
+def argilla_server():
+    """Yield (api_url, owner API key) of a fresh server with three annotators (ANNOTATORS:
+    name -> API key) in workspace `argilla`; everything is stopped and removed after."""
+    python = ensure_venv()
+    redis = shutil.which("redis-server")
+    if redis is None:
+        raise RuntimeError("redis-server not found: apt-get install redis-server (make test does this)")
+    home = Path(tempfile.mkdtemp(prefix="distil-argilla-"))
+    redis_port, search_port, port = free_port(), free_port(), free_port()
+    env = {
+        **os.environ,
+        "ARGILLA_HOME_PATH": str(home),
+        "ARGILLA_DATABASE_URL": f"sqlite+aiosqlite:///{home / 'argilla.db'}?check_same_thread=False",
+        "ARGILLA_SEARCH_ENGINE": "osmem",
+        "ARGILLA_ELASTICSEARCH": f"http://127.0.0.1:{search_port}",
+        "ARGILLA_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+        "ARGILLA_ENABLE_TELEMETRY": "0",
+        "HF_HUB_DISABLE_TELEMETRY": "1",
+        "HF_HUB_OFFLINE": "1",
+        "PYTHONPATH": str(HERE),
+    }
+    boot = (
+        "import argilla_osmem_engine, uvicorn, argilla_server; "
+        "uvicorn.run(argilla_server.app, host='127.0.0.1', port={})"
+    )
+    with ExitStack() as stack:
+        stack.callback(shutil.rmtree, home, ignore_errors=True)
+        stack.enter_context(
+            _process(
+                [redis, "--port", str(redis_port), "--save", "", "--appendonly", "no"], home / "redis.log"
+            )
+        )
+        osmem = stack.enter_context(
+            _process(
+                [
+                    str(next(VENV.glob("lib/python*/site-packages/osmem_server/bin/osmem-server"))),
+                    "-addr",
+                    f"127.0.0.1:{search_port}",
+                    "-no-stdin-watch",
+                    "-no-ja",
+                ],
+                home / "osmem.log",
+            )
+        )
+        _wait(f"http://127.0.0.1:{search_port}", osmem, home / "osmem.log")
+        manage = [str(python), "-m", "argilla_server", "database"]
+        subprocess.run([*manage, "migrate"], env=env, check=True, capture_output=True)
+        users = [("owner", "owner", API_KEY)] + [(name, "annotator", key) for name, key in ANNOTATORS.items()]
+        for username, role, key in users:
+            subprocess.run(
+                [
+                    *manage,
+                    "users",
+                    "create",
+                    "--first-name",
+                    username,
+                    "--username",
+                    username,
+                    "--password",
+                    f"{username}-password",
+                    "--role",
+                    role,
+                    "--api-key",
+                    key,
+                    "--workspace",
+                    "argilla",
+                ],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
+        server = stack.enter_context(
+            _process([str(python), "-c", boot.format(port)], home / "server.log", env)
+        )
+        stack.enter_context(
+            _process([str(python), "-m", "argilla_server", "worker"], home / "worker.log", env)
+        )
+        url = f"http://127.0.0.1:{port}"
+        _wait(f"{url}/api/_status", server, home / "server.log", timeout=180)
+        yield url, API_KEY
+
+
+if __name__ == "__main__":
+    with argilla_server() as (url, key):
+        print(f"Argilla at {url}, owner API key {key}; Ctrl-C to stop", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
