@@ -30,8 +30,8 @@ demo: setup
 # the tests start real servers: PostgreSQL (binaries from the system), Argilla (its own venv,
 # made by the tests on first use) with Redis from Debian, llama.cpp (the [local] extra)
 services:
-	@command -v redis-server >/dev/null || command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
-		(apt-get update -qq && apt-get install -y -qq redis-server >/dev/null) || true
+	@if ! command -v redis-server >/dev/null && command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; fi
 	@command -v redis-server >/dev/null || echo "warning: redis-server missing; the Argilla tests will fail"
 
 test: setup services
