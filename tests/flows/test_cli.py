@@ -69,10 +69,10 @@ def test_a_bad_labelled_file_fails_clearly_and_stores_nothing(project, tmp_path)
 
 def test_secrets_in_the_config_file_are_refused(project):
     with (project / "distil.toml").open("a") as handle:
-        handle.write('\n[teacher]\napi_key = "sk-do-not-commit"\n')
+        handle.write('\n[review]\napi_key = "sk-do-not-commit"\n')
     result = distil("status", "-p", project)
     assert result.exit_code == 2
-    assert "teacher.api_key look like secrets" in result.output
+    assert "review.api_key look like secrets" in result.output
     assert "sk-do-not-commit" not in result.output
 
 
