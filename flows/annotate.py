@@ -36,8 +36,10 @@ def _endpoint(config, base_url: str, model: str, api_key: str) -> OpenAIEndpoint
     )  # fmt: skip
 
 
-def pool_documents(store: Store, limit: int | None = None) -> list[Document]:
-    documents = store.documents(split=Split.POOL)
+def documents_of(store: Store, split: Split = Split.POOL, limit: int | None = None) -> list[Document]:
+    """The pool (to train on), or a held-out split: the teacher labels those only so that the
+    teacher can be scored on them next to the student; training never reads them."""
+    documents = store.documents(split=split)
     return documents[:limit] if limit else documents
 
 
@@ -48,13 +50,13 @@ class _ModelOnly:
         self.model = model
 
 
-def estimate_annotation(settings: Settings, limit: int | None = None) -> Estimate:
+def estimate_annotation(settings: Settings, limit: int | None = None, split: Split = Split.POOL) -> Estimate:
     guidelines = load_guidelines(settings.guidelines_ref)
     config = settings.teacher
     model = (config.model or "default") if config.base_url else local_alias(config.local_model)
     with Store(settings.store_url) as store:
         run = TeacherRun(store, guidelines, _ModelOnly(model), config)
-        return estimate(run, pool_documents(store, limit))
+        return estimate(run, documents_of(store, split, limit))
 
 
 def annotate(
@@ -62,10 +64,11 @@ def annotate(
     limit: int | None = None,
     progress: Callable[[str], None] = print,
     on_document: Callable[[], None] | None = None,
+    split: Split = Split.POOL,
 ) -> RunSummary:
     guidelines = load_guidelines(settings.guidelines_ref)
     with Store(settings.store_url) as store:
-        documents = pool_documents(store, limit)
+        documents = documents_of(store, split, limit)
         with teacher_endpoint(settings, progress) as endpoint:
             run = TeacherRun(store, guidelines, endpoint, settings.teacher)
             return asyncio.run(run.run(documents, progress=on_document))

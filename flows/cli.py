@@ -213,6 +213,9 @@ def annotate(
     ] = False,
     samples: Annotated[int | None, typer.Option(help="self-consistency samples per document")] = None,
     concurrency: Annotated[int | None, typer.Option(help="calls in flight at once")] = None,
+    split: Annotated[
+        Split, typer.Option(help="pool (training data), or validation/test to score the teacher on")
+    ] = Split.POOL,
     project: ProjectOption = None,
 ):
     """Label the pool with the teacher LLM (the configured endpoint, or the local one)."""
@@ -225,7 +228,7 @@ def annotate(
     overrides = {k: v for k, v in {"samples": samples, "concurrency": concurrency}.items() if v is not None}
     settings.teacher = settings.teacher.model_copy(update=overrides)
     if estimate:
-        e = estimate_annotation(settings, limit)
+        e = estimate_annotation(settings, limit, split)
         source = "this model's past calls" if e.calibrated else "a prior (no past calls for this model yet)"
         console.print(
             f"{e.documents} documents, {e.cached} already annotated (free), {e.calls} calls: "
@@ -237,7 +240,11 @@ def annotate(
         with _progress() as progress:
             task = progress.add_task("annotating", total=limit)
             summary = run_annotation(
-                settings, limit, progress=console.print, on_document=lambda: progress.advance(task)
+                settings,
+                limit,
+                progress=console.print,
+                on_document=lambda: progress.advance(task),
+                split=split,
             )
     except (LocalServerError, ModelError) as error:
         _fail(str(error))

@@ -44,3 +44,36 @@ def test_estimate_then_annotate_then_rerun_from_cache(tmp_path, fake, monkeypatc
     again = runner.invoke(app, ["annotate", "--samples", "2", "-p", str(project)], env=env)
     assert table_rows(again.output)["from cache (0 tokens)"] == "3"
     assert len(fake.requests) == 6
+
+
+def test_the_teacher_can_label_the_held_out_set_to_be_scored_but_it_is_never_trained_on(
+    tmp_path, fake, monkeypatch
+):
+    from corpus.guidelines import load_guidelines
+    from corpus.model import AnnotatorKind
+    from corpus.store import Store
+    from flows.settings import load_settings
+    from student.data import build_training_set
+    from student.evaluate import held_out_set, score_teacher
+
+    monkeypatch.delenv("DISTIL_DATABASE_URL", raising=False)
+    runner = CliRunner()
+    project = tmp_path / "p"
+    gold = tmp_path / "gold.markup"
+    gold.write_text("Ann lives in [Paris](LOC).\n[Rome](LOC) is old.\n", encoding="utf-8")
+    env = {"DISTIL_TEACHER__BASE_URL": fake.url, "DISTIL_TEACHER__MODEL": "fake-teacher"}
+    assert runner.invoke(app, ["init", str(project)]).exit_code == 0
+    assert (
+        runner.invoke(app, ["ingest", str(gold), "--split", "validation", "-p", str(project)]).exit_code == 0
+    )
+    result = runner.invoke(
+        app, ["annotate", "--split", "validation", "--samples", "1", "-p", str(project)], env=env
+    )
+    assert result.exit_code == 0, result.output
+    settings = load_settings(project)
+    with Store(settings.store_url) as store:
+        assert len(store.annotations(kind=AnnotatorKind.TEACHER)) == 2
+        teacher = score_teacher(store, held_out_set(store))
+        data = build_training_set(store, load_guidelines("general").label_names, dev_fraction=0)
+    assert (teacher.micro.tp, teacher.micro.fn) == (1, 1), "'Paris' found, 'Rome' missed"
+    assert data.train == [] and data.dev == []
