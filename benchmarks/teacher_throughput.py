@@ -76,10 +76,17 @@ def pipeline(url: str, model: str, docs, concurrency: int) -> float:
     with tempfile.TemporaryDirectory() as tmp, Store(f"sqlite:///{tmp}/bench.db") as store:
         store.add_documents(docs)
         config = TeacherConfig(samples=1, concurrency=concurrency)
-        run = TeacherRun(store, load_guidelines("general"), OpenAIEndpoint(url, model, timeout_s=300), config)
-        started = time.perf_counter()
-        asyncio.run(run.run(docs))
-        return time.perf_counter() - started
+        endpoint = OpenAIEndpoint(url, model, timeout_s=300)
+        run = TeacherRun(store, load_guidelines("general"), endpoint, config)
+
+        async def timed() -> float:
+            started = time.perf_counter()
+            await run.run(docs)
+            elapsed = time.perf_counter() - started
+            await endpoint.close()
+            return elapsed
+
+        return asyncio.run(timed())
 
 
 def measure(url: str, model: str, docs, levels) -> list[list]:
@@ -130,9 +137,12 @@ SQLite store on local disk):
 
 {table(headers, fast_rows)}
 
-Goal: overhead <= 5% at saturation against a real server. Against the fast endpoint the
-relative overhead is large by construction (the endpoint costs almost nothing); the absolute
-column is the number that matters there.
+Goal: overhead <= 5% at saturation against a real server: met. Against the local server the
+difference is within run-to-run noise (a few percent either way at this sample size: the
+negative rows are noise, not speed-ups). The fast endpoint bounds distil's own cost at about
+6 ms per document (claim + result transactions on SQLite, parsing, localization), i.e. about
+0.15% of a 4-second local call. Against the fast endpoint the relative overhead is large by
+construction (the endpoint costs almost nothing); the absolute column is what matters there.
 """
     write_section("teacher-throughput", "Teacher throughput and overhead",
                   "python -m benchmarks.teacher_throughput", body)  # fmt: skip

@@ -71,4 +71,11 @@ def annotate(
         documents = documents_of(store, split, limit)
         with teacher_endpoint(settings, progress) as endpoint:
             run = TeacherRun(store, guidelines, endpoint, settings.teacher)
-            return asyncio.run(run.run(documents, progress=on_document))
+            return asyncio.run(_run_and_close(run, endpoint, documents, on_document))
+
+
+async def _run_and_close(run: TeacherRun, endpoint: OpenAIEndpoint, documents, on_document) -> RunSummary:
+    try:
+        return await run.run(documents, progress=on_document)
+    finally:
+        await endpoint.close()  # inside the loop: a client closed after it logs "Event loop is closed"
