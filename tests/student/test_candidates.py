@@ -1,0 +1,55 @@
+"""Several candidates in one run, the best on dev F1 wins; the same seed gives the same model."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from corpus.conll import read_conll
+from corpus.model import Annotator, AnnotatorKind, Split
+from corpus.store import Store
+from student.config import Candidate, StudentConfig
+from student.data import build_training_set
+from student.train import train_candidate, train_candidates
+
+pytestmark = pytest.mark.slow
+LABELS = ("PER", "ORG", "LOC", "MISC")
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory, shared_data):
+    items = [i for i in read_conll(shared_data / "wikigold/wikigold.conll.txt") if i.spans][:80]
+    with Store(f"sqlite:///{tmp_path_factory.mktemp('cand') / 's.db'}") as store:
+        store.add_labelled(items, Split.POOL, Annotator(AnnotatorKind.HUMAN, "gold"))
+        return build_training_set(store, LABELS, dev_fraction=0.2)
+
+
+def weights(path):
+    files = sorted(path.glob("*.safetensors"))
+    return load_file(files[0]) if files else torch.load(next(path.glob("*.bin")), map_location="cpu")
+
+
+def test_candidates_are_ranked_by_dev_f1(data, tmp_path):
+    config = StudentConfig(
+        max_steps=12,
+        eval_every=6,
+        candidates=[
+            Candidate(learning_rate=1e-7, head_learning_rate=1e-7),
+            Candidate(learning_rate=5e-5, head_learning_rate=1e-3),
+        ],
+    )
+    trained = train_candidates(data, config, tmp_path, progress=lambda _: None)
+    assert len(trained) == 2
+    assert trained[0].dev_f1 >= trained[1].dev_f1
+    assert {s.candidate["learning_rate"] for s in trained} == {1e-7, 5e-5}
+    assert all((s.path / "distil_student.json").exists() for s in trained)
+
+
+def test_same_seed_same_model(data, tmp_path):
+    config = StudentConfig(max_steps=6, eval_every=6, seed=11)
+    first = train_candidate(data, Candidate(), config, tmp_path / "a", progress=lambda _: None)
+    second = train_candidate(data, Candidate(), config, tmp_path / "b", progress=lambda _: None)
+    assert first.log == second.log
+    a, b = weights(first.path), weights(second.path)
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
