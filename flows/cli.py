@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.engine import make_url
 
@@ -19,7 +18,9 @@ from corpus.guidelines import BUILTIN_DIR, builtin_names, load_guidelines
 from corpus.ingest import IngestReport, ingest_labelled, ingest_raw
 from corpus.model import AnnotatorKind, Split
 from corpus.store import Store
-from flows.settings import CONFIG_FILE, STATE_DIR, ConfigError, Settings, config_template, load_settings
+from flows.cli_common import ProjectOption, console, fail, progress_bar, settings_or_exit
+from flows.cli_review import review_app
+from flows.settings import CONFIG_FILE, STATE_DIR, config_template
 
 app = typer.Typer(
     help="distil: turn a large language model into a small, fast NER model.",
@@ -28,42 +29,13 @@ app = typer.Typer(
 )
 guidelines_app = typer.Typer(help="Check and render annotation guidelines.", no_args_is_help=True)
 app.add_typer(guidelines_app, name="guidelines")
-review_app = typer.Typer(help="Human review in Argilla: route, push, pull, status.", no_args_is_help=True)
 app.add_typer(review_app, name="review")
-console = Console(soft_wrap=True)  # paths and reasons stay on one line, greppable
-errors = Console(stderr=True, soft_wrap=True)
-
-ProjectOption = Annotated[
-    Path | None, typer.Option("--project", "-p", help="project folder (default: current folder)")
-]
 
 
 class GoldSplit(StrEnum):
     validation = "validation"
     test = "test"
     train = "train"  # human labels that may be trained on (stored in the pool)
-
-
-def _settings(project: Path | None) -> Settings:
-    try:
-        return load_settings(project)
-    except ConfigError as error:
-        _fail(str(error))
-
-
-def _fail(message: str, code: int = 2):
-    errors.print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(code)
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-    )
 
 
 @app.command()
@@ -75,7 +47,7 @@ def init(
 ):
     """Scaffold a project: distil.toml and an editable copy of a guidelines set."""
     if guidelines not in builtin_names():
-        _fail(f"no built-in guidelines {guidelines!r}; choose one of {', '.join(builtin_names())}")
+        fail(f"no built-in guidelines {guidelines!r}; choose one of {', '.join(builtin_names())}")
     directory.mkdir(parents=True, exist_ok=True)
     config = directory / CONFIG_FILE
     guidelines_file = directory / "guidelines" / f"{guidelines}.md"
@@ -116,8 +88,8 @@ def ingest(
     project: ProjectOption = None,
 ):
     """Add raw text to the pool, or human-labelled documents (--split) to a split."""
-    settings = _settings(project)
-    with Store(settings.store_url) as store, _progress() as progress:
+    settings = settings_or_exit(project)
+    with Store(settings.store_url) as store, progress_bar() as progress:
         task = progress.add_task("ingesting", total=None)
         advance = lambda n: progress.advance(task, n)  # noqa: E731
         try:
@@ -145,7 +117,7 @@ def ingest(
                     )
                     report.merge(one)
         except InputError as error:
-            _fail(f"nothing from the file was stored:\n{error}")
+            fail(f"nothing from the file was stored:\n{error}")
     console.print(
         f"read {report.read}, added {report.added}, duplicates {report.duplicates}"
         + (f", entities {report.entities}" if split else "")
@@ -161,7 +133,7 @@ def ingest(
 @app.command()
 def status(project: ProjectOption = None):
     """Counts per stage: documents per split, annotations per annotator, spans."""
-    settings = _settings(project)
+    settings = settings_or_exit(project)
     with Store(settings.store_url) as store:
         counts = store.counts()
     table = Table(title="distil status", show_header=True)
@@ -180,7 +152,7 @@ def status(project: ProjectOption = None):
         labels = ", ".join(guidelines.label_names)
         console.print(f"guidelines: {guidelines.name} version {guidelines.version} ({labels})")
     except (InputError, FileNotFoundError) as error:
-        console.print(f"[red]guidelines: {error}[/]")
+        console.print(f"[red]guidelines: {escape(str(error))}[/]")
 
 
 @app.command()
@@ -193,7 +165,7 @@ def dump(
     project: ProjectOption = None,
 ):
     """Write annotations out as JSON Lines (*.jsonl) or a `datasets.Dataset` folder."""
-    settings = _settings(project)
+    settings = settings_or_exit(project)
     with Store(settings.store_url) as store:
         records = annotation_records(store, kind=kind, split=split)
         if out.suffix == ".jsonl":
@@ -224,7 +196,7 @@ def annotate(
     from teacher.local_server import LocalServerError
     from teacher.models import ModelError
 
-    settings = _settings(project)
+    settings = settings_or_exit(project)
     overrides = {k: v for k, v in {"samples": samples, "concurrency": concurrency}.items() if v is not None}
     settings.teacher = settings.teacher.model_copy(update=overrides)
     if estimate:
@@ -237,7 +209,7 @@ def annotate(
         )
         return
     try:
-        with _progress() as progress:
+        with progress_bar() as progress:
             task = progress.add_task("annotating", total=limit)
             summary = run_annotation(
                 settings,
@@ -247,7 +219,7 @@ def annotate(
                 split=split,
             )
     except (LocalServerError, ModelError) as error:
-        _fail(str(error))
+        fail(str(error))
     _print_run_summary(summary)
 
 
@@ -292,7 +264,7 @@ def train(
     """Fine-tune GLiNER student candidates on reviewed + accepted teacher labels; keep the best on dev F1."""
     from flows.train import train as run_training
 
-    settings = _settings(project)
+    settings = settings_or_exit(project)
     if max_steps is not None:
         settings.student = settings.student.model_copy(update={"max_steps": max_steps})
     trained = run_training(settings, progress=console.print)
@@ -325,14 +297,14 @@ def evaluate(
     from flows.train import evaluate as run_evaluation
     from flows.train import latest_student
 
-    settings = _settings(project)
+    settings = settings_or_exit(project)
     model = model or latest_student(settings)
     if model is None:
-        _fail("no trained student yet: run `distil train` first")
+        fail("no trained student yet: run `distil train` first")
     try:
         evaluation = run_evaluation(settings, model, split)
     except ValueError as error:
-        _fail(str(error))
+        fail(str(error))
     table = Table(title=f"strict span F1 on {evaluation.documents} held-out {split} documents")
     for column in ("labels from", "precision", "recall", "F1", "95% interval"):
         table.add_column(column)
@@ -350,71 +322,6 @@ def evaluate(
         )
     console.print(table)
     console.print(f"report: {evaluation.report}")
-
-
-def _print_sync(report) -> None:
-    if report.routed:
-        routed = sum(d.route == "review" for d in report.routed)
-        console.print(
-            f"routed {len(report.routed)} new documents: {routed} to review, "
-            f"{len(report.routed) - routed} accepted with the teacher's labels"
-        )
-    if report.pulled:
-        p = report.pulled
-        agreement = (
-            f", annotator agreement F1 {p.agreement_f1:.3f} on {p.multi_annotated}"
-            if p.multi_annotated
-            else ""
-        )
-        console.print(f"pulled {p.submitted} submitted, {p.discarded} discarded{agreement}")
-    if report.pushed:
-        console.print(
-            f"pushed {report.pushed.pushed}; left {report.pushed.already_answered} already answered"
-        )
-    if report.unavailable:
-        console.print(f"[yellow]review backend unavailable:[/] {report.unavailable}")
-
-
-@review_app.command("push")
-def review_push(project: ProjectOption = None):
-    """Route newly annotated documents, pull answers, then push what waits for review."""
-    from flows.review import sync
-
-    _print_sync(sync(_settings(project)))
-
-
-@review_app.command("pull")
-def review_pull(project: ProjectOption = None):
-    """Bring submitted and discarded reviews back into the store."""
-    from flows.review import sync
-
-    _print_sync(sync(_settings(project), do_route=False, do_push=False))
-
-
-@review_app.command("status")
-def review_status(project: ProjectOption = None):
-    """The review queue, and the teacher's precision/recall and calibration against reviewers."""
-    from flows.review import status
-
-    counts, metrics = status(_settings(project))
-    table = Table(title="review queue")
-    table.add_column("status")
-    table.add_column("documents", justify="right")
-    for name in ("queued", "pushed", "submitted", "discarded", "accepted"):
-        table.add_row(name, str(counts.get(name, 0)))
-    console.print(table)
-    if metrics.documents:
-        t = metrics.teacher
-        console.print(
-            f"teacher vs reviewers on {metrics.documents} documents: precision {t.precision:.3f}, "
-            f"recall {t.recall:.3f}, F1 {t.f1:.3f}"
-        )
-        calibration = Table(title="calibration: teacher confidence vs agreement with reviewers")
-        for column in ("confidence", "documents", "mean F1 vs reviewers"):
-            calibration.add_column(column)
-        for band, n, f1 in metrics.calibration:
-            calibration.add_row(band, str(n), f"{f1:.3f}" if n else "-")
-        console.print(calibration)
 
 
 @app.command()
@@ -442,13 +349,13 @@ def guidelines_check(
     project: ProjectOption = None,
 ):
     """Validate a guidelines file; every problem is reported with its line."""
-    ref = path or _settings(project).guidelines_ref
+    ref = path or settings_or_exit(project).guidelines_ref
     try:
         guidelines = load_guidelines(ref)
     except InputError as error:
-        _fail(f"guidelines are not valid:\n{error}")
+        fail(f"guidelines are not valid:\n{error}")
     except FileNotFoundError as error:
-        _fail(str(error))
+        fail(str(error))
     examples = sum(len(label.examples) + len(label.counter_examples) for label in guidelines.labels)
     console.print(
         f"{guidelines.name}: {len(guidelines.labels)} labels ({', '.join(guidelines.label_names)}), "
@@ -467,5 +374,5 @@ def guidelines_render(
     """Print the guidelines as annotators (Argilla) or the teacher (prompt) see them."""
     from corpus.guidelines_render import render_markdown, render_text
 
-    guidelines = load_guidelines(path or _settings(project).guidelines_ref)
+    guidelines = load_guidelines(path or settings_or_exit(project).guidelines_ref)
     print(render_markdown(guidelines) if audience == "annotators" else render_text(guidelines))

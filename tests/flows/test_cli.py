@@ -90,3 +90,11 @@ def test_guidelines_check_reports_lines(project):
     assert result.exit_code == 2
     assert f"{path}:" in result.output and "unknown label 'PERSN'" in result.output
     assert distil("guidelines", "check", "general").exit_code == 0
+
+
+def test_error_messages_keep_their_brackets(project, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "Short.", "spans": [{"start": 2, "end": 40, "label": "X"}]}\n', encoding="utf-8")
+    result = distil("ingest", bad, "--split", "test", "-p", project)
+    assert result.exit_code == 2
+    assert f"{bad}:1: span 0: offsets [2, 40) are not a range inside the text" in result.output

@@ -26,21 +26,22 @@ class OsmemEngine(OpenSearchEngine):
     async def _write(self, index_name: str, record_id: str, fields: dict) -> None:
         await self._update_document_request(index_name, id=record_id, body={"doc": fields})
 
-    async def update_record_response(self, response) -> None:
+    async def _replace_response(self, response, keep_new: bool) -> None:
+        """Drop the response with this id from the record's document; add it back if `keep_new`."""
         record = response.record
         index_name = es_index_name_for_dataset(record.dataset)
         source = await self._source(index_name, str(record.id))
         mapped = self._map_record_response_to_es(response)
         responses = [r for r in (source.get("responses") or []) if r.get("id") != mapped.get("id")]
-        await self._write(index_name, str(record.id), {"responses": [*responses, mapped]})
+        await self._write(
+            index_name, str(record.id), {"responses": responses + ([mapped] if keep_new else [])}
+        )
+
+    async def update_record_response(self, response) -> None:
+        await self._replace_response(response, keep_new=True)
 
     async def delete_record_response(self, response) -> None:
-        record = response.record
-        index_name = es_index_name_for_dataset(record.dataset)
-        source = await self._source(index_name, str(record.id))
-        mapped = self._map_record_response_to_es(response)
-        responses = [r for r in (source.get("responses") or []) if r.get("id") != mapped.get("id")]
-        await self._write(index_name, str(record.id), {"responses": responses})
+        await self._replace_response(response, keep_new=False)
 
     async def delete_record_suggestion(self, suggestion) -> None:
         index_name = es_index_name_for_dataset(suggestion.record.dataset)
