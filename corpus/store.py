@@ -8,21 +8,16 @@ annotations by who made them, so writing the same thing twice is a no-op).
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, delete, event, func, select, text, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from corpus.database import make_engine, migrate
 from corpus.model import (
     Annotation,
     AnnotationStatus,
@@ -36,7 +31,6 @@ from corpus.model import (
 )
 from corpus.tables import AnnotationRow, DocumentRow, SpanRow
 
-MIGRATIONS = Path(__file__).parent / "migrations"
 # ids per IN (...) query: well under SQLite's and PostgreSQL's parameter limits
 _CHUNK = 500
 
@@ -59,43 +53,6 @@ class AddReport:
         self.duplicates += other.duplicates
         self.moved_to_held_out += other.moved_to_held_out
         self.skipped.extend(other.skipped)
-
-
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
-    cursor.execute("PRAGMA busy_timeout=30000")  # two workers wait for each other instead of failing
-    cursor.close()
-
-
-def make_engine(url: str) -> Engine:
-    if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
-
-
-_MIGRATION_LOCK = threading.Lock()  # alembic's command API keeps global state
-
-
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration (idempotent; safe with several workers)."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    head = ScriptDirectory.from_config(config).get_current_head()
-    with _MIGRATION_LOCK, engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            # two workers starting at once must not both create the tables
-            connection.execute(text("SELECT pg_advisory_xact_lock(20261122)"))
-        if MigrationContext.configure(connection).get_current_revision() == head:
-            return
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
 
 
 class Store:
