@@ -18,7 +18,7 @@ from student.backbone import OFFLINE_BACKBONE, load_base
 from student.data import build_training_set
 from student.evaluate import held_out_set, score_model, score_teacher
 from student.report import write_report
-from student.train import TrainedStudent, train_candidate
+from student.train import TrainedStudent, train_candidates
 
 
 def students_dir(settings: Settings) -> Path:
@@ -34,10 +34,10 @@ def train(settings: Settings, progress: Callable[[str], None] = print) -> list[T
     waiting_for_review, discarded = review_state(settings)
     guidelines = load_guidelines(settings.guidelines_ref)
     run_dir = students_dir(settings) / "runs" / datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    trained = []
     with Store(settings.store_url) as store:
-        for index, candidate in enumerate(config.candidates):
-            data = build_training_set(
+
+        def data_for(candidate):
+            return build_training_set(
                 store,
                 guidelines.label_names,
                 guidelines.version,
@@ -47,13 +47,8 @@ def train(settings: Settings, progress: Callable[[str], None] = print) -> list[T
                 excluded=discarded,
                 dev_fraction=config.dev_fraction,
             )
-            progress(
-                f"candidate {index + 1}/{len(config.candidates)} ({candidate.base}, "
-                f"lr {candidate.learning_rate}, floor {candidate.teacher_floor}): "
-                f"{len(data.train)} train / {len(data.dev)} dev documents"
-            )
-            trained.append(train_candidate(data, candidate, config, run_dir / f"candidate-{index}", progress))
-    trained.sort(key=lambda s: -s.dev_f1)
+
+        trained = train_candidates(data_for, config, run_dir, progress)
     winner = trained[0]
     final = students_dir(settings) / f"{run_dir.name}-{winner.training_set_hash}"
     shutil.copytree(winner.path, final)

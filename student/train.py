@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -183,12 +184,18 @@ def train_candidate(
 
 
 def train_candidates(
-    data: TrainingSet, config: StudentConfig, out_dir: Path, progress=print
+    data_for: Callable[[Candidate], TrainingSet], config: StudentConfig, out_dir: Path, progress=print
 ) -> list[TrainedStudent]:
-    """Train every candidate; the list is sorted best first by dev F1 (the winner is [0])."""
+    """Train every candidate on its own training set (a candidate's teacher floor changes what
+    it trains on; dev stays the same); the list is sorted best first by dev F1 (winner: [0])."""
     trained = []
     for index, candidate in enumerate(config.candidates):
-        progress(f"candidate {index + 1}/{len(config.candidates)}: {candidate.model_dump()}")
+        data = data_for(candidate)
+        progress(
+            f"candidate {index + 1}/{len(config.candidates)} ({candidate.base}, "
+            f"lr {candidate.learning_rate}, floor {candidate.teacher_floor}): "
+            f"{len(data.train)} train / {len(data.dev)} dev documents"
+        )
         trained.append(
             train_candidate(data, candidate, config, Path(out_dir) / f"candidate-{index}", progress)
         )

@@ -39,7 +39,7 @@ def test_candidates_are_ranked_by_dev_f1(data, tmp_path):
             Candidate(learning_rate=5e-5, head_learning_rate=1e-3),
         ],
     )
-    trained = train_candidates(data, config, tmp_path, progress=lambda _: None)
+    trained = train_candidates(lambda _: data, config, tmp_path, progress=lambda _: None)
     assert len(trained) == 2
     assert trained[0].dev_f1 >= trained[1].dev_f1
     assert {s.candidate["learning_rate"] for s in trained} == {1e-7, 5e-5}
