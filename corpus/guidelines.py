@@ -350,6 +350,13 @@ def _examples(lines, declared, problem, code, negative: bool) -> tuple[Example, 
     return tuple(examples)
 
 
+def has_stray_markup(line: str) -> bool:
+    """Brackets or braces left over once every [text](LABEL) and {text} is taken out:
+    broken markup that would otherwise silently become plain text."""
+    rest = _NEGATIVE.sub("", _ENTITY.sub("", line))
+    return "](" in rest or rest.count("[") != rest.count("]") or rest.count("{") != rest.count("}")
+
+
 def _check_markup(line: str, number: int, declared, problem) -> bool:
     ok = True
     for match in _ENTITY.finditer(line):
@@ -359,9 +366,7 @@ def _check_markup(line: str, number: int, declared, problem) -> bool:
                 f"unknown label {match.group(2)!r} in [{match.group(1)}] (labels: {', '.join(declared)})",
             )
             ok = False
-    rest = _NEGATIVE.sub("", _ENTITY.sub("", line))
-    # bare brackets would silently become plain text: say so instead
-    if "](" in rest or rest.count("[") != rest.count("]") or rest.count("{") != rest.count("}"):
+    if has_stray_markup(line):
         problem(
             number,
             "unbalanced markup: write entities as [text](LABEL) and non-entities as {text}",

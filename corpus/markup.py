@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from corpus.errors import InputError
-from corpus.guidelines import parse_markup
+from corpus.guidelines import has_stray_markup, parse_markup
 from corpus.model import Document, LabelledDocument, Split
 
 
@@ -22,8 +22,7 @@ def read_markup(
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         text, spans, negatives = parse_markup(line.strip())
-        leftovers = text.count("](") + text.count("[") - text.count("]")
-        if negatives or leftovers:
+        if negatives or has_stray_markup(line):  # {braces} mean nothing in a gold set
             problems.append((path, number, "unbalanced markup: write entities as [text](LABEL)"))
             continue
         try:

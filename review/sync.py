@@ -18,7 +18,7 @@ from corpus.metrics import score
 from corpus.model import Annotation, Annotator, AnnotatorKind, Span
 from corpus.store import Store
 from review.backend import Answer, ReviewBackend, ReviewTask
-from review.queue import ACCEPTED, DISCARDED, PUSHED, QUEUED, SUBMITTED, ReviewQueue
+from review.queue import DISCARDED, PUSHED, QUEUED, SUBMITTED, ReviewQueue
 
 
 @dataclass
@@ -119,6 +119,3 @@ def pull(store: Store, queue: ReviewQueue, backend: ReviewBackend) -> PullReport
     report.submitted, report.discarded = len(submitted), len(discarded)
     report.agreement_f1 = sum(pair_scores) / len(pair_scores) if pair_scores else None
     return report
-
-
-__all__ = ["ACCEPTED", "PullReport", "PushReport", "pull", "push", "resolve"]
