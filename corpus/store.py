@@ -283,6 +283,12 @@ class Store:
 
     # -- status ------------------------------------------------------------------------
 
+    def annotator_names(self, kind: AnnotatorKind) -> list[str]:
+        """Who labelled documents as `kind` (e.g. the teacher models a corpus was annotated by)."""
+        with self.transaction() as session:
+            query = select(AnnotationRow.annotator).where(AnnotationRow.annotator_kind == kind).distinct()
+            return sorted(session.scalars(query))
+
     def counts(self) -> dict[str, dict[str, int]]:
         """Documents per split and annotations per annotator kind and status: `distil status`."""
         with self._sessions() as session:

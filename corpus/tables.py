@@ -144,3 +144,37 @@ class ReviewItemRow(Base):
     confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
     decided_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ModelRow(Base):
+    """A trained student in the registry: where it came from, how it scored, where its files are.
+
+    Status moves candidate -> production -> archived; at most one model is in production.
+    """
+
+    __tablename__ = "models"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    base: Mapped[str] = mapped_column(String(500))
+    training_set_hash: Mapped[str] = mapped_column(String(64))
+    guidelines_version: Mapped[str] = mapped_column(String(64))
+    labels: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"labels": [...], "threshold": t}
+    metrics: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    artifacts: Mapped[dict[str, Any]] = mapped_column(default=dict)  # student dir, bundle dir, format
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ModelEventRow(Base):
+    """What happened to a model and why: registered, exported, promoted (forced or not), rolled back."""
+
+    __tablename__ = "model_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    model_id: Mapped[str] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(200), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    at: Mapped[datetime] = mapped_column(default=utcnow)

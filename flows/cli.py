@@ -19,6 +19,7 @@ from corpus.ingest import IngestReport, ingest_labelled, ingest_raw
 from corpus.model import AnnotatorKind, Split
 from corpus.store import Store
 from flows.cli_common import ProjectOption, console, fail, progress_bar, settings_or_exit
+from flows.cli_models import export, models_app
 from flows.cli_review import review_app
 from flows.settings import CONFIG_FILE, STATE_DIR, config_template
 
@@ -30,6 +31,8 @@ app = typer.Typer(
 guidelines_app = typer.Typer(help="Check and render annotation guidelines.", no_args_is_help=True)
 app.add_typer(guidelines_app, name="guidelines")
 app.add_typer(review_app, name="review")
+app.add_typer(models_app, name="models")
+app.command()(export)
 
 
 class GoldSplit(StrEnum):

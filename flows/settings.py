@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from export.config import ExportConfig
 from review.config import ReviewConfig
 from student.config import StudentConfig
 from teacher.config import TeacherConfig
@@ -43,6 +44,7 @@ class Settings(BaseSettings):
     teacher: TeacherConfig = Field(default_factory=TeacherConfig)
     student: StudentConfig = Field(default_factory=StudentConfig)
     review: ReviewConfig = Field(default_factory=ReviewConfig)
+    export: ExportConfig = Field(default_factory=ExportConfig)
 
     @model_validator(mode="after")
     def _resolve(self) -> Settings:

@@ -12,6 +12,7 @@ from corpus.guidelines import load_guidelines
 from corpus.metrics import Scores
 from corpus.model import Split
 from corpus.store import Store
+from flows.export import register_student
 from flows.review import waiting_for_review as review_state
 from flows.settings import STATE_DIR, Settings
 from student.backbone import OFFLINE_BACKBONE, load_base
@@ -54,6 +55,8 @@ def train(settings: Settings, progress: Callable[[str], None] = print) -> list[T
     shutil.copytree(winner.path, final)
     winner.path = final
     winner.save()
+    with Store(settings.store_url) as store:
+        register_student(store, winner, guidelines.version)
     return trained
 
 
