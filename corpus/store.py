@@ -283,6 +283,12 @@ class Store:
 
     # -- status ------------------------------------------------------------------------
 
+    def annotated_ids(self, kind: AnnotatorKind) -> set[str]:
+        """Documents with at least one annotation of `kind`."""
+        with self.transaction() as session:
+            query = select(AnnotationRow.document_id).where(AnnotationRow.annotator_kind == kind).distinct()
+            return set(session.scalars(query))
+
     def annotator_names(self, kind: AnnotatorKind) -> list[str]:
         """Who labelled documents as `kind` (e.g. the teacher models a corpus was annotated by)."""
         with self.transaction() as session:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from corpus.guidelines import load_guidelines
-from corpus.model import Document, Split
+from corpus.model import AnnotatorKind, Document, Split
 from corpus.store import Store
 from flows.settings import Settings
 from teacher.annotate import RunSummary, TeacherRun
@@ -17,20 +17,26 @@ from teacher.local_server import local_alias, local_teacher
 
 
 @contextmanager
-def teacher_endpoint(settings: Settings, progress: Callable[[str], None] = print) -> Iterator[OpenAIEndpoint]:
+def teacher_target(settings: Settings, progress: Callable[[str], None] = print) -> Iterator[tuple[str, str]]:
+    """(base URL, model name) of the teacher: the configured endpoint, or the local llama.cpp
+    server, started here and stopped when the block ends."""
     config = settings.teacher
     if config.base_url:
-        api_key = config.api_key.get_secret_value() if config.api_key else "not-needed"
-        yield _endpoint(config, config.base_url, config.model or "default", api_key)
+        yield config.base_url, config.model or "default"
         return
     progress(f"no teacher endpoint configured: starting the local llama.cpp teacher ({config.local_model})")
-    with local_teacher(config.local_model, context=config.local_context, progress=progress) as (url, alias):
-        yield _endpoint(config, url, alias, "not-needed")
+    with local_teacher(config.local_model, context=config.local_context, progress=progress) as target:
+        yield target
 
 
-def _endpoint(config, base_url: str, model: str, api_key: str) -> OpenAIEndpoint:
+def endpoint_for(settings: Settings, base_url: str, model: str) -> OpenAIEndpoint:
+    """A client for the teacher; the key comes from settings (never passed around, so never
+    stored as a flow parameter)."""
+    config = settings.teacher
+    configured = config.api_key is not None and base_url == config.base_url
+    key = config.api_key.get_secret_value() if configured else "not-needed"
     return OpenAIEndpoint(
-        base_url, model, api_key=api_key, mode=config.instructor_mode, timeout_s=config.timeout_s,
+        base_url, model, api_key=key, mode=config.instructor_mode, timeout_s=config.timeout_s,
         validation_retries=config.validation_retries, max_output_tokens=config.max_output_tokens,
         logprobs=config.logprobs,
     )  # fmt: skip
@@ -38,8 +44,12 @@ def _endpoint(config, base_url: str, model: str, api_key: str) -> OpenAIEndpoint
 
 def documents_of(store: Store, split: Split = Split.POOL, limit: int | None = None) -> list[Document]:
     """The pool (to train on), or a held-out split: the teacher labels those only so that the
-    teacher can be scored on them next to the student; training never reads them."""
+    teacher can be scored on them next to the student; training never reads them. Pool
+    documents people already labelled are not sent to the teacher (their labels win anyway)."""
     documents = store.documents(split=split)
+    if split == Split.POOL:
+        human = store.annotated_ids(AnnotatorKind.HUMAN)
+        documents = [d for d in documents if d.id not in human]
     return documents[:limit] if limit else documents
 
 
@@ -66,12 +76,26 @@ def annotate(
     on_document: Callable[[], None] | None = None,
     split: Split = Split.POOL,
 ) -> RunSummary:
+    with Store(settings.store_url) as store:
+        ids = [d.id for d in documents_of(store, split, limit)]
+    with teacher_target(settings, progress) as (base_url, model):
+        return annotate_ids(settings, ids, base_url, model, on_document)
+
+
+def annotate_ids(
+    settings: Settings,
+    ids: list[str],
+    base_url: str,
+    model: str,
+    on_document: Callable[[], None] | None = None,
+) -> RunSummary:
+    """Annotate these documents with the teacher at `base_url` (one batch of a flow's fan-out)."""
     guidelines = load_guidelines(settings.guidelines_ref)
     with Store(settings.store_url) as store:
-        documents = documents_of(store, split, limit)
-        with teacher_endpoint(settings, progress) as endpoint:
-            run = TeacherRun(store, guidelines, endpoint, settings.teacher)
-            return asyncio.run(_run_and_close(run, endpoint, documents, on_document))
+        documents = store.documents(ids=ids)
+        endpoint = endpoint_for(settings, base_url, model)
+        run = TeacherRun(store, guidelines, endpoint, settings.teacher)
+        return asyncio.run(_run_and_close(run, endpoint, documents, on_document))
 
 
 async def _run_and_close(run: TeacherRun, endpoint: OpenAIEndpoint, documents, on_document) -> RunSummary:

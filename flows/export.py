@@ -23,7 +23,7 @@ from export.onnx import export_fp32, load_onnx
 from export.promotion import PromotionDecision, decide, point_production
 from flows.settings import STATE_DIR, Settings
 from student.backbone import OFFLINE_BACKBONE
-from student.evaluate import HeldOut, held_out_set, score_model
+from student.evaluate import HeldOut, held_out_hash, held_out_set, score_model
 from student.train import TrainedStudent
 
 PUBLIC_NAMES = {OFFLINE_BACKBONE: "sentence-transformers/all-MiniLM-L6-v2"}
@@ -137,6 +137,7 @@ def export_model(
                 "format": gate.shipped,
                 "passed_int8": gate.passed_int8,
                 "bundle_bytes": shipped.size_bytes,
+                "validation_hash": held_out_hash(held),
             },
             action="exported",
             reason=gate.reason,

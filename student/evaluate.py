@@ -7,6 +7,7 @@ student against the teacher.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from corpus.metrics import Scores, score
@@ -56,3 +57,14 @@ def score_teacher(store: Store, held: HeldOut, model_name: str | None = None) ->
     kept = [i for i, d in enumerate(held.documents) if d.id in by_document]
     predicted = [by_document[held.documents[i].id].spans for i in kept]
     return score([held.gold[i] for i in kept], predicted, [held.texts[i] for i in kept])
+
+
+def held_out_hash(held: HeldOut) -> str:
+    """Identifies a held-out set (documents and their gold spans): scores taken on the same hash
+    are comparable, and work done on it need not be redone."""
+    digest = hashlib.sha256()
+    for document, spans in sorted(zip(held.documents, held.gold, strict=True), key=lambda pair: pair[0].id):
+        digest.update(document.id.encode())
+        for span in sorted(spans):
+            digest.update(f"|{span.start},{span.end},{span.label}".encode())
+    return digest.hexdigest()[:16]

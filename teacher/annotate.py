@@ -14,7 +14,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from corpus.chunking import chunk_text
 from corpus.guidelines import Guidelines
@@ -47,6 +47,15 @@ class RunSummary:
     seconds: float = 0.0
     confidences: list[float] = field(default_factory=list)
     failures: list[tuple[str, str]] = field(default_factory=list)  # (document id, reason)
+
+    def merge(self, other: RunSummary) -> None:
+        """Add another batch's counts (a flow annotates in batches); seconds add up as work time."""
+        for item in fields(self):
+            if isinstance(getattr(self, item.name), int | float):
+                setattr(self, item.name, getattr(self, item.name) + getattr(other, item.name))
+        self.dropped.update(other.dropped)
+        self.confidences.extend(other.confidences)
+        self.failures.extend(other.failures)
 
     @property
     def invalid_rate(self) -> float:

@@ -31,7 +31,7 @@ def test_references_resolve():
         for dependency in depends if isinstance(depends, list) else depends.keys():
             assert dependency in services, f"{name} depends on unknown {dependency}"
         for volume in service.get("volumes", []):
-            source = volume.split(":", 1)[0]
+            source = re.sub(r"\$\{\w+:-([^}]*)\}", r"\1", volume).split(":", 1)[0]  # ${VAR:-default}
             if not source.startswith((".", "/")):
                 assert source in compose["volumes"], f"{name} mounts undeclared volume {source}"
         for config in service.get("configs", []):

@@ -36,7 +36,12 @@ def promote(registry: Registry, model_id: str) -> None:
 def test_register_then_get_round_trips_with_history(registry):
     registry.register(record("20260101-aaa", 0.61), actor="alice")
     got = registry.get("20260101")  # a unique prefix is enough
-    assert (got.id, got.status, got.labels, got.threshold) == ("20260101-aaa", "candidate", ["PER", "LOC"], 0.4)
+    assert (got.id, got.status, got.labels, got.threshold) == (
+        "20260101-aaa",
+        "candidate",
+        ["PER", "LOC"],
+        0.4,
+    )
     assert got.metrics == {"dev_f1": 0.61}
     assert [(e["action"], e["actor"]) for e in got.events] == [("registered", "alice")]
     registry.register(record("20260101-aaa", 0.7))  # again: metrics updated, no second row or event

@@ -5,7 +5,6 @@ idempotency, several annotators, and Argilla down."""
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from corpus.guidelines import load_guidelines
@@ -15,7 +14,7 @@ from flows.review import status, sync
 from flows.settings import load_settings
 from review.argilla_backend import QUESTION, dataset_name
 from student.data import build_training_set
-from tests.services.argilla import ANNOTATORS, argilla_server
+from tests.services.argilla import argilla_server, submit
 
 pytestmark = pytest.mark.slow
 
@@ -71,20 +70,8 @@ def make_project(tmp_path, argilla, guidelines_text=None, **review):
 
 
 def respond(argilla, guidelines, annotator, text, spans, status="submitted"):
-    """What the UI sends when an annotator submits or discards a record."""
     url, owner = argilla
-    import argilla as rg
-
-    client = rg.Argilla(api_url=url, api_key=owner)
-    dataset = client.datasets(dataset_name(guidelines), workspace="argilla")
-    record = next(r for r in dataset.records() if str(r.id) == Document(text).id)
-    value = [{"start": s.start, "end": s.end, "label": s.label} for s in spans]
-    response = httpx.post(
-        f"{url}/api/v1/records/{record._server_id}/responses",
-        headers={"X-Argilla-Api-Key": ANNOTATORS[annotator]},
-        json={"values": {QUESTION: {"value": value}}, "status": status},
-    )
-    assert response.status_code == 201, response.text
+    submit(url, owner, dataset_name(guidelines), Document(text).id, spans, annotator, status)
 
 
 def test_round_trip(tmp_path, argilla):

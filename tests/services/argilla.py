@@ -168,3 +168,22 @@ if __name__ == "__main__":
                 time.sleep(3600)
         except KeyboardInterrupt:
             pass
+
+
+def submit(
+    url: str, owner_key: str, dataset: str, document_id: str, spans, annotator: str, status="submitted"
+):
+    """What the UI sends when `annotator` submits (or discards) the record of `document_id`."""
+    import argilla as rg
+
+    from review.argilla_backend import QUESTION
+
+    records = rg.Argilla(api_url=url, api_key=owner_key).datasets(dataset, workspace="argilla").records()
+    record = next(r for r in records if str(r.id) == document_id)
+    value = [{"start": s.start, "end": s.end, "label": s.label} for s in spans]
+    response = httpx.post(
+        f"{url}/api/v1/records/{record._server_id}/responses",
+        headers={"X-Argilla-Api-Key": ANNOTATORS[annotator]},
+        json={"values": {QUESTION: {"value": value}}, "status": status},
+    )
+    assert response.status_code == 201, response.text

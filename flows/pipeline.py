@@ -1,0 +1,341 @@
+"""Prefect 3 flows: one per stage, and `distill`, which runs them in order and skips what is done.
+
+Every flow takes the project folder (settings come from its distil.toml and
+the environment, so secrets never become flow parameters) and reads and
+writes the store, the source of truth: task results are not persisted, and a
+re-run finds finished work there (teacher calls cached by the ledger, models
+in the registry). Without PREFECT_API_URL the flows run in-process on
+Prefect's ephemeral API.
+
+Annotation fans out in batches, one task each, run by the flow's task runner:
+threads by default (`batches_in_flight` at once, each with the teacher's own
+`concurrency`); a Dask or Ray runner from prefect-dask / prefect-ray runs the
+same flow on a cluster: `annotate_flow.with_options(task_runner=DaskTaskRunner(address=...))`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from corpus.model import Split
+from flows import artifacts
+from flows.settings import Settings, load_settings
+from teacher.annotate import RunSummary
+
+TASK = {"cache_policy": NO_CACHE, "persist_result": False}  # the store is the record, not Prefect
+
+
+def _settings(project: str) -> Settings:
+    return load_settings(Path(project))
+
+
+# In-process listeners (the CLI's progress display); Prefect's logs are the record.
+_listeners: list[Callable[[str], None]] = []
+_document_listeners: list[Callable[[], None]] = []
+
+
+def listen(on_message: Callable[[str], None], on_document: Callable[[], None] | None = None) -> None:
+    _listeners.append(on_message)
+    if on_document:
+        _document_listeners.append(on_document)
+
+
+def _log(message: str) -> None:
+    get_run_logger().info(message)
+    for listener in _listeners:
+        listener(message)
+
+
+def _document_done() -> None:
+    for listener in _document_listeners:
+        listener()
+
+
+# -- ingest ---------------------------------------------------------------------------
+
+
+@task(retries=2, retry_delay_seconds=5, **TASK)
+def ingest_task(project: str, paths: list[str], split: str | None = None) -> dict:
+    """Raw files into the pool, or human-labelled files into `split`. Idempotent: the store keys
+    documents on their text, so a retry or a re-run adds nothing twice."""
+    from corpus.ingest import ingest_labelled, ingest_raw
+    from corpus.store import Store
+
+    settings = _settings(project)
+    with Store(settings.store_url) as store:
+        if split is None:
+            report = ingest_raw(store, [Path(p) for p in paths])
+        else:
+            report = ingest_labelled(store, Path(paths[0]), Split(split), annotator="gold")
+            for path in paths[1:]:
+                report.merge(ingest_labelled(store, Path(path), Split(split), annotator="gold"))
+    return {"read": report.read, "added": report.added, "duplicates": report.duplicates}
+
+
+@flow(name="distil-ingest")
+def ingest_flow(project: str = ".", paths: list[str] | None = None, split: str | None = None) -> dict:
+    """Add files to the store: raw text to the pool, or (with `split`) human-labelled documents."""
+    report = ingest_task(project, paths or [], split)
+    _log(f"ingest: {report}")
+    return report
+
+
+# -- annotate -------------------------------------------------------------------------
+
+
+@task(retries=2, retry_delay_seconds=10, task_run_name="annotate {first_id}+", **TASK)
+def annotate_batch(project: str, ids: list[str], base_url: str, model: str, first_id: str = "") -> RunSummary:
+    """One batch of documents through the teacher. Idempotent: the call ledger claims each
+    document, so a retry only pays for what did not finish."""
+    from flows.annotate import annotate_ids
+
+    return annotate_ids(_settings(project), ids, base_url, model, on_document=_document_done)
+
+
+@flow(name="distil-annotate", task_runner=ThreadPoolTaskRunner(max_workers=2))
+def annotate_flow(
+    project: str = ".", limit: int | None = None, batch_size: int = 200, split: str = "pool"
+) -> RunSummary:
+    """Label the pool (or a held-out split, to score the teacher) with the teacher LLM."""
+    from corpus.store import Store
+    from flows.annotate import documents_of, teacher_target
+
+    settings = _settings(project)
+    with Store(settings.store_url) as store:
+        ids = [d.id for d in documents_of(store, Split(split), limit)]
+    batches = [ids[i : i + batch_size] for i in range(0, len(ids), batch_size)]
+    _log(f"annotate: {len(ids)} {split} documents in {len(batches)} batches")
+    total = RunSummary()
+    with teacher_target(settings, _log) as (base_url, model):
+        futures = [annotate_batch.submit(project, batch, base_url, model, batch[0][:12]) for batch in batches]
+        for future in futures:
+            total.merge(future.result())
+    _log(f"teacher: {total.annotated} annotated, {total.cached} from cache, {total.failed} failed")
+    create_markdown_artifact(artifacts.run_summary(total, len(batches)), key="distil-teacher-run")
+    return total
+
+
+# -- review ---------------------------------------------------------------------------
+
+
+@task(retries=2, retry_delay_seconds=10, **TASK)
+def review_sync_task(project: str, push: bool = True, pull: bool = True) -> dict:
+    """Route new annotations, pull answers, push what waits. Never fails on Argilla being down:
+    the items stay queued and the next run catches up."""
+    from flows.review import status, sync
+
+    settings = _settings(project)
+    report = sync(settings, do_push=push, do_pull=pull)
+    counts, _ = status(settings)
+    return {
+        "routed": len(report.routed),
+        "pushed": report.pushed.pushed if report.pushed else 0,
+        "pulled": report.pulled.submitted if report.pulled else 0,
+        "discarded": report.pulled.discarded if report.pulled else 0,
+        "unavailable": report.unavailable,
+        "queue": counts,
+    }
+
+
+@flow(name="distil-review")
+def review_flow(project: str = ".", push: bool = True, pull: bool = True) -> dict:
+    """Sync the review queue with Argilla (push, pull, or both)."""
+    result = review_sync_task(project, push, pull)
+    if result["unavailable"]:
+        _log(f"review: {result['unavailable']}")
+    create_markdown_artifact(
+        artifacts.review_queue(result["queue"], result["unavailable"]), key="distil-review-queue"
+    )
+    return result
+
+
+# -- train, evaluate, export, promote -------------------------------------------------
+
+
+@task(**TASK)
+def train_task(project: str) -> str:
+    from flows.train import train
+
+    trained = train(_settings(project), progress=_log)
+    return trained[0].path.name
+
+
+@flow(name="distil-train")
+def train_flow(project: str = ".", force: bool = False) -> str:
+    """Train the student candidates; skipped when a model was already trained on exactly this
+    training set (unless `force`). Returns the winner's model id."""
+    from flows.train import trained_already
+
+    if not force and (done := trained_already(_settings(project))):
+        _log(f"train: {done.id} was trained on this exact training set ({done.training_set_hash}); skipped")
+        return done.id
+    _log("train: training the student candidates")
+    return train_task(project)
+
+
+@task(**TASK)
+def evaluate_task(project: str, model_id: str) -> dict:
+    from flows.train import evaluate, students_dir
+
+    settings = _settings(project)
+    evaluation = evaluate(settings, students_dir(settings) / model_id, Split.VALIDATION)
+    create_markdown_artifact(
+        artifacts.metrics(evaluation.results, evaluation.documents, model_id), key="distil-metrics"
+    )
+    return {name: (s.micro.f1 if s else None) for name, s in evaluation.results.items()}
+
+
+@flow(name="distil-evaluate")
+def evaluate_flow(project: str = ".", model_id: str | None = None) -> dict:
+    """Score student, teacher and base side by side on the human validation set."""
+    from flows.train import evaluated_on, latest_student
+
+    settings = _settings(project)
+    model_id = model_id or latest_student(settings).name
+    current = _validation_hash(settings)
+    if evaluated_on(settings, model_id) == current:
+        _log(f"evaluate: {model_id} was already evaluated on this validation set; skipped")
+        return _registered(settings, model_id).metrics.get("evaluation", {})
+    _log(f"evaluate: scoring {model_id} on the validation set")
+    return evaluate_task(project, model_id)
+
+
+@task(retries=1, retry_delay_seconds=5, **TASK)
+def export_task(project: str, model_id: str) -> dict:
+    from flows.export import export_model
+    from flows.train import students_dir
+
+    settings = _settings(project)
+    result = export_model(settings, students_dir(settings) / model_id, progress=_log)
+    create_markdown_artifact(
+        artifacts.export_gate(model_id, result.gate, str(result.bundle)), key="distil-export"
+    )
+    return {"bundle": str(result.bundle), **result.gate.as_dict()}
+
+
+@flow(name="distil-export")
+def export_flow(project: str = ".", model_id: str | None = None) -> dict:
+    """ONNX + INT8 behind the accuracy gate, into a bundle; skipped when the model's bundle is
+    intact and was gated on this validation set."""
+    from export.bundle import verify_bundle
+    from flows.train import latest_student
+
+    settings = _settings(project)
+    model_id = model_id or latest_student(settings).name
+    record = _registered(settings, model_id)
+    bundle = record.artifacts.get("bundle")
+    same_set = record.artifacts.get("validation_hash") == _validation_hash(settings)
+    if bundle and Path(bundle).exists() and same_set and not verify_bundle(Path(bundle)):
+        _log(f"export: {model_id} already has an intact bundle gated on this validation set; skipped")
+        return {"bundle": bundle, "shipped": record.artifacts.get("format"), "skipped": True}
+    _log(f"export: ONNX and INT8 for {model_id}")
+    return export_task(project, model_id)
+
+
+@task(**TASK)
+def promote_task(project: str, model_id: str, force: bool = False, reason: str = "") -> dict:
+    from flows.export import promote
+
+    decision = promote(_settings(project), model_id, force=force, reason=reason)
+    create_markdown_artifact(artifacts.promotion(model_id, decision, force), key="distil-promotion")
+    return decision.as_dict()
+
+
+@flow(name="distil-promote")
+def promote_flow(
+    project: str = ".", model_id: str | None = None, force: bool = False, reason: str = ""
+) -> dict:
+    """Promote the model if it beats production on today's validation set (and passed the INT8 gate)."""
+    from flows.train import latest_student
+
+    settings = _settings(project)
+    model_id = model_id or latest_student(settings).name
+    if _registered(settings, model_id).status == "production":
+        _log(f"promote: {model_id} is already in production; skipped")
+        return {"allowed": True, "reasons": ["already in production"], "skipped": True}
+    return promote_task(project, model_id, force, reason)
+
+
+def _registered(settings: Settings, model_id: str):
+    from corpus.registry import Registry
+    from corpus.store import Store
+
+    with Store(settings.store_url) as store:
+        return Registry(store).get(model_id)
+
+
+def _validation_hash(settings: Settings) -> str:
+    from corpus.store import Store
+    from student.evaluate import held_out_hash, held_out_set
+
+    with Store(settings.store_url) as store:
+        return held_out_hash(held_out_set(store, Split.VALIDATION))
+
+
+# -- schedules and end to end ---------------------------------------------------------
+
+
+@flow(name="distil-label")
+def label_flow(project: str = ".", limit: int | None = None) -> dict:
+    """Nightly: annotate what is new, then sync review (push the doubtful, pull the answers)."""
+    teacher = annotate_flow(project, limit)
+    return {"teacher": asdict(teacher), "review": review_flow(project)}
+
+
+@flow(name="distil-release")
+def release_flow(project: str = ".", promote: bool = False) -> dict:
+    """Weekly: train on what the store holds now, evaluate, export; promotion is left to a person
+    (`distil models promote`) unless `promote` is set."""
+    model_id = train_flow(project)
+    result = {"model_id": model_id, "evaluation": evaluate_flow(project, model_id)}
+    result["export"] = export_flow(project, model_id)
+    if promote:
+        result["promotion"] = promote_flow(project, model_id)
+    return result
+
+
+# -- end to end ---------------------------------------------------------------------------
+
+
+@dataclass
+class DistillResult:
+    teacher: RunSummary
+    review: dict
+    model_id: str
+    evaluation: dict
+    export: dict
+    promotion: dict | None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@flow(name="distill")
+def distill(
+    project: str = ".",
+    inputs: list[str] | None = None,
+    validation: list[str] | None = None,
+    limit: int | None = None,
+    promote: bool = True,
+) -> DistillResult:
+    """The whole pipeline: ingest (optional), annotate, review sync, train, evaluate, export,
+    promote. Each stage skips work that is already done, so re-running is cheap and resumes
+    after a failure. Review never blocks: training uses what reviewers submitted so far."""
+    if inputs:
+        ingest_flow(project, inputs)
+    if validation:
+        ingest_flow(project, validation, "validation")
+    teacher = annotate_flow(project, limit)
+    review = review_flow(project)
+    model_id = train_flow(project)
+    evaluation = evaluate_flow(project, model_id)
+    exported = export_flow(project, model_id)
+    promotion = promote_flow(project, model_id) if promote else None
+    return DistillResult(teacher, review, model_id, evaluation, exported, promotion)

@@ -1,0 +1,169 @@
+"""Export and promotion end to end on real trained students and real ONNX Runtime.
+
+Two students are trained on a wikigold slice: a good one (120 steps) and a
+barely trained one (8 steps). The good one is exported, loads from its bundle
+in an interpreter that cannot import distil, and is promoted; the weak one is
+refused, forced with a recorded reason, and rolled back.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from corpus.conll import read_conll
+from corpus.model import Annotator, AnnotatorKind, Split
+from corpus.registry import Registry
+from corpus.store import Store
+from export.bundle import verify_bundle
+from export.onnx import export_fp32, load_onnx
+from flows.cli import app
+from flows.export import export_model, production_path
+from flows.settings import load_settings
+from flows.train import train
+from student.evaluate import held_out_set
+from student.predict import predict
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory, shared_data):
+    root = tmp_path_factory.mktemp("export")
+    # A 120-step student on 60 validation sentences: one entity is worth about a point of F1,
+    # so INT8's budget is 3 points here; the gate's logic, not the tiny model, is under test.
+    config = (
+        "[student]\nmax_steps = 120\neval_every = 40\npatience = 10\n"
+        "[export]\nbootstrap = 200\nf1_budget = 3.0\n"
+    )
+    (root / "distil.toml").write_text(config, encoding="utf-8")
+    items = [i for i in read_conll(shared_data / "wikigold/wikigold.conll.txt") if i.spans][:300]
+    settings = load_settings(root)
+    with Store(settings.store_url) as store:
+        gold = Annotator(AnnotatorKind.HUMAN, "gold:wikigold")
+        store.add_labelled(items[:240], Split.POOL, gold)
+        store.add_labelled(items[240:], Split.VALIDATION, gold)
+    good = train(settings, progress=lambda _: None)[0]
+    settings.student = settings.student.model_copy(update={"max_steps": 8, "eval_every": 8})
+    weak = train(settings, progress=lambda _: None)[0]
+    return root, good, weak
+
+
+def test_fp32_onnx_gives_the_same_spans_as_pytorch(project, tmp_path):
+    from gliner import GLiNER
+
+    root, good, _ = project
+    settings = load_settings(root)
+    with Store(settings.store_url) as store:
+        held = held_out_set(store, Split.VALIDATION, tuple(good.labels))
+    torch_model = GLiNER.from_pretrained(str(good.path), local_files_only=True)
+    export_fp32(torch_model, tmp_path)
+    onnx_model = load_onnx(tmp_path)
+    expected = predict(torch_model, held.texts, good.labels, good.threshold)
+    got = predict(onnx_model, held.texts, good.labels, good.threshold)
+    assert sum(map(len, expected)) > 10, "the student predicts something to compare"
+    assert [[(s.start, s.end, s.label) for s in spans] for spans in got] == [
+        [(s.start, s.end, s.label) for s in spans] for spans in expected
+    ]
+    for a, b in zip(sum(got, []), sum(expected, []), strict=True):
+        assert abs(a.score - b.score) < 1e-3
+
+
+def test_export_writes_a_bundle_that_runs_without_distil(project, tmp_path):
+    root, good, _ = project
+    result = CliRunner().invoke(app, ["export", str(good.path), "-p", str(root)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    settings = load_settings(root)
+    with Store(settings.store_url) as store:
+        record = Registry(store).get(good.path.name)
+    bundle = record.artifacts["bundle"]
+    assert verify_bundle(bundle) == []
+    meta = json.loads((Path(bundle) / "distil_bundle.json").read_text())
+    assert meta["format"] in ("int8", "int8-selective") and record.artifacts["passed_int8"]
+    gate = {r["format"]: r for r in meta["gate"]["results"]}
+    assert gate[meta["format"]]["size_bytes"] * 3.5 < gate["fp32"]["size_bytes"]
+    assert gate[meta["format"]]["f1"] >= gate["fp32"]["f1"] - 0.03  # within the budget
+    card = (Path(bundle) / "README.md").read_text()
+    assert "95% bootstrap interval" in card and "240 documents" in card
+
+    # A fresh interpreter that skips site processing: gliner, onnxruntime and their
+    # dependencies are importable from site-packages, distil's editable install is not.
+    texts = ["Angela Merkel met Emmanuel Macron in Paris .", "The United Nations is based in New York ."]
+    script = (
+        "import sys, json\n"
+        f"sys.path.append({sysconfig.get_paths()['purelib']!r})\n"
+        "import importlib.util\n"
+        "assert importlib.util.find_spec('corpus') is None and importlib.util.find_spec('flows') is None\n"
+        "from gliner import GLiNER\n"
+        f"m = GLiNER.from_pretrained({bundle!r}, load_onnx_model=True, onnx_model_file='model.onnx',"
+        " local_files_only=True)\n"
+        f"out = m.inference({texts!r}, {meta['labels']!r}, threshold={meta['threshold']}, flat_ner=True)\n"
+        "print(json.dumps([[(e['start'], e['end'], e['label']) for e in o] for o in out]))\n"
+    )
+    clean = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=300
+    )
+    assert clean.returncode == 0, clean.stderr[-3000:]
+    in_process = load_onnx(bundle).inference(
+        texts, meta["labels"], threshold=meta["threshold"], flat_ner=True
+    )
+    expected = [[[e["start"], e["end"], e["label"]] for e in o] for o in in_process]
+    assert json.loads(clean.stdout.strip().splitlines()[-1]) == expected
+
+
+def test_an_int8_that_loses_too_much_ships_fp32_and_cannot_be_promoted(project):
+    root, _, weak = project
+    settings = load_settings(root)
+    settings.export = settings.export.model_copy(update={"f1_budget": -100.0})  # no INT8 can meet it
+    result = export_model(settings, weak.path, progress=lambda _: None)
+    assert result.gate.shipped == "fp32" and not result.gate.passed_int8
+    assert [r.format for r in result.gate.results] == ["fp32", "int8", "int8-selective"]
+    assert "over the budget of -100.00" in result.gate.reason
+    assert (
+        result.model.events[-1]["action"] == "exported" and "FP32 ships" in result.model.events[-1]["reason"]
+    )
+
+
+def test_promotion_refuses_a_worse_model_force_records_why_and_rollback_restores(project):
+    root, good, weak = project
+    runner = CliRunner()
+    settings = load_settings(root)
+    for student in (good, weak):  # (re-)export both with the project's budget
+        assert runner.invoke(app, ["export", str(student.path), "-p", str(root)]).exit_code == 0
+    promoted = runner.invoke(app, ["models", "promote", good.path.name, "-p", str(root)])
+    assert promoted.exit_code == 0, promoted.output
+    link = production_path(settings)
+    assert link.resolve() == (link.parent / good.path.name / "bundle").resolve()
+
+    refused = runner.invoke(app, ["models", "promote", weak.path.name, "-p", str(root)])
+    assert refused.exit_code == 1 and "promotion refused" in refused.output + str(refused.stderr)
+    assert "95% interval" in refused.output
+    assert link.resolve() == (link.parent / good.path.name / "bundle").resolve()
+
+    no_reason = runner.invoke(app, ["models", "promote", weak.path.name, "--force", "-p", str(root)])
+    assert no_reason.exit_code == 2
+    forced = runner.invoke(
+        app, ["models", "promote", weak.path.name, "--force", "--reason", "A/B test", "-p", str(root)]
+    )
+    assert forced.exit_code == 0, forced.output
+    assert link.resolve() == (link.parent / weak.path.name / "bundle").resolve()
+    with Store(settings.store_url) as store:
+        registry = Registry(store)
+        events = registry.get(weak.path.name).events
+        assert registry.production().id == weak.path.name
+    assert [e["action"] for e in events][-2:] == ["promotion refused", "promoted (forced)"]
+    assert events[-1]["reason"] == "A/B test" and events[-1]["actor"]
+
+    rolled = runner.invoke(app, ["models", "rollback", "--reason", "worse in review", "-p", str(root)])
+    assert rolled.exit_code == 0, rolled.output
+    assert link.resolve() == (link.parent / good.path.name / "bundle").resolve()
+    with Store(settings.store_url) as store:
+        registry = Registry(store)
+        assert registry.production().id == good.path.name
+        assert [e["action"] for e in registry.get(weak.path.name).events][-2:] == ["rolled back", "archived"]

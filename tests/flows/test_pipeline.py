@@ -1,0 +1,164 @@
+"""`distill` end to end under prefect_test_harness, on real parts: a wikigold slice, the local
+llama.cpp teacher (SmolLM2-135M: the fastest real one), a real Argilla server, real training
+and ONNX Runtime. A second run makes no teacher calls; a failure injected in training keeps the
+earlier stages' work, and the next run resumes from there."""
+
+from __future__ import annotations
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+from prefect.testing.utilities import prefect_test_harness
+from sqlalchemy import select
+
+from corpus.conll import read_conll
+from corpus.guidelines import load_guidelines
+from corpus.model import Annotator, AnnotatorKind, Span, Split
+from corpus.registry import Registry
+from corpus.store import Store
+from corpus.tables import TeacherCallRow
+from flows import pipeline
+from flows.settings import load_settings
+from review.argilla_backend import dataset_name
+from tests.services.argilla import argilla_server, submit
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def harness():
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture(scope="module")
+def argilla():
+    with argilla_server() as server:
+        yield server
+
+
+@pytest.fixture
+def project(tmp_path, shared_data, argilla, monkeypatch):
+    """40 gold sentences in the pool, 12 raw ones for the teacher, 30 held out for validation."""
+    url, key = argilla
+    monkeypatch.setenv("ARGILLA_API_KEY", key)
+    items = [i for i in read_conll(shared_data / "wikigold/wikigold.conll.txt") if i.spans][:82]
+    config = f"""
+[teacher]
+local_model = "smollm2-135m"
+local_context = 4096
+guidelines_style = "brief"
+samples = 1
+[review]
+api_url = "{url}"
+budget = 4
+audit_fraction = 0
+[student]
+max_steps = 16
+eval_every = 8
+[export]
+f1_budget = 100.0   # tiny models: this test is about orchestration, the gate is tested in test_export
+"""
+    (tmp_path / "distil.toml").write_text(config, encoding="utf-8")
+    (tmp_path / "raw.txt").write_text("\n".join(i.text for i in items[40:52]) + "\n", encoding="utf-8")
+    with Store(load_settings(tmp_path).store_url) as store:
+        gold = Annotator(AnnotatorKind.HUMAN, "gold:wikigold")
+        store.add_labelled(items[:40], Split.POOL, gold)
+        store.add_labelled(items[52:], Split.VALIDATION, gold)
+    return tmp_path
+
+
+def finished_calls(settings) -> dict[str, int]:
+    """Calls paid per finished teacher-call key: a re-run must leave every one unchanged
+    (failed documents are retried by design, so they are not counted here)."""
+    with Store(settings.store_url) as store, store.transaction() as session:
+        rows = session.execute(
+            select(TeacherCallRow.key, TeacherCallRow.calls).where(TeacherCallRow.status == "done")
+        )
+        return dict(rows.all())
+
+
+def unchanged(before: dict[str, int], after: dict[str, int]) -> bool:
+    return all(after.get(key) == calls for key, calls in before.items())
+
+
+def test_distill_runs_resumes_and_never_repeats_teacher_calls(harness, project, argilla, monkeypatch):
+    settings = load_settings(project)
+    pipeline.ingest_flow(str(project), [str(project / "raw.txt")])
+    # fan-out on the local task runner: three batches (5, 5, 2), summed into one summary
+    labelled = pipeline.annotate_flow(str(project), batch_size=5)
+    assert labelled.documents == 12, "the 40 human-labelled pool documents are not sent to the teacher"
+    assert labelled.annotated + labelled.failed == 12 and labelled.calls >= 12
+    paid = finished_calls(settings)
+    assert len(paid) == labelled.annotated
+
+    first = pipeline.distill(str(project), inputs=[str(project / "raw.txt")])
+    assert (first.teacher.documents, first.teacher.cached) == (12, labelled.annotated), (
+        "finished work is cached"
+    )
+    assert first.teacher.annotated + first.teacher.failed == labelled.failed, "only failures are retried"
+    assert unchanged(paid, finished_calls(settings))
+    assert first.review["unavailable"] is None and 1 <= first.review["pushed"] <= 4
+    assert first.evaluation["student"] is not None and first.export["shipped"] in ("int8", "int8-selective")
+    assert first.promotion["allowed"]
+    paid = finished_calls(settings)
+    with Store(settings.store_url) as store:
+        registry = Registry(store)
+        assert registry.production().id == first.model_id
+        models = len(registry.list())
+        waiting = store.documents(ids=list(_queued(store, settings)))
+
+    # A reviewer answers one record in Argilla; then training fails half way through the next run.
+    url, key = argilla
+    guidelines = load_guidelines(settings.guidelines_ref)
+    reviewed = waiting[0]
+    first_word = Span(0, len(reviewed.text.split()[0]), "MISC")
+    submit(url, key, dataset_name(guidelines), reviewed.id, [first_word], "annie")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("injected: the training node died")
+
+    monkeypatch.setattr("flows.train.train_candidates", broken)
+    with pytest.raises(RuntimeError, match="injected"):
+        pipeline.distill(str(project))
+    assert unchanged(paid, finished_calls(settings)), (
+        "a re-run never calls the teacher for finished documents"
+    )
+    with Store(settings.store_url) as store:
+        human = {a.document_id: a for a in store.annotations(kind=AnnotatorKind.HUMAN)}
+        assert human[reviewed.id].annotator.name == "annie", "the review pulled before the failure is kept"
+        assert len(Registry(store).list()) == models
+
+    monkeypatch.undo()
+    monkeypatch.setenv("ARGILLA_API_KEY", key)
+    third = pipeline.distill(str(project))
+    assert third.teacher.cached >= len(paid) and unchanged(paid, finished_calls(settings))
+    assert third.model_id != first.model_id, "the reviewed document changed the training set: a new model"
+    assert third.export["bundle"].endswith(f"{third.model_id}/bundle")
+
+    fourth = pipeline.distill(str(project))  # nothing new anywhere: every stage skips
+    assert fourth.model_id == third.model_id and fourth.export.get("skipped")
+
+    with get_client(sync_client=True) as client:
+        keys = {
+            a.key
+            for a in client.read_artifacts(
+                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=list(ARTIFACT_KEYS)))
+            )
+        }
+    assert keys == ARTIFACT_KEYS
+
+
+ARTIFACT_KEYS = {
+    "distil-teacher-run",
+    "distil-review-queue",
+    "distil-metrics",
+    "distil-export",
+    "distil-promotion",
+}
+
+
+def _queued(store, settings) -> set[str]:
+    from review.queue import ReviewQueue
+
+    return ReviewQueue(store, load_guidelines(settings.guidelines_ref).version).waiting()
