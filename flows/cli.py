@@ -230,26 +230,8 @@ def _print_run_summary(summary) -> None:
     table = Table(title="teacher run")
     table.add_column("what")
     table.add_column("value", justify="right")
-    invalid = f"{summary.invalid} / {summary.candidates} ({summary.invalid_rate:.1%})"
-    rows = [
-        ("documents", summary.documents),
-        ("newly annotated", summary.annotated),
-        ("from cache (0 tokens)", summary.cached),
-        ("claimed by another worker", summary.busy),
-        ("failed", summary.failed),
-        ("spans", summary.spans),
-        ("invalid / proposed spans", invalid),
-        ("calls", summary.calls),
-        ("tokens in / out", f"{summary.tokens_in:,} / {summary.tokens_out:,}"),
-        ("cost", f"${summary.cost_usd:.4f}"),
-        ("seconds", f"{summary.seconds:.1f}"),
-    ]
-    for name, value in rows:
-        table.add_row(name, str(value))
-    for reason, n in sorted(summary.dropped.items()):
-        table.add_row(f"  dropped: {reason}", str(n))
-    for band, n in summary.histogram():
-        table.add_row(f"confidence {band}", str(n))
+    for name, value in summary.report_rows():
+        table.add_row(name, value)
     console.print(table)
     for doc_id, reason in summary.failures[:20]:
         console.print(f"  failed {doc_id[:12]}: {reason}", highlight=False)

@@ -57,6 +57,25 @@ class RunSummary:
         self.confidences.extend(other.confidences)
         self.failures.extend(other.failures)
 
+    def report_rows(self) -> list[tuple[str, str]]:
+        """(what, value) rows for the command line's table and the flow's artifact."""
+        rows = [
+            ("documents", self.documents),
+            ("newly annotated", self.annotated),
+            ("from cache (0 tokens)", self.cached),
+            ("claimed by another worker", self.busy),
+            ("failed (kept with reason, retried next run)", self.failed),
+            ("spans", self.spans),
+            ("invalid / proposed spans", f"{self.invalid} / {self.candidates} ({self.invalid_rate:.1%})"),
+            ("calls", self.calls),
+            ("tokens in / out", f"{self.tokens_in:,} / {self.tokens_out:,}"),
+            ("cost", f"${self.cost_usd:.4f}"),
+            ("seconds", f"{self.seconds:.1f}"),
+        ]
+        rows += [(f"dropped: {reason}", n) for reason, n in sorted(self.dropped.items())]
+        rows += [(f"confidence {band}", n) for band, n in self.histogram()]
+        return [(name, str(value)) for name, value in rows]
+
     @property
     def invalid_rate(self) -> float:
         return self.invalid / self.candidates if self.candidates else 0.0
