@@ -22,8 +22,10 @@ def _pipeline_errors():
 
 
 def run_demo_command(directory: Path) -> None:
-    # Prefect's own run logs would interleave with the progress display; the stages report here
+    # Prefect's own run logs would interleave with the progress display; the stages report here.
+    # Its local API phones home by default; the demo promises to need no network.
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from flows import pipeline
     from flows.demo import first_run_cost, run_demo, setup
 
@@ -31,10 +33,11 @@ def run_demo_command(directory: Path) -> None:
     console.print(
         f"distil demo in {directory}/: the demo corpus (60 documents) and its human validation set "
         "(30), the local llama.cpp teacher, review routing, CPU training, INT8 export. "
-        "About 10-15 minutes on 2 cores."
+        "About 8-10 minutes on 2 cores."
     )
     for note in first_run_cost(settings):
         console.print(f"first run: {note}")
+    console.print("Prefect: no PREFECT_API_URL, so flows run on its local in-process API")
     with progress_bar() as progress:
         documents = progress.add_task("teacher: documents", total=90)
         pipeline.listen(
@@ -62,6 +65,7 @@ def run_demo_command(directory: Path) -> None:
     for name, value in rows:
         table.add_row(name, str(value))
     console.print(table)
+    console.print(f"promotion: {escape(summary.promotion)}")
     console.print(f"bundle: {summary.bundle}")  # outside the table: paths stay whole, copy-pasteable
     console.print(f"production path: {summary.production}")
     console.print(f"store: {summary.store_url}")

@@ -83,7 +83,7 @@ def ingest_task(project: str, paths: list[str], split: str | None = None) -> dic
 def ingest_flow(project: str = ".", paths: list[str] | None = None, split: str | None = None) -> dict:
     """Add files to the store: raw text to the pool, or (with `split`) human-labelled documents."""
     report = ingest_task(project, paths or [], split)
-    _log(f"ingest: {report}")
+    _log(f"ingest into {split or 'pool'}: " + ", ".join(f"{k} {v}" for k, v in report.items()))
     return report
 
 

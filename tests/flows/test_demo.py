@@ -39,7 +39,7 @@ def test_demo_runs_the_whole_pipeline_and_prints_the_summary(tmp_path, monkeypat
     directory = tmp_path / "demo"
     result = CliRunner().invoke(app, ["demo", str(directory)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert "first run:" in result.output or "About 10-15 minutes" in result.output
+    assert "About 8-10 minutes" in result.output and "local in-process API" in result.output
     rows = table_rows(result.output)
     assert rows["pool documents (raw)"] == "60"
     assert rows["human validation documents (held out)"] == "30"
@@ -53,6 +53,7 @@ def test_demo_runs_the_whole_pipeline_and_prints_the_summary(tmp_path, monkeypat
     bundle = Path(paths["bundle"])
     assert verify_bundle(bundle) == [] and read_meta(bundle)["format"] in ("int8", "int8-selective")
     assert Path(paths["production path"]).resolve() == bundle.resolve()
+    assert "promotion: promoted: no model in production yet" in result.output
     assert int(rows["documents waiting for review"]) > 0
     assert "no Argilla configured" in result.output, "review items stay queued, and the demo says so"
 
