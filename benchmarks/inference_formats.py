@@ -20,6 +20,7 @@ from corpus.conll import read_conll
 from corpus.metrics import score
 from corpus.model import Annotator, AnnotatorKind, Split
 from corpus.store import Store
+from export.gate import quiet_onnx_logging
 from export.onnx import INT8, INT8_SELECTIVE, export_fp32, load_onnx, quantize
 from student.config import Candidate, StudentConfig
 from student.data import build_training_set
@@ -28,6 +29,14 @@ from student.train import TrainedStudent, train_candidate
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 LABELS = ("PER", "ORG", "LOC", "MISC")
+NOTES = """
+Where goals are missed: GLiNER's Python-side work per call (word splitting, tokenization, span
+enumeration and decoding) is the same for every format and is not made faster by INT8, so at
+batch 1 it bounds the speed-up (not profiled in detail). The F1 loss is measured against
+PyTorch FP32; distil's export gate compares INT8 with FP32 ONNX on the project's own validation
+set and ships FP32 when the loss is over budget. The selective recipe keeps the 30K-word
+embedding matrix in FP32, hence its size; here it lost more than full INT8.
+"""
 HEADERS = ["format", "size", "smaller", "ms/sentence (b=1)", "faster", "sentences/s (b=32)", "F1", "ΔF1"]
 
 
@@ -75,7 +84,8 @@ def main() -> None:
         torch_model = GLiNER.from_pretrained(str(student.path), local_files_only=True)
         export_fp32(torch_model, work / "onnx")
         for recipe in (INT8, INT8_SELECTIVE):
-            quantize(work / "onnx" / "model.onnx", work / "onnx" / f"model.{recipe}.onnx", recipe)
+            with quiet_onnx_logging():
+                quantize(work / "onnx" / "model.onnx", work / "onnx" / f"model.{recipe}.onnx", recipe)
         formats = {
             "PyTorch fp32": (
                 torch_model,
@@ -121,7 +131,7 @@ def main() -> None:
 {table(HEADERS, rows)}
 
 Goals: {"; ".join(f"{goal}: {'met' if ok else 'MISSED'}" for goal, ok in goals)}.
-"""
+{NOTES if not all(ok for _, ok in goals) else ""}"""
     write_section("inference-formats", "Inference per format", "python -m benchmarks.inference_formats", body)
     print(body)
 

@@ -74,7 +74,7 @@ def run_gate(
     tried: list[tuple[str, float]] = []
     for recipe in RECIPES if try_int8 else ():
         name = f"model.{recipe}.onnx"
-        with _quiet_onnx_logging():
+        with quiet_onnx_logging():
             quantize(fp32, work_dir / name, recipe)
         f1 = f1_of(load_onnx(work_dir, name), recipe)
         results.append(FormatResult(recipe, name, f1, (work_dir / name).stat().st_size))
@@ -88,7 +88,7 @@ def run_gate(
 
 
 @contextmanager
-def _quiet_onnx_logging():
+def quiet_onnx_logging():
     """onnxruntime's quantizer warns on the root logger for every shape it cannot infer."""
     root = logging.getLogger()
     level = root.level

@@ -80,6 +80,11 @@ def export_model(
         raise ValueError(
             "no human-labelled validation documents to gate on: distil ingest FILE --split validation"
         )
+    if record.guidelines_version != guidelines.version:
+        progress(
+            f"warning: {record.id} was trained under guidelines {record.guidelines_version}; the bundle's "
+            f"snapshot is today's version {guidelines.version}"
+        )
     scores: dict[str, Scores] = {}
 
     def f1_of(model, name: str) -> float:
@@ -109,7 +114,12 @@ def export_model(
         "training_set_hash": student.training_set_hash,
         "training_counts": student.counts,
         "teachers": teachers,
-        "guidelines": {"name": guidelines.name, "version": guidelines.version, "file": "guidelines.md"},
+        "guidelines": {
+            "name": guidelines.name,
+            "version": guidelines.version,
+            "trained_under": record.guidelines_version,
+            "file": "guidelines.md",
+        },
         "gate": gate.as_dict(),
     }
     metrics = {
