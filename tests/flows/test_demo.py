@@ -29,7 +29,17 @@ def table_rows(output: str) -> dict[str, str]:
     return rows
 
 
-def test_demo_runs_the_whole_pipeline_and_prints_the_summary(tmp_path, monkeypatch):
+@pytest.fixture
+def ephemeral_prefect():
+    """The demo runs on Prefect's ephemeral API, as users get it; stop that server here, while
+    the test's output streams are open (at interpreter exit its goodbye log hits a closed file)."""
+    yield
+    from prefect.server.api.server import SubprocessASGIServer
+
+    SubprocessASGIServer().stop()
+
+
+def test_demo_runs_the_whole_pipeline_and_prints_the_summary(tmp_path, monkeypatch, ephemeral_prefect):
     monkeypatch.delenv("DISTIL_DATABASE_URL", raising=False)
     monkeypatch.delenv("ARGILLA_API_URL", raising=False)
     monkeypatch.setenv("DISTIL_TEACHER__LOCAL_MODEL", "smollm2-135m")
