@@ -22,7 +22,7 @@ def teacher_target(settings: Settings, progress: Callable[[str], None] = print) 
     server, started here and stopped when the block ends."""
     config = settings.teacher
     if config.base_url:
-        yield config.base_url, config.model or "default"
+        yield config.base_url, teacher_model_name(settings)
         return
     progress(f"no teacher endpoint configured: starting the local llama.cpp teacher ({config.local_model})")
     with local_teacher(config.local_model, context=config.local_context, progress=progress) as target:
@@ -60,13 +60,27 @@ class _ModelOnly:
         self.model = model
 
 
+def teacher_model_name(settings: Settings) -> str:
+    """The name the teacher's calls are cached under: the endpoint's model, or the local alias."""
+    config = settings.teacher
+    return (config.model or "default") if config.base_url else local_alias(config.local_model)
+
+
 def estimate_annotation(settings: Settings, limit: int | None = None, split: Split = Split.POOL) -> Estimate:
     guidelines = load_guidelines(settings.guidelines_ref)
-    config = settings.teacher
-    model = (config.model or "default") if config.base_url else local_alias(config.local_model)
     with Store(settings.store_url) as store:
-        run = TeacherRun(store, guidelines, _ModelOnly(model), config)
+        run = TeacherRun(store, guidelines, _ModelOnly(teacher_model_name(settings)), settings.teacher)
         return estimate(run, documents_of(store, split, limit))
+
+
+def unfinished(settings: Settings, ids: list[str]) -> list[str]:
+    """The documents the teacher has not finished under today's settings (nothing to start a
+    server for when this is empty)."""
+    guidelines = load_guidelines(settings.guidelines_ref)
+    with Store(settings.store_url) as store:
+        run = TeacherRun(store, guidelines, _ModelOnly(teacher_model_name(settings)), settings.teacher)
+        done = run.finished(store.documents(ids=ids))
+    return [i for i in ids if i not in done]
 
 
 def annotate(

@@ -105,13 +105,18 @@ def annotate_flow(
 ) -> RunSummary:
     """Label the pool (or a held-out split, to score the teacher) with the teacher LLM."""
     from corpus.store import Store
-    from flows.annotate import documents_of, teacher_target
+    from flows.annotate import documents_of, teacher_target, unfinished
 
     settings = _settings(project)
     with Store(settings.store_url) as store:
         ids = [d.id for d in documents_of(store, Split(split), limit)]
     batches = [ids[i : i + batch_size] for i in range(0, len(ids), batch_size)]
     _log(f"annotate: {len(ids)} {split} documents in {len(batches)} batches")
+    if not unfinished(settings, ids):  # all cached: no teacher (nor local server) needed
+        _log(f"teacher: all {len(ids)} documents already annotated; skipped")
+        total = RunSummary(documents=len(ids), cached=len(ids))
+        create_markdown_artifact(artifacts.run_summary(total, 0), key="distil-teacher-run")
+        return total
     total = RunSummary()
     with teacher_target(settings, _log) as (base_url, model):
         futures = [annotate_batch.submit(project, batch, base_url, model, batch[0][:12]) for batch in batches]

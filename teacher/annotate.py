@@ -119,6 +119,12 @@ class TeacherRun:
         self.annotator = Annotator(AnnotatorKind.TEACHER, endpoint.model)
         self.prices = config.price(endpoint.model)
 
+    def finished(self, documents: list[Document]) -> set[str]:
+        """Ids of the documents whose call under this run's settings is done (cached)."""
+        keys = {self.key(d).key for d in documents}
+        rows = self.ledger.rows([d.id for d in documents])
+        return {row.document_id for row in rows if row.status == "done" and row.key in keys}
+
     def key(self, document: Document) -> CallKey:
         return CallKey(
             self.endpoint.model,

@@ -36,12 +36,7 @@ class Estimate:
 
 def estimate(run: TeacherRun, documents: list[Document]) -> Estimate:
     config = run.config
-    keys = {run.key(d).key for d in documents}
-    done = {
-        row.document_id
-        for row in run.ledger.rows([d.id for d in documents])
-        if row.status == "done" and row.key in keys
-    }
+    done = run.finished(documents)
     out_per_char, calibrated = _history(run)
     calls = tokens_in = tokens_out = 0
     system_tokens = len(run.system) / CHARS_PER_TOKEN
