@@ -32,7 +32,6 @@ guidelines_app = typer.Typer(help="Check and render annotation guidelines.", no_
 app.add_typer(guidelines_app, name="guidelines")
 app.add_typer(review_app, name="review")
 app.add_typer(models_app, name="models")
-app.command()(export)
 
 
 class GoldSplit(StrEnum):
@@ -307,6 +306,9 @@ def evaluate(
         )
     console.print(table)
     console.print(f"report: {evaluation.report}")
+
+
+app.command()(export)  # defined in cli_models.py; registered here to keep the stage order in --help
 
 
 @app.command()
