@@ -23,10 +23,12 @@ from corpus.store import Store
 from teacher.confidence import ConfidenceEstimator, Sample, SelfConsistency, span_probabilities
 from teacher.config import TeacherConfig
 from teacher.endpoint import Extraction, PermanentError, TeacherCallError, TeacherEndpoint, TransientError
+from teacher.fewshot import Embedder, ExamplePool, SentenceEmbedder
 from teacher.ledger import CallKey, CallLedger
 from teacher.localize import localize
-from teacher.prompt import PROMPT_VERSION, messages, system_prompt
-from teacher.schema import entities_model
+from teacher.prompt import PROMPT_VERSION, system_prompt, verify_messages
+from teacher.schema import verdicts_model
+from teacher.techniques import Verification, questions, spans_in
 
 
 @dataclass
@@ -96,6 +98,7 @@ class _DocumentWork:
     tokens_in: int = 0
     tokens_out: int = 0
     calls: int = 0
+    verification: Verification | None = None
 
 
 class TeacherRun:
@@ -107,6 +110,7 @@ class TeacherRun:
         config: TeacherConfig,
         estimator: ConfidenceEstimator | None = None,
         worker: str | None = None,
+        embedder: Embedder | None = None,
     ):
         self.store = store
         self.guidelines = guidelines
@@ -115,7 +119,10 @@ class TeacherRun:
         self.estimator = estimator or SelfConsistency(config.vote_threshold)
         self.ledger = CallLedger(store, worker, config.claim_lease_s)
         self.system = system_prompt(guidelines, config.guidelines_style)
-        self.response_model = entities_model(guidelines.label_names)
+        self.response_models: dict = {}  # label set -> schema, shared by every document
+        self.embedder = embedder
+        self._pool: ExamplePool | None = None
+        self._pool_lock = asyncio.Lock()
         self.annotator = Annotator(AnnotatorKind.TEACHER, endpoint.model)
         self.prices = config.price(endpoint.model)
 
@@ -171,6 +178,9 @@ class TeacherRun:
             await asyncio.to_thread(self.ledger.release, call)  # interrupted: the next run retries at once
             raise
         judgement = self.estimator.judge(work.samples)
+        confirmed = work.verification.confirmed_share if work.verification else None
+        if confirmed is not None:  # the model doubting its own first answer lowers the confidence
+            judgement.confidence = round((judgement.confidence + confirmed) / 2, 4)
         cost = self.prices.cost(work.tokens_in, work.tokens_out)
         invalid = sum(work.dropped.values())
         annotation = Annotation(
@@ -191,6 +201,7 @@ class TeacherRun:
                 "calls": work.calls,
                 "prompt_version": PROMPT_VERSION,
                 "sampling": self.config.sampling_key(),
+                **self._technique_metadata(work),
             },  # fmt: skip
         )
         result = {"samples": [[[s.start, s.end, s.label] for s in sample.spans] for sample in work.samples]}
@@ -204,31 +215,94 @@ class TeacherRun:
 
     async def _sample(self, document: Document, work: _DocumentWork) -> None:
         chunks = chunk_text(document.text, self.config.max_chunk_chars, self.config.chunk_overlap_chars)
+        pool = await self._examples() if self.config.few_shot else None
+        asked = [
+            questions(self.config, self.guidelines, self.system, c, self.response_models, pool, document.id)
+            for c in chunks
+        ]
         for index in range(self.config.samples):
             temperature = self.config.temperature if index == 0 else self.config.sample_temperature
             spans: set[Span] = set()
             probabilities: dict[Span, float] = {}
-            for chunk in chunks:
-                extraction = await self._call(
-                    messages(self.system, chunk.text), temperature, self.config.seed + index, work
-                )
-                located = localize(chunk.text, extraction.entities, self.guidelines.label_names)
-                work.candidates += len(extraction.entities)
-                work.dropped.update(located.dropped)
-                shift = lambda s, c=chunk: Span(s.start + c.start, s.end + c.start, s.label)  # noqa: E731
-                spans.update(shift(s) for s in located.spans)
-                if extraction.token_logprobs:
-                    for span, p in span_probabilities(extraction.token_logprobs, located.located).items():
-                        probabilities[shift(span)] = p
+            for chunk, chunk_questions in zip(chunks, asked, strict=True):
+                for question in chunk_questions:
+                    seed = self.config.seed + index
+                    extraction = await self._call(
+                        question.messages, question.response_model, temperature, seed, work
+                    )
+                    located = localize(chunk.text, extraction.entities, question.labels)
+                    work.candidates += len(extraction.entities)
+                    work.dropped.update(located.dropped)
+                    shift = lambda s, c=chunk: Span(s.start + c.start, s.end + c.start, s.label)  # noqa: E731
+                    spans.update(shift(s) for s in located.spans)
+                    if extraction.token_logprobs:
+                        for span, p in span_probabilities(extraction.token_logprobs, located.located).items():
+                            probabilities[shift(span)] = p
             work.samples.append(Sample(sorted(spans), probabilities or None))
+        if self.config.verify:
+            await self._verify(document, chunks, work)
 
-    async def _call(self, prompt, temperature: float, seed: int, work: _DocumentWork) -> Extraction:
+    async def _verify(self, document: Document, chunks, work: _DocumentWork) -> None:
+        """Ask the model to confirm or reject every span any sample found; drop the rejected."""
+        found = {span for sample in work.samples for span in sample.spans}
+        work.verification = Verification()
+        for chunk in chunks:
+            spans = spans_in(chunk, found)
+            if not spans:
+                continue
+            candidates = [(document.text[s.start : s.end], s.label) for s in spans]
+            try:
+                answer = await self._call(
+                    verify_messages(self.system, chunk.text, candidates),
+                    verdicts_model(len(spans)),
+                    self.config.temperature,
+                    self.config.seed,
+                    work,
+                )
+            except PermanentError as error:  # no usable verdicts: keep the spans unverified, say so
+                work.verification.failures.append(error.reason)
+                continue
+            work.verification.record(spans, list(answer.parsed.correct))
+        work.samples = work.verification.apply(work.samples)
+
+    async def _examples(self) -> ExamplePool:
+        """The few-shot pool, built once per run (the embedder loads on first use)."""
+        async with self._pool_lock:
+            if self._pool is None:
+                embedder = self.embedder or await asyncio.to_thread(SentenceEmbedder, self.config.embedder)
+                self._pool = await asyncio.to_thread(ExamplePool.build, self.guidelines, self.store, embedder)
+        return self._pool
+
+    def _technique_metadata(self, work: _DocumentWork) -> dict:
+        config = self.config
+        used = [
+            name
+            for name, on in [
+                (f"few_shot={config.few_shot}", config.few_shot),
+                ("constrain", config.constrain),
+                ("verify", config.verify),
+                ("per_label", config.per_label),
+            ]
+            if on
+        ]
+        metadata: dict = {"techniques": used} if used else {}
+        if work.verification:
+            metadata["verification"] = {
+                "confirmed": len(work.verification.confirmed),
+                "rejected": len(work.verification.rejected - work.verification.confirmed),
+                "failed": work.verification.failures,
+            }
+        return metadata
+
+    async def _call(
+        self, prompt, response_model, temperature: float, seed: int, work: _DocumentWork
+    ) -> Extraction:
         """One endpoint call, retried with exponential backoff and jitter on transient errors."""
         config = self.config
         for attempt in range(config.max_retries + 1):
             try:
                 extraction = await self.endpoint.extract(
-                    prompt, self.response_model, temperature=temperature, seed=seed
+                    prompt, response_model, temperature=temperature, seed=seed
                 )
             except TeacherCallError as error:
                 work.calls += 1

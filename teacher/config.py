@@ -41,8 +41,19 @@ class TeacherConfig(BaseModel):
     )
     local_context: int = 4096
     instructor_mode: Literal["tools", "json", "md_json", "json_schema"] = "tools"
-    # prompt
+    # prompt and quality techniques (BENCHMARKS.md "Teacher techniques" measures each)
     guidelines_style: Literal["full", "brief"] = "full"
+    few_shot: int = Field(
+        default=0, ge=0, description="examples retrieved by similarity (guidelines + reviewed documents)"
+    )
+    embedder: str | None = Field(
+        default=None, description="few-shot embedding model: path or hub id (default all-MiniLM-L6-v2)"
+    )
+    constrain: bool = Field(
+        default=False, description="entity text limited to the document's substrings (JSON-schema enum)"
+    )
+    verify: bool = Field(default=False, description="a second call confirms or rejects each span")
+    per_label: bool = Field(default=False, description="one question per label instead of one for all")
     # sampling and confidence
     temperature: float = 0.0  # the first sample: the answer
     samples: int = Field(default=3, ge=1, description="self-consistency samples per document")
@@ -77,6 +88,14 @@ class TeacherConfig(BaseModel):
             "style": self.guidelines_style,
             "chunk": [self.max_chunk_chars, self.chunk_overlap_chars],
         }
+        techniques = {
+            "few_shot": self.few_shot,
+            "constrain": self.constrain,
+            "verify": self.verify,
+            "per_label": self.per_label,
+        }
+        if any(techniques.values()):  # all off: the key stays what it was before they existed
+            settings["techniques"] = {**techniques, "embedder": self.embedder if self.few_shot else None}
         return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
 
     def price(self, model: str) -> Prices:

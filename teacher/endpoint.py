@@ -25,11 +25,12 @@ logging.getLogger("instructor").setLevel(logging.CRITICAL)
 
 @dataclass
 class Extraction:
-    entities: list  # Entity models, as parsed
+    entities: list  # Entity models, as parsed (empty for answers that hold no entities)
     tokens_in: int = 0
     tokens_out: int = 0
     arguments: str = ""  # the raw JSON the model produced
     token_logprobs: list[tuple[str, float]] | None = None  # (token, logprob) where the endpoint gives them
+    parsed: BaseModel | None = None  # the whole answer (verification reads its verdicts from here)
 
 
 @dataclass
@@ -119,7 +120,8 @@ class OpenAIEndpoint:
             raise _classify(error, 0, 0, secret=self.api_key) from None
         usage = completion.usage
         return Extraction(
-            entities=list(parsed.entities),
+            entities=list(getattr(parsed, "entities", [])),
+            parsed=parsed,
             tokens_in=getattr(usage, "prompt_tokens", 0) or 0,
             tokens_out=getattr(usage, "completion_tokens", 0) or 0,
             arguments=_arguments(completion),

@@ -3,7 +3,10 @@
 A span is dropped, with its reason counted, when its text is not in the
 document, its occurrence does not exist, or its label is not a guidelines
 label. Matches on word boundaries win ("Paris" is not found inside
-"Parisian" when a standalone "Paris" exists).
+"Parisian" when a standalone "Paris" exists). Entities without an occurrence
+(constrained decoding asks for none) are placed in listing order: the second
+"Paris" listed is the second "Paris" in the text; one listed more often than the
+text has it is a repeat, counted once.
 """
 
 from __future__ import annotations
@@ -45,8 +48,9 @@ def _boundary(text: str, index: int) -> bool:
 def localize(text: str, entities, labels: tuple[str, ...]) -> Localized:
     result = Localized()
     seen: set[Span] = set()
+    listed: Counter = Counter()  # text -> times listed so far, for entities without an occurrence
     for entity in entities:
-        span, reason = _locate(text, entity, labels)
+        span, reason = _locate(text, entity, labels, listed)
         result.located.append((entity, span))
         if span is None:
             result.dropped[reason] += 1
@@ -57,7 +61,7 @@ def localize(text: str, entities, labels: tuple[str, ...]) -> Localized:
     return result
 
 
-def _locate(text: str, entity, labels: tuple[str, ...]) -> tuple[Span | None, str]:
+def _locate(text: str, entity, labels: tuple[str, ...], listed: Counter) -> tuple[Span | None, str]:
     value = entity.text.strip().strip("\"'“”‘’")
     if not value.strip():
         return None, EMPTY
@@ -66,7 +70,12 @@ def _locate(text: str, entity, labels: tuple[str, ...]) -> tuple[Span | None, st
     starts = occurrences(text, value)
     if not starts:
         return None, NOT_IN_TEXT
-    index = (entity.occurrence or 1) - 1
+    occurrence = getattr(entity, "occurrence", None)
+    if occurrence is None:
+        listed[value] += 1
+        index = min(listed[value], len(starts)) - 1
+    else:
+        index = (occurrence or 1) - 1
     if not 0 <= index < len(starts):
         return None, NO_OCCURRENCE
     start, end = trim_span(text, starts[index], starts[index] + len(value))

@@ -6,7 +6,8 @@ It speaks the real protocol (POST /v1/chat/completions, tool calls, usage,
 logprobs), so the teacher under test runs its real client code. Answers are
 chosen per document: `script[marker]` is a list of behaviours consumed one per
 request whose text contains `marker`; when it runs out, `answers[marker]`
-gives the entities. Every request is recorded.
+gives the entities. Verification requests (the tool "Verdicts") are answered
+from `verdicts[marker]`. Every request is recorded.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class FakeOpenAI:
     sampled_answers: dict[str, list[dict]] = field(
         default_factory=dict
     )  # marker -> entities when temperature > 0
+    verdicts: dict[str, list[bool]] = field(default_factory=dict)  # marker -> verification answer
     logprob: float | None = None  # give every output token this logprob (None: no logprobs)
     delay_s: float = 0.0
     requests: list[dict] = field(default_factory=list)
@@ -88,16 +90,21 @@ class FakeOpenAI:
                 message += f" (you sent {handler.headers.get('Authorization')})"
             handler._json(behaviour["status"], {"error": {"message": message, "type": "scripted"}}, headers)
             return
+        choice = body.get("tool_choice")
+        tool = choice.get("function", {}).get("name", "Entities") if isinstance(choice, dict) else "Entities"
         if "arguments" in behaviour:
             arguments = behaviour["arguments"]
+        elif tool == "Verdicts":
+            verdict_key = next((m for m in self.verdicts if m in text), None)
+            arguments = json.dumps({"correct": self.verdicts.get(verdict_key, [])})
         else:
             answer_key = next((m for m in self.answers if m in text), None)
             sampled = body.get("temperature", 0) > 0 and answer_key in self.sampled_answers
             entities = (self.sampled_answers if sampled else self.answers).get(answer_key, [])
             arguments = json.dumps({"entities": entities})
-        handler._json(200, self._completion(body, arguments, len(text)))
+        handler._json(200, self._completion(body, arguments, len(text), tool))
 
-    def _completion(self, body: dict, arguments: str, prompt_chars: int) -> dict:
+    def _completion(self, body: dict, arguments: str, prompt_chars: int, tool: str = "Entities") -> dict:
         choice: dict[str, Any] = {
             "index": 0,
             "finish_reason": "tool_calls",
@@ -108,7 +115,7 @@ class FakeOpenAI:
                     {
                         "id": "call_0",
                         "type": "function",
-                        "function": {"name": "Entities", "arguments": arguments},
+                        "function": {"name": tool, "arguments": arguments},
                     }
                 ],
             },

@@ -65,6 +65,35 @@ def test_structured_output_is_localized_cached_and_resumed(server, tmp_path):
         assert len(store.annotations(kind=AnnotatorKind.TEACHER)) == 4
 
 
+def test_constrained_decoding_on_a_real_grammar_leaves_no_invalid_span(server, tmp_path):
+    """SmolLM2 invents entities freely; with the substring enum llama.cpp's grammar cannot."""
+    with Store(f"sqlite:///{tmp_path / 'local.db'}") as store:
+        store.add_documents(DOCS)
+        free = asyncio.run(teacher_run(store, server).run(DOCS))
+        constrained = asyncio.run(teacher_run(store, server, constrain=True).run(DOCS))
+        assert constrained.annotated == len(DOCS) and constrained.failed == 0, constrained.failures
+        assert constrained.candidates > 0 and constrained.invalid == 0
+        assert free.candidates > 0  # the same model unconstrained, for the record: it may invent spans
+        for annotation in store.annotations(kind=AnnotatorKind.TEACHER):
+            text = next(d.text for d in DOCS if d.id == annotation.document_id)
+            for span in annotation.spans:
+                span.check(text)
+
+
+def test_verification_on_a_real_server_returns_one_verdict_per_span(server, tmp_path):
+    with Store(f"sqlite:///{tmp_path / 'local.db'}") as store:
+        store.add_documents(DOCS)
+        summary = asyncio.run(teacher_run(store, server, verify=True, constrain=True).run(DOCS))
+        assert summary.failed == 0, summary.failures
+        for annotation in store.annotations(kind=AnnotatorKind.TEACHER):
+            verification = annotation.metadata["verification"]
+            assert verification["failed"] == [], "the grammar fixes the number of verdicts"
+            assert len(annotation.spans) <= verification["confirmed"]
+        # one extraction per document, plus one verification where anything was found
+        found = sum(1 for a in store.annotations(kind=AnnotatorKind.TEACHER) if a.metadata["candidates"])
+        assert summary.calls == len(DOCS) + found
+
+
 def test_the_alias_names_the_model_so_caches_never_mix():
     assert local_alias("qwen2.5-coder-0.5b") != local_alias("qwen2.5-coder-1.5b")
     assert local_alias("/models/my-model.Q4.gguf") == "local:my-model.Q4"
