@@ -20,7 +20,7 @@ from corpus.conll import read_conll
 from corpus.guidelines import load_guidelines
 from corpus.jsonspans import read_span_json
 from corpus.metrics import score
-from corpus.model import Annotator, AnnotatorKind, Split
+from corpus.model import Annotation, Annotator, AnnotatorKind, Split
 from corpus.store import Store
 from teacher.annotate import TeacherRun
 from teacher.config import TeacherConfig
@@ -51,15 +51,34 @@ HEADERS = [
 
 
 def run_one(url: str, model: str, items, guidelines_name: str, style: str) -> list:
+    """One row of this section's table."""
+    return measure(url, model, items, guidelines_name, TeacherConfig(guidelines_style=style))
+
+
+def measure(url: str, model: str, items, guidelines_name: str, config: TeacherConfig, reviewed=()) -> list:
+    """Annotate `items` (held out, as validation documents) and score them against their gold.
+    `reviewed` documents go in as human-reviewed POOL documents: few-shot retrieval may use them."""
     guidelines = load_guidelines(guidelines_name)
     labels = set(guidelines.label_names)
+    config = config.model_copy(update={"samples": 1, "concurrency": 1})
     with tempfile.TemporaryDirectory() as tmp, Store(f"sqlite:///{tmp}/bench.db") as store:
         store.add_labelled(items, Split.VALIDATION, Annotator(AnnotatorKind.HUMAN, "gold"))
+        if reviewed:
+            store.add_documents([item.document for item in reviewed])
+            store.save_annotations(
+                [
+                    Annotation(
+                        item.document.id,
+                        Annotator(AnnotatorKind.HUMAN, "oracle-reviewer"),
+                        [s for s in item.spans if s.label in labels],
+                        guidelines_version=guidelines.version,
+                    )
+                    for item in reviewed
+                ]
+            )
         documents = [item.document for item in items]
         endpoint = OpenAIEndpoint(url, model, timeout_s=300)
-        run = TeacherRun(
-            store, guidelines, endpoint, TeacherConfig(samples=1, concurrency=1, guidelines_style=style)
-        )
+        run = TeacherRun(store, guidelines, endpoint, config)
 
         async def annotate():
             try:
