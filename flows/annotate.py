@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from corpus.guidelines import load_guidelines
 from corpus.model import AnnotatorKind, Document, Split
 from corpus.store import Store
+from flows.second_opinion import current_student, student_opinion
 from flows.settings import Settings
 from teacher.annotate import RunSummary, TeacherRun
 from teacher.endpoint import OpenAIEndpoint
@@ -83,6 +84,17 @@ def unfinished(settings: Settings, ids: list[str]) -> list[str]:
     return [i for i in ids if i not in done]
 
 
+def ensemble_message(settings: Settings, store: Store) -> str | None:
+    """What the teacher's second opinion will be, when `ensemble` is on."""
+    if settings.teacher.ensemble == "off":
+        return None
+    record = current_student(store)
+    if record is None:
+        return "ensemble: no student yet, the teacher runs alone (the next run after training uses one)"
+    mode = settings.teacher.ensemble
+    return f"ensemble ({mode}): student {record.id} ({record.status}) is the teacher's second opinion"
+
+
 def annotate(
     settings: Settings,
     limit: int | None = None,
@@ -92,6 +104,8 @@ def annotate(
 ) -> RunSummary:
     with Store(settings.store_url) as store:
         ids = [d.id for d in documents_of(store, split, limit)]
+        if message := ensemble_message(settings, store):
+            progress(message)
     with teacher_target(settings, progress) as (base_url, model):
         return annotate_ids(settings, ids, base_url, model, on_document)
 
@@ -108,7 +122,8 @@ def annotate_ids(
     with Store(settings.store_url) as store:
         documents = store.documents(ids=ids)
         endpoint = endpoint_for(settings, base_url, model)
-        run = TeacherRun(store, guidelines, endpoint, settings.teacher)
+        opinion = student_opinion(settings, store)
+        run = TeacherRun(store, guidelines, endpoint, settings.teacher, second_opinion=opinion)
         return asyncio.run(_run_and_close(run, endpoint, documents, on_document))
 
 

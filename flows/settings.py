@@ -137,6 +137,12 @@ guidelines = "{guidelines}"
 # model = "gpt-4o-mini"
 # samples = 3          # self-consistency samples per document (confidence)
 # concurrency = 4
+# Quality techniques (README "Getting more out of the teacher", BENCHMARKS.md "Teacher techniques"):
+# few_shot = 3         # similar reviewed documents as examples (never validation or test ones)
+# constrain = true     # entity text must be a substring of the document
+# verify = true        # a second call confirms or rejects each span
+# per_label = true     # one question per label
+# ensemble = "confidence"   # or "filter": the trained student's agreement
 # [teacher.prices]     # USD per million tokens, for cost reports and --estimate
 # input_per_million = 0.15
 # output_per_million = 0.60

@@ -23,6 +23,7 @@ from corpus.store import Store
 from teacher.confidence import ConfidenceEstimator, Sample, SelfConsistency, span_probabilities
 from teacher.config import TeacherConfig
 from teacher.endpoint import Extraction, PermanentError, TeacherCallError, TeacherEndpoint, TransientError
+from teacher.ensemble import Agreement, SecondOpinion, apply, compare
 from teacher.fewshot import Embedder, ExamplePool, SentenceEmbedder
 from teacher.ledger import CallKey, CallLedger
 from teacher.localize import localize
@@ -99,6 +100,7 @@ class _DocumentWork:
     tokens_out: int = 0
     calls: int = 0
     verification: Verification | None = None
+    agreement: Agreement | None = None
 
 
 class TeacherRun:
@@ -111,6 +113,7 @@ class TeacherRun:
         estimator: ConfidenceEstimator | None = None,
         worker: str | None = None,
         embedder: Embedder | None = None,
+        second_opinion: SecondOpinion | None = None,
     ):
         self.store = store
         self.guidelines = guidelines
@@ -121,6 +124,7 @@ class TeacherRun:
         self.system = system_prompt(guidelines, config.guidelines_style)
         self.response_models: dict = {}  # label set -> schema, shared by every document
         self.embedder = embedder
+        self.second_opinion = second_opinion if config.ensemble != "off" else None
         self._pool: ExamplePool | None = None
         self._pool_lock = asyncio.Lock()
         self.annotator = Annotator(AnnotatorKind.TEACHER, endpoint.model)
@@ -181,6 +185,12 @@ class TeacherRun:
         confirmed = work.verification.confirmed_share if work.verification else None
         if confirmed is not None:  # the model doubting its own first answer lowers the confidence
             judgement.confidence = round((judgement.confidence + confirmed) / 2, 4)
+        if self.second_opinion:
+            other = await asyncio.to_thread(self.second_opinion.spans, document.text)
+            work.agreement = compare(judgement.spans, other, self.second_opinion.name)
+            judgement.spans, judgement.confidence = apply(
+                judgement.spans, judgement.confidence, work.agreement, self.config.ensemble
+            )
         cost = self.prices.cost(work.tokens_in, work.tokens_out)
         invalid = sum(work.dropped.values())
         annotation = Annotation(
@@ -282,6 +292,7 @@ class TeacherRun:
                 ("constrain", config.constrain),
                 ("verify", config.verify),
                 ("per_label", config.per_label),
+                (f"ensemble={config.ensemble}", self.second_opinion),
             ]
             if on
         ]
@@ -292,6 +303,8 @@ class TeacherRun:
                 "rejected": len(work.verification.rejected - work.verification.confirmed),
                 "failed": work.verification.failures,
             }
+        if work.agreement:
+            metadata["ensemble"] = work.agreement.metadata()
         return metadata
 
     async def _call(

@@ -54,6 +54,10 @@ class TeacherConfig(BaseModel):
     )
     verify: bool = Field(default=False, description="a second call confirms or rejects each span")
     per_label: bool = Field(default=False, description="one question per label instead of one for all")
+    ensemble: Literal["off", "confidence", "filter"] = Field(
+        default="off",
+        description="once a student exists its agreement feeds the confidence; 'filter': agreed spans only",
+    )
     # sampling and confidence
     temperature: float = 0.0  # the first sample: the answer
     samples: int = Field(default=3, ge=1, description="self-consistency samples per document")
@@ -94,6 +98,8 @@ class TeacherConfig(BaseModel):
             "verify": self.verify,
             "per_label": self.per_label,
         }
+        if self.ensemble != "off":  # only in the key when on: keys of runs before it existed stay valid
+            techniques["ensemble"] = self.ensemble
         if any(techniques.values()):  # all off: the key stays what it was before they existed
             settings["techniques"] = {**techniques, "embedder": self.embedder if self.few_shot else None}
         return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]

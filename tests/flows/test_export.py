@@ -167,3 +167,56 @@ def test_promotion_refuses_a_worse_model_force_records_why_and_rollback_restores
         registry = Registry(store)
         assert registry.production().id == good.path.name
         assert [e["action"] for e in registry.get(weak.path.name).events][-2:] == ["rolled back", "archived"]
+
+
+def test_the_current_student_is_the_teachers_second_opinion(project, shared_data):
+    """`ensemble = "filter"`: the teacher's spans the real student does not also find are dropped."""
+    from corpus.model import Document
+    from flows.annotate import annotate_ids
+    from flows.second_opinion import current_student, student_opinion
+    from tests.services.fake_openai import FakeOpenAI
+
+    root, good, _ = project
+    settings = load_settings(root)
+    settings.teacher = settings.teacher.model_copy(update={"ensemble": "filter", "samples": 1})
+    with Store(settings.store_url) as store:
+        registry = Registry(store)
+        if registry.production() is None:  # run alone, not after the promotion test
+            registry.set_production(good.path.name, "promoted", "test", "second opinion", {})
+        assert current_student(store).id == registry.production().id
+    items = [i for i in read_conll(shared_data / "wikigold/wikigold.conll.txt") if i.spans][400:460]
+    with Store(settings.store_url) as store:
+        record = current_student(store)
+        opinion = student_opinion(settings, store)
+    assert record is not None and opinion.name == f"student:{record.id}"
+    # a sentence where the student finds an entity that is also the first occurrence of its text
+    text, agreed = next(
+        (i.document.text, s)
+        for i in items
+        for s in opinion.spans(i.document.text)[:1]
+        if i.document.text.index(i.document.text[s.start : s.end]) == s.start
+    )
+    doc = Document(text)
+    student_words = {text[s.start : s.end] for s in opinion.spans(text)}
+    spurious = next(w for w in text.split() if w not in student_words and w.isalpha())
+    fake = FakeOpenAI(
+        answers={
+            text[:30]: [
+                {"text": text[agreed.start : agreed.end], "label": agreed.label, "occurrence": 1},
+                {"text": spurious, "label": "MISC", "occurrence": 1},
+            ]
+        }
+    )
+    url = fake.start()
+    try:
+        with Store(settings.store_url) as store:
+            store.add_documents([doc])
+        summary = annotate_ids(settings, [doc.id], url, "fake-teacher")
+    finally:
+        fake.stop()
+    assert summary.annotated == 1
+    with Store(settings.store_url) as store:
+        (annotation,) = store.annotations(kind=AnnotatorKind.TEACHER, document_ids=[doc.id])
+    assert [(s.start, s.end, s.label) for s in annotation.spans] == [(agreed.start, agreed.end, agreed.label)]
+    assert annotation.metadata["ensemble"]["opinion"] == f"student:{record.id}"
+    assert annotation.metadata["ensemble"]["agreed"] == 1 and annotation.confidence < 1.0
