@@ -3,8 +3,10 @@ itself when no endpoint is configured, health-checks, and stops when done."""
 
 from __future__ import annotations
 
+import ctypes
 import importlib.util
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -40,6 +42,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _die_with_parent() -> None:
+    """Runs in the server's process before exec: on Linux it gets SIGTERM when distil dies, even
+    by SIGKILL, so a killed run never leaves a server behind holding the CPU."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 @contextmanager
 def local_teacher(
     model: str,
@@ -60,7 +69,9 @@ def local_teacher(
         "--n_threads", str(threads or max(1, os.cpu_count() or 1)),
     ]  # fmt: skip
     with log_path.open("wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent
+        )
     base_url = f"http://127.0.0.1:{port}/v1"
     try:
         _wait_healthy(base_url, process, log_path, startup_timeout_s)

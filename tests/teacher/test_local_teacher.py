@@ -8,6 +8,11 @@ whatever it returns, cache, resume), not quality: benchmarks measure that.
 from __future__ import annotations
 
 import asyncio
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -110,3 +115,35 @@ def test_a_server_that_cannot_start_says_why(tmp_path):
     with pytest.raises(LocalServerError, match="exited with code"):
         with local_teacher(str(broken), startup_timeout_s=60):
             pass
+
+
+def test_a_killed_run_leaves_no_server_behind(tmp_path):
+    """SIGKILL gives distil no chance to stop its server: the kernel does (PR_SET_PDEATHSIG)."""
+    script = (
+        "import os, time\n"
+        "from teacher.local_server import local_teacher\n"
+        "with local_teacher('smollm2-135m', context=512, threads=1, progress=lambda _: None):\n"
+        "    print('ready', flush=True)\n"
+        "    time.sleep(600)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout.readline().strip() == "ready"
+    children = Path(f"/proc/{parent.pid}/task/{parent.pid}/children").read_text().split()
+    (server,) = [int(pid) for pid in children]
+    assert Path(f"/proc/{server}").exists()
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and _alive(server):
+        time.sleep(0.2)
+    assert not _alive(server), "the server outlived the run that started it"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except FileNotFoundError:
+        return False
+    if state == "Z":  # exited; only its (dead) parent could have reaped it
+        return False
+    return True
