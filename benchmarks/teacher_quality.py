@@ -13,7 +13,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+
+from sklearn.metrics import roc_auc_score
 
 from benchmarks.report import table, write_section
 from corpus.conll import read_conll
@@ -47,17 +50,35 @@ HEADERS = [
     "tokens/doc",
     "s/doc",
     "failed",
+    "conf. AUROC",
 ]
+
+
+@dataclass
+class Measured:
+    row: list  # this section's columns
+    confidence: list[tuple[float, bool]]  # per document: the teacher's confidence, was it exactly right
+
+
+def confidence_auroc(pairs: list[tuple[float, bool]]) -> float | None:
+    """How well low confidence finds the documents with an error (0.5 = no better than chance)."""
+    errors = [not right for _, right in pairs]
+    if all(errors) or not any(errors):
+        return None
+    return float(roc_auc_score(errors, [1 - confidence for confidence, _ in pairs]))
 
 
 def run_one(url: str, model: str, items, guidelines_name: str, style: str) -> list:
     """One row of this section's table."""
-    return measure(url, model, items, guidelines_name, TeacherConfig(guidelines_style=style))
+    return measure(url, model, items, guidelines_name, TeacherConfig(guidelines_style=style)).row
 
 
-def measure(url: str, model: str, items, guidelines_name: str, config: TeacherConfig, reviewed=()) -> list:
+def measure(
+    url: str, model: str, items, guidelines_name: str, config: TeacherConfig, reviewed=(), second_opinion=None
+) -> Measured:
     """Annotate `items` (held out, as validation documents) and score them against their gold.
-    `reviewed` documents go in as human-reviewed POOL documents: few-shot retrieval may use them."""
+    `reviewed` documents go in as human-reviewed POOL documents: few-shot retrieval may use them;
+    `second_opinion` is the student for the ensemble technique."""
     guidelines = load_guidelines(guidelines_name)
     labels = set(guidelines.label_names)
     config = config.model_copy(update={"samples": 1, "concurrency": 1})
@@ -78,7 +99,7 @@ def measure(url: str, model: str, items, guidelines_name: str, config: TeacherCo
             )
         documents = [item.document for item in items]
         endpoint = OpenAIEndpoint(url, model, timeout_s=300)
-        run = TeacherRun(store, guidelines, endpoint, config)
+        run = TeacherRun(store, guidelines, endpoint, config, second_opinion=second_opinion)
 
         async def annotate():
             try:
@@ -87,17 +108,26 @@ def measure(url: str, model: str, items, guidelines_name: str, config: TeacherCo
                 await endpoint.close()
 
         summary = asyncio.run(annotate())
-        found = {a.document_id: a.spans for a in store.annotations(kind=AnnotatorKind.TEACHER)}
+        annotations = {a.document_id: a for a in store.annotations(kind=AnnotatorKind.TEACHER)}
+    found = {i: a.spans for i, a in annotations.items()}
     gold = [[s for s in item.spans if s.label in labels] for item in items]
     predicted = [found.get(item.document.id, []) for item in items]
     scores = score(gold, predicted, bootstrap=0).micro
+    pairs = [
+        (annotations[item.document.id].confidence, set(spans) == set(found[item.document.id]))
+        for item, spans in zip(items, gold, strict=True)
+        if item.document.id in annotations and annotations[item.document.id].confidence is not None
+    ]
+    auroc = confidence_auroc(pairs)
     n = len(items)
     tokens = (summary.tokens_in + summary.tokens_out) / n
-    return [
+    row = [
         *(model, "", guidelines_name, n),
         *(f"{scores.precision:.3f}", f"{scores.recall:.3f}", f"{scores.f1:.3f}"),
         *(f"{summary.invalid_rate:.1%}", f"{tokens:.0f}", f"{summary.seconds / n:.2f}", summary.failed),
+        "n/a" if auroc is None else f"{auroc:.2f}",
     ]
+    return Measured(row, pairs)
 
 
 def main() -> None:
