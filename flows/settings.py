@@ -142,7 +142,7 @@ guidelines = "{guidelines}"
 # constrain = true     # entity text must be a substring of the document
 # verify = true        # a second call confirms or rejects each span
 # per_label = true     # one question per label
-# ensemble = "confidence"   # or "filter": the trained student's agreement
+# ensemble = "confidence"   # the default; "filter": agreed spans only; "off"
 # [teacher.prices]     # USD per million tokens, for cost reports and --estimate
 # input_per_million = 0.15
 # output_per_million = 0.60

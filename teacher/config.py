@@ -54,8 +54,10 @@ class TeacherConfig(BaseModel):
     )
     verify: bool = Field(default=False, description="a second call confirms or rejects each span")
     per_label: bool = Field(default=False, description="one question per label instead of one for all")
+    # on by default: it costs no teacher call and made the confidence rank errors far better
+    # (BENCHMARKS.md "Teacher techniques"); it does nothing until a student exists
     ensemble: Literal["off", "confidence", "filter"] = Field(
-        default="off",
+        default="confidence",
         description="once a student exists its agreement feeds the confidence; 'filter': agreed spans only",
     )
     # sampling and confidence

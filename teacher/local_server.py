@@ -44,7 +44,8 @@ def _free_port() -> int:
 
 def _die_with_parent() -> None:
     """Runs in the server's process before exec: on Linux it gets SIGTERM when distil dies, even
-    by SIGKILL, so a killed run never leaves a server behind holding the CPU."""
+    by SIGKILL, so a killed run never leaves a server behind holding the CPU. (Strictly, when the
+    thread that started it ends: `local_teacher`'s with-block keeps that thread alive.)"""
     if sys.platform.startswith("linux"):
         ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 

@@ -244,10 +244,10 @@ def test_per_label_asks_once_per_label_and_merges(store_url, fake):
 
 
 def test_techniques_change_the_cache_key_and_all_off_keeps_the_old_one():
-    plain = TeacherConfig()
-    assert TeacherConfig(constrain=False, verify=False).sampling_key() == plain.sampling_key()
+    plain = TeacherConfig(ensemble="off")
+    assert TeacherConfig(constrain=False, verify=False, ensemble="off").sampling_key() == plain.sampling_key()
     keys = {
-        TeacherConfig(**option).sampling_key()
+        TeacherConfig(ensemble="off", **option).sampling_key()
         for option in [{}, {"constrain": True}, {"verify": True}, {"few_shot": 2}, {"per_label": True}]
     }
     assert len(keys) == 5
