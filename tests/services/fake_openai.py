@@ -31,6 +31,7 @@ class FakeOpenAI:
     verdicts: dict[str, list[bool]] = field(default_factory=dict)  # marker -> verification answer
     logprob: float | None = None  # give every output token this logprob (None: no logprobs)
     delay_s: float = 0.0
+    record: bool = True  # False for long benchmark runs: 100K recorded requests would be GBs
     requests: list[dict] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -74,9 +75,10 @@ class FakeOpenAI:
         # the document is in the first user message (re-asks append more messages after it)
         text = next(m["content"] for m in body["messages"] if m["role"] == "user")
         with self._lock:
-            self.requests.append(
-                {"text": text, "body": body, "headers": dict(handler.headers), "at": time.time()}
-            )
+            if self.record:
+                self.requests.append(
+                    {"text": text, "body": body, "headers": dict(handler.headers), "at": time.time()}
+                )
             marker = next((m for m in self.script if m in text and self.script[m]), None)
             behaviour = self.script[marker].pop(0) if marker else {}
         if self.delay_s:
