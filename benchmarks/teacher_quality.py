@@ -98,7 +98,7 @@ def measure(
                 ]
             )
         documents = [item.document for item in items]
-        endpoint = OpenAIEndpoint(url, model, timeout_s=300)
+        endpoint = OpenAIEndpoint(url, model, mode=config.mode, timeout_s=300)
         run = TeacherRun(store, guidelines, endpoint, config, second_opinion=second_opinion)
 
         async def annotate():

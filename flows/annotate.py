@@ -37,7 +37,7 @@ def endpoint_for(settings: Settings, base_url: str, model: str) -> OpenAIEndpoin
     configured = config.api_key is not None and base_url == config.base_url
     key = config.api_key.get_secret_value() if configured else "not-needed"
     return OpenAIEndpoint(
-        base_url, model, api_key=key, mode=config.instructor_mode, timeout_s=config.timeout_s,
+        base_url, model, api_key=key, mode=config.mode, timeout_s=config.timeout_s,
         validation_retries=config.validation_retries, max_output_tokens=config.max_output_tokens,
         logprobs=config.logprobs,
     )  # fmt: skip

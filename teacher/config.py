@@ -40,7 +40,10 @@ class TeacherConfig(BaseModel):
         description="embedded teacher: packaged name, .gguf path or hf:REPO/FILE",
     )
     local_context: int = 4096
-    instructor_mode: Literal["tools", "json", "md_json", "json_schema"] = "tools"
+    instructor_mode: Literal["auto", "tools", "json", "md_json", "json_schema", "grammar"] = Field(
+        default="auto",
+        description="how answers are asked for; auto: tool calls, the schema's grammar when local",
+    )
     # prompt and quality techniques (BENCHMARKS.md "Teacher techniques" measures each)
     guidelines_style: Literal["full", "brief"] = "full"
     few_shot: int = Field(
@@ -82,6 +85,14 @@ class TeacherConfig(BaseModel):
     chunk_overlap_chars: int = 200
     prices: Prices | None = None
 
+    @property
+    def mode(self) -> str:
+        """The instructor mode in use. The embedded llama.cpp teacher decodes under the schema's
+        grammar: through its tool calls the 1.5B found a fifth of the entities (BENCHMARKS.md)."""
+        if self.instructor_mode != "auto":
+            return self.instructor_mode
+        return "tools" if self.base_url else "grammar"
+
     def sampling_key(self) -> str:
         """Everything about sampling that changes the answer: part of the cache key."""
         settings = {
@@ -90,7 +101,7 @@ class TeacherConfig(BaseModel):
             "sample_temperature": self.sample_temperature,
             "max_output_tokens": self.max_output_tokens,
             "seed": self.seed,
-            "mode": self.instructor_mode,
+            "mode": self.mode,
             "style": self.guidelines_style,
             "chunk": [self.max_chunk_chars, self.chunk_overlap_chars],
         }

@@ -69,6 +69,11 @@ _MODES = {
     "json": instructor.Mode.JSON,
     "md_json": instructor.Mode.MD_JSON,
     "json_schema": instructor.Mode.JSON_SCHEMA,
+    # llama.cpp's Python server constrains decoding to a JSON schema given as
+    # response_format {"type": "json_object", "schema": ...}. Its tool calls are no substitute:
+    # the chat template asks for <tool_call> tags while a grammar forces the bare arguments,
+    # and small models then answer with empty lists (BENCHMARKS.md "Teacher techniques").
+    "grammar": instructor.Mode.JSON_SCHEMA,
 }
 
 
@@ -96,6 +101,9 @@ class OpenAIEndpoint:
             options["seed"] = seed
         if self.logprobs:
             options["logprobs"] = True
+        if self.mode == "grammar":  # replaces instructor's response_format (extra_body wins)
+            schema = response_model.model_json_schema()
+            options["extra_body"] = {"response_format": {"type": "json_object", "schema": schema}}
         try:
             parsed, completion = await self._instructor.chat.completions.create_with_completion(
                 model=self.model,

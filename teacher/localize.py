@@ -1,12 +1,12 @@
 """Entities as (text, label, occurrence) -> character spans in the document.
 
 A span is dropped, with its reason counted, when its text is not in the
-document, its occurrence does not exist, or its label is not a guidelines
-label. Matches on word boundaries win ("Paris" is not found inside
-"Parisian" when a standalone "Paris" exists). Entities without an occurrence
-(constrained decoding asks for none) are placed in listing order: the second
-"Paris" listed is the second "Paris" in the text; one listed more often than the
-text has it is a repeat, counted once.
+document or its label is not a guidelines label. Matches on word boundaries
+win ("Paris" is not found inside "Parisian" when a standalone "Paris" exists).
+Entities without an occurrence (constrained decoding asks for none), or with
+one the text does not have (small models number their list instead), are
+placed in listing order: the second "Paris" listed is the second "Paris" in the
+text; one listed more often than the text has it is a repeat, counted once.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from corpus.model import Span, trim_span
 
 NOT_IN_TEXT = "text not in document"
-NO_OCCURRENCE = "occurrence does not exist"
 UNKNOWN_LABEL = "unknown label"
 EMPTY = "empty text"
 
@@ -71,12 +70,12 @@ def _locate(text: str, entity, labels: tuple[str, ...], listed: Counter) -> tupl
     if not starts:
         return None, NOT_IN_TEXT
     occurrence = getattr(entity, "occurrence", None)
-    if occurrence is None:
+    if occurrence is None or not 0 < occurrence <= len(starts):
+        # none asked for, or one the text does not have: small models often number the
+        # entities of their list instead of the text's repeats, so the text decides
         listed[value] += 1
         index = min(listed[value], len(starts)) - 1
     else:
-        index = (occurrence or 1) - 1
-    if not 0 <= index < len(starts):
-        return None, NO_OCCURRENCE
+        index = occurrence - 1
     start, end = trim_span(text, starts[index], starts[index] + len(value))
     return Span(start, end, entity.label), ""

@@ -2,8 +2,8 @@
 429 with Retry-After, 500, hanging past the timeout, malformed output, spans
 that are not in the text, unknown labels, disagreeing samples.
 
-It speaks the real protocol (POST /v1/chat/completions, tool calls, usage,
-logprobs), so the teacher under test runs its real client code. Answers are
+It speaks the real protocol (POST /v1/chat/completions, tool calls or JSON
+content, usage, logprobs), so the teacher under test runs its real client code. Answers are
 chosen per document: `script[marker]` is a list of behaviours consumed one per
 request whose text contains `marker`; when it runs out, `answers[marker]`
 gives the entities. Verification requests (the tool "Verdicts") are answered
@@ -94,6 +94,9 @@ class FakeOpenAI:
             return
         choice = body.get("tool_choice")
         tool = choice.get("function", {}).get("name", "Entities") if isinstance(choice, dict) else "Entities"
+        if "tools" not in body:  # asked for JSON content (a schema in response_format): its title says what
+            schema = (body.get("response_format") or {}).get("schema") or {}
+            tool = schema.get("title", "Entities")
         if "arguments" in behaviour:
             arguments = behaviour["arguments"]
         elif tool == "Verdicts":
@@ -122,6 +125,9 @@ class FakeOpenAI:
                 ],
             },
         }
+        if "tools" not in body:  # JSON modes: the answer is the message's content
+            choice["finish_reason"] = "stop"
+            choice["message"] = {"role": "assistant", "content": arguments}
         if self.logprob is not None and body.get("logprobs"):
             pieces = [arguments[i : i + 4] for i in range(0, len(arguments), 4)]
             choice["logprobs"] = {
