@@ -147,7 +147,8 @@ def main() -> None:
                     rows.append(row)
                     print(row, flush=True)
     body = f"""The first {args.documents} documents of each corpus, one sample per document (temperature 0),
-on the local llama.cpp server; strict span F1 against the human labels (labels the guidelines do not
+on the local llama.cpp server, answers under the schema's grammar (the embedded teacher's
+default `instructor_mode`); strict span F1 against the human labels (labels the guidelines do not
 define are left out of the gold). "invalid spans" is the share of proposed entities that could
 not be placed in the text (not in the document, no such occurrence, unknown label); tokens and
 seconds are per document, prompt included (the guidelines prefix is cached by the server after
