@@ -12,8 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 
-import pytest
-
 from corpus.guidelines import load_guidelines
 from corpus.model import AnnotatorKind, Document
 from corpus.store import Store
@@ -22,17 +20,8 @@ from teacher.config import TeacherConfig
 from teacher.endpoint import OpenAIEndpoint
 from teacher.localize import localize
 from teacher.schema import Entity, entities_model
-from tests.services.fake_openai import FakeOpenAI
 
 GUIDELINES = load_guidelines("general")
-
-
-@pytest.fixture
-def fake():
-    server = FakeOpenAI()
-    server.url = server.start()
-    yield server
-    server.stop()
 
 
 def annotate(db_url, fake, doc, config):

@@ -17,7 +17,6 @@ from corpus.store import Store
 from teacher.annotate import TeacherRun
 from teacher.config import Prices, TeacherConfig
 from teacher.endpoint import OpenAIEndpoint
-from tests.services.fake_openai import FakeOpenAI
 
 GUIDELINES = load_guidelines("general")
 SECRET = "sk-test-SECRET-abc123"
@@ -25,14 +24,6 @@ SECRET = "sk-test-SECRET-abc123"
 
 def ent(text, label, occurrence=1):
     return {"text": text, "label": label, "occurrence": occurrence}
-
-
-@pytest.fixture
-def fake():
-    server = FakeOpenAI()
-    server.url = server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

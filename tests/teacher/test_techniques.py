@@ -26,18 +26,9 @@ from teacher.endpoint import OpenAIEndpoint
 from teacher.fewshot import ExamplePool, SentenceEmbedder
 from teacher.localize import localize
 from teacher.schema import entities_model
-from tests.services.fake_openai import FakeOpenAI
 
 GUIDELINES = load_guidelines("general")
 LABELS = GUIDELINES.label_names
-
-
-@pytest.fixture
-def fake():
-    server = FakeOpenAI()
-    server.url = server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")
