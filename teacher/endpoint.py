@@ -16,7 +16,7 @@ from typing import Protocol, runtime_checkable
 
 import instructor
 import openai
-from instructor.core.exceptions import InstructorRetryException
+from instructor.core.exceptions import IncompleteOutputException, InstructorError, InstructorRetryException
 from pydantic import BaseModel, ValidationError
 
 # instructor logs every failed attempt at ERROR; distil reports failures itself
@@ -124,7 +124,15 @@ class OpenAIEndpoint:
                 self.logprobs = False  # this endpoint refuses logprobs: ask without from now on
                 return await self.extract(messages, response_model, temperature=temperature, seed=seed)
             raise _classify(cause, *tokens, secret=self.api_key) from None
-        except (openai.APIError, ValidationError) as error:
+        except IncompleteOutputException as error:  # not retried by instructor: a longer ask won't fit either
+            usage = getattr(getattr(error, "last_completion", None), "usage", None)
+            raise PermanentError(
+                f"answer cut off at max_output_tokens={self.max_output_tokens} (the model kept writing; "
+                "raise teacher.max_output_tokens if documents are long)",
+                getattr(usage, "prompt_tokens", 0) or 0,
+                getattr(usage, "completion_tokens", 0) or 0,
+            ) from None
+        except (openai.APIError, ValidationError, InstructorError) as error:
             raise _classify(error, 0, 0, secret=self.api_key) from None
         usage = completion.usage
         return Extraction(

@@ -44,6 +44,9 @@ def test_demo_runs_the_whole_pipeline_and_prints_the_summary(tmp_path, monkeypat
     monkeypatch.delenv("ARGILLA_API_URL", raising=False)
     monkeypatch.setenv("DISTIL_TEACHER__LOCAL_MODEL", "smollm2-135m")
     monkeypatch.setenv("DISTIL_TEACHER__GUIDELINES_STYLE", "brief")
+    # under the schema's grammar SmolLM2 can write until max_tokens: a short cap keeps CI quick
+    # (such a document fails alone, the run goes on)
+    monkeypatch.setenv("DISTIL_TEACHER__MAX_OUTPUT_TOKENS", "192")
     monkeypatch.setenv("DISTIL_STUDENT__MAX_STEPS", "30")
     monkeypatch.setenv("DISTIL_EXPORT__F1_BUDGET", "100")  # SmolLM2's labels make a near-zero student
     directory = tmp_path / "demo"

@@ -1,6 +1,7 @@
 """A scripted OpenAI-compatible server for what a real one will not do on demand:
 429 with Retry-After, 500, hanging past the timeout, malformed output, spans
-that are not in the text, unknown labels, disagreeing samples.
+that are not in the text, unknown labels, disagreeing samples, answers cut off
+at max_tokens.
 
 It speaks the real protocol (POST /v1/chat/completions, tool calls or JSON
 content, usage, logprobs), so the teacher under test runs its real client code. Answers are
@@ -107,7 +108,10 @@ class FakeOpenAI:
             sampled = body.get("temperature", 0) > 0 and answer_key in self.sampled_answers
             entities = (self.sampled_answers if sampled else self.answers).get(answer_key, [])
             arguments = json.dumps({"entities": entities})
-        handler._json(200, self._completion(body, arguments, len(text), tool))
+        completion = self._completion(body, arguments, len(text), tool)
+        if "finish_reason" in behaviour:  # e.g. "length": the answer ran into max_tokens
+            completion["choices"][0]["finish_reason"] = behaviour["finish_reason"]
+        handler._json(200, completion)
 
     def _completion(self, body: dict, arguments: str, prompt_chars: int, tool: str = "Entities") -> dict:
         choice: dict[str, Any] = {

@@ -123,3 +123,22 @@ def test_grammar_mode_json_survives_a_round_trip_through_the_fake(fake):
     extraction = asyncio.run(call())
     assert [e.text for e in extraction.entities] == ["Oslo"] and len(fake.requests) == 2
     assert json.loads(extraction.arguments) == {"entities": [{"text": "Oslo", "label": "LOC"}]}
+
+
+def test_an_answer_cut_off_at_max_tokens_fails_that_document_and_the_batch_goes_on(db_url, fake):
+    # a small model under the grammar can write until max_tokens; instructor raises on
+    # finish_reason "length" (seen with SmolLM2-135M in the demo): one document's failure
+    looping, fine = Document("Looping answer about Oslo."), Document("Fine Quito.")
+    fake.script["Looping"] = [{"finish_reason": "length"}]
+    fake.answers["Looping"] = [{"text": "Oslo", "label": "LOC"}]
+    fake.answers["Fine"] = [{"text": "Quito", "label": "LOC"}]
+    config = TeacherConfig(samples=1, concurrency=1, ensemble="off", max_retries=2, backoff_base_s=0.01)
+    endpoint = OpenAIEndpoint(fake.url, "fake-teacher", mode="grammar", timeout_s=5.0, max_output_tokens=64)
+    with Store(db_url) as store:
+        store.add_documents([looping, fine])
+        summary = asyncio.run(TeacherRun(store, GUIDELINES, endpoint, config).run([looping, fine]))
+        annotations = {a.document_id: a for a in store.annotations(kind=AnnotatorKind.TEACHER)}
+    assert summary.failed == 1 and summary.failures[0][0] == looping.id
+    assert "cut off at max_output_tokens=64" in annotations[looping.id].error
+    assert fake.calls_for("Looping") == 1, "a permanent failure: the same ask would be cut off again"
+    assert [s.label for s in annotations[fine.id].spans] == ["LOC"]
