@@ -2,7 +2,8 @@
 that renders both into the teacher's prompt and into Argilla's guidelines.
 
 A guidelines file is markdown with a YAML header (name, title, description,
-labels). Each label has a `## LABEL — Name` section with `### Definition`,
+labels, optionally `names: capitalized`). Each label has a `## LABEL — Name`
+section with `### Definition`,
 `### Rules`, `### Examples`, `### Counter-examples` and `### Edge cases`.
 Other `##` sections (e.g. "General rules") apply to every label. In examples
 `[text](LABEL)` marks an entity and `{text}` a string that must not be
@@ -87,6 +88,9 @@ class Guidelines:
     version: str  # sha256 of the file's bytes, first 12 hex digits
     source: str  # the file's full text: snapshots and Argilla show it as written
     path: Path | None = None
+    # header `names: capitalized`: every entity is a name written with a capital (English proper
+    # names); the teacher may then trim spans to their capitalised words (teacher.names_only)
+    capitalized_names: bool = False
 
     @property
     def label_names(self) -> tuple[str, ...]:
@@ -216,6 +220,7 @@ def parse_guidelines(text: str, path: Path | None = None, version: str | None = 
         version=version or hashlib.sha256(text.encode("utf-8")).hexdigest()[:12],
         source=text,
         path=path,
+        capitalized_names=str(header.get("names", "")).strip().lower() == "capitalized",
     )
 
 

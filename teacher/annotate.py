@@ -26,7 +26,7 @@ from teacher.endpoint import Extraction, PermanentError, TeacherCallError, Teach
 from teacher.ensemble import Agreement, SecondOpinion, apply, compare
 from teacher.fewshot import Embedder, ExamplePool, SentenceEmbedder
 from teacher.ledger import CallKey, CallLedger
-from teacher.localize import localize
+from teacher.localize import invalid_count, localize
 from teacher.prompt import PROMPT_VERSION, system_prompt, verify_messages
 from teacher.schema import verdicts_model
 from teacher.techniques import Verification, questions, spans_in
@@ -122,6 +122,7 @@ class TeacherRun:
         self.estimator = estimator or SelfConsistency(config.vote_threshold)
         self.ledger = CallLedger(store, worker, config.claim_lease_s)
         self.system = system_prompt(guidelines, config.guidelines_style)
+        self.names_only = config.names_only if config.names_only is not None else guidelines.capitalized_names
         self.response_models: dict = {}  # label set -> schema, shared by every document
         self.embedder = embedder
         self.second_opinion = second_opinion if config.ensemble != "off" else None
@@ -192,7 +193,7 @@ class TeacherRun:
                 judgement.spans, judgement.confidence, work.agreement, self.config.ensemble
             )
         cost = self.prices.cost(work.tokens_in, work.tokens_out)
-        invalid = sum(work.dropped.values())
+        invalid = invalid_count(work.dropped)
         annotation = Annotation(
             document.id,
             self.annotator,
@@ -240,7 +241,7 @@ class TeacherRun:
                     extraction = await self._call(
                         question.messages, question.response_model, temperature, seed, work
                     )
-                    located = localize(chunk.text, extraction.entities, question.labels)
+                    located = localize(chunk.text, extraction.entities, question.labels, self.names_only)
                     work.candidates += len(extraction.entities)
                     work.dropped.update(located.dropped)
                     shift = lambda s, c=chunk: Span(s.start + c.start, s.end + c.start, s.label)  # noqa: E731
@@ -362,7 +363,7 @@ class TeacherRun:
     @staticmethod
     def _count(summary: RunSummary, work: _DocumentWork, cost: float) -> None:
         summary.candidates += work.candidates
-        summary.invalid += sum(work.dropped.values())
+        summary.invalid += invalid_count(work.dropped)
         summary.dropped.update(work.dropped)
         summary.calls += work.calls
         summary.tokens_in += work.tokens_in

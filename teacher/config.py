@@ -57,6 +57,11 @@ class TeacherConfig(BaseModel):
     )
     verify: bool = Field(default=False, description="a second call confirms or rejects each span")
     per_label: bool = Field(default=False, description="one question per label instead of one for all")
+    # unset: on for guidelines whose header says `names: capitalized` (the built-in general set)
+    names_only: bool | None = Field(
+        default=None,
+        description="trim spans to capitalised words, drop dates and numbers; unset: the guidelines decide",
+    )
     # on by default: it costs no teacher call and made the confidence rank errors far better
     # (BENCHMARKS.md "Teacher techniques"); it does nothing until a student exists
     ensemble: Literal["off", "confidence", "filter"] = Field(
@@ -111,6 +116,8 @@ class TeacherConfig(BaseModel):
             "verify": self.verify,
             "per_label": self.per_label,
         }
+        if self.names_only is not None:  # unset resolves through the guidelines, whose version is in the key
+            settings["names_only"] = self.names_only
         if self.ensemble != "off":  # only in the key when on: keys of runs before it existed stay valid
             techniques["ensemble"] = self.ensemble
         if any(techniques.values()):  # all off: the key stays what it was before they existed

@@ -68,7 +68,8 @@ def test_verification_works_in_grammar_mode(db_url, fake):
     doc = Document("Ann Lee flew to Oslo.")
     fake.answers["Ann Lee"] = [{"text": "Ann Lee", "label": "PER"}, {"text": "flew", "label": "LOC"}]
     fake.verdicts["Ann Lee"] = [True, False]
-    config = TeacherConfig(samples=1, concurrency=1, ensemble="off", verify=True)
+    # names_only off: it would drop the lowercase "flew" before verification sees it
+    config = TeacherConfig(samples=1, concurrency=1, ensemble="off", verify=True, names_only=False)
     _, annotation = annotate(db_url, fake, doc, config)
     titles = [r["body"]["response_format"]["schema"]["title"] for r in fake.requests]
     assert titles == ["Entities", "Verdicts"]
