@@ -89,10 +89,11 @@ def report(results: dict, reviewed: int) -> None:
         rows.append([r["model"], r["corpus"], MODES[r["mode"]], r["technique"], docs, *r["row"][4:10], auroc])
     plots = calibration_plots(results)
     body = f"""Each technique is a switch in `[teacher]` (see the README). The first documents of each
-corpus are scored (how many: the docs column; the slow rows use fewer, next to a baseline on the same
-documents; "from 61": a later slice, `--skip 60`; strict span F1 against the human labels; labels the guidelines do not define
-are left out); they are held out, so they never enter a prompt. Few-shot examples come from the
-guidelines and from {reviewed} documents at the end of the corpus whose gold labels stand in for
+corpus are scored (how many: the docs column; the slow rows use fewer, next to a baseline on the
+same documents; "from 61": a later slice, `--skip 60`); strict span F1 against the human labels
+(labels the guidelines do not define are left out). They are held out, so they never enter a
+prompt. Few-shot examples come from the guidelines and from {reviewed} documents at the end of the
+corpus whose gold labels stand in for
 human review. One sample per document, temperature 0, local llama.cpp on 2 CPU cores, one request at
 a time. Tokens are prompt + output over all calls of a document (verification and one question per
 label make more calls); the server reuses the cached guidelines prefix, which is why seconds grow
