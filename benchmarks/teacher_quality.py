@@ -2,8 +2,9 @@
 seconds per document, per local model and guidelines style (full guidelines vs one line per label).
 
 Corpora whose labels one of the built-in guidelines sets covers: wikigold (general: PER ORG LOC
-MISC) and Presidio's synthetic PII sentences (pii). The first N documents of each, as the issue
-that set the baseline did; nothing is tuned on them.
+MISC), Presidio's synthetic PII sentences (pii) and NCBI-disease's development sentences
+(disease). The first N documents of each, as the issue that set the baseline did; nothing is
+tuned on them.
 
 python -m benchmarks.teacher_quality [--documents 60] [--models qwen2.5-coder-0.5b ...]
 """
@@ -37,6 +38,8 @@ CORPORA = {
         lambda: read_span_json(SHARED / "presidio-synth-pii" / "synth_dataset_v2.json"),
         "pii",
     ),
+    # the development split: the test split is never used for measuring settings
+    "ncbi-disease": (lambda: read_conll(SHARED / "ncbi-disease" / "devel.tsv"), "disease"),
 }
 HEADERS = [
     "model",
