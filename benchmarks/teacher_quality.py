@@ -2,9 +2,9 @@
 seconds per document, per local model and guidelines style (full guidelines vs one line per label).
 
 Corpora whose labels one of the built-in guidelines sets covers: wikigold (general: PER ORG LOC
-MISC), Presidio's synthetic PII sentences (pii) and NCBI-disease's development sentences
-(disease). The first N documents of each, as the issue that set the baseline did; nothing is
-tuned on them.
+MISC), Presidio's synthetic PII sentences (pii), NCBI-disease's development sentences
+(disease) and WNUT-17's development posts (social). The first N documents of each, as the
+issue that set the baseline did; nothing is tuned on them.
 
 python -m benchmarks.teacher_quality [--documents 60] [--models qwen2.5-coder-0.5b ...]
 """
@@ -38,8 +38,9 @@ CORPORA = {
         lambda: read_span_json(SHARED / "presidio-synth-pii" / "synth_dataset_v2.json"),
         "pii",
     ),
-    # the development split: the test split is never used for measuring settings
+    # development splits: test splits are never used for measuring settings
     "ncbi-disease": (lambda: read_conll(SHARED / "ncbi-disease" / "devel.tsv"), "disease"),
+    "wnut17": (lambda: read_conll(SHARED / "wnut17" / "emerging.dev.conll"), "social"),
 }
 HEADERS = [
     "model",
