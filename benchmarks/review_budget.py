@@ -26,7 +26,6 @@ python -m benchmarks.review_budget [--model qwen2.5-coder-0.5b] [--evaluation 10
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import random
 import statistics
@@ -35,7 +34,7 @@ from pathlib import Path
 
 from benchmarks.report import table, write_section
 from benchmarks.reviewed_student import CACHE, reviewed_student
-from benchmarks.teacher_quality import CORPORA, confidence_auroc
+from benchmarks.teacher_quality import CORPORA, annotate_all, confidence_auroc, confidence_pairs
 from corpus.guidelines import load_guidelines
 from corpus.metrics import Scores, score
 from corpus.model import Annotation, AnnotationStatus, Annotator, AnnotatorKind, Split
@@ -45,9 +44,7 @@ from student.config import Candidate, StudentConfig
 from student.data import build_training_set
 from student.evaluate import HeldOut, score_model
 from student.train import train_candidate
-from teacher.annotate import TeacherRun
 from teacher.config import TeacherConfig
-from teacher.endpoint import OpenAIEndpoint
 from teacher.local_server import local_teacher
 
 RESULTS = Path(__file__).resolve().parent / "results" / "review_budget.json"
@@ -66,18 +63,10 @@ def teacher_labels(model: str, evaluation, pool, guidelines, opinion) -> tuple[s
         store.add_documents(item.document for item in pool)  # their gold stays out of the teacher's store
         # always asked: documents already annotated under the same settings cost nothing
         with local_teacher(model) as (url, alias):
-            endpoint = OpenAIEndpoint(url, alias, mode=config.mode, timeout_s=300)
-            run = TeacherRun(store, guidelines, endpoint, config, second_opinion=opinion)
-
-            async def annotate():
-                try:
-                    return await run.run(documents, progress=lambda: print(".", end="", flush=True))
-                finally:
-                    await endpoint.close()
-
-            print(asyncio.run(annotate()), flush=True)
-        found = store.annotations(annotator=run.annotator.name, document_ids=[d.id for d in documents])
-    return run.annotator.name, {a.document_id: a for a in found}
+            dots = lambda: print(".", end="", flush=True)  # noqa: E731
+            print(annotate_all(store, guidelines, url, alias, config, documents, opinion, dots), flush=True)
+        found = store.annotations(annotator=alias, document_ids=[d.id for d in documents])
+    return alias, {a.document_id: a for a in found}
 
 
 def spans(annotation: Annotation | None) -> list:
@@ -156,11 +145,7 @@ def main() -> None:
     teacher, annotations = teacher_labels(args.model, evaluation, pool, guidelines, opinion)
     held = HeldOut([item.document for item in evaluation], eval_gold)
     teacher_scores = scored(score(eval_gold, [spans(annotations.get(d.id)) for d in held.documents]))
-    pairs = [
-        (annotations[item.document.id].confidence, set(g) == set(spans(annotations[item.document.id])))
-        for item, g in zip(pool, pool_gold, strict=True)
-        if item.document.id in annotations and annotations[item.document.id].confidence is not None
-    ]
+    pairs = confidence_pairs(annotations, [item.document.id for item in pool], pool_gold)
     auroc = confidence_auroc(pairs)
 
     budgets = {b: round(b / 100 * len(pool)) for b in sorted(set(args.budgets) | set(args.student_budgets))}

@@ -72,6 +72,29 @@ def confidence_auroc(pairs: list[tuple[float, bool]]) -> float | None:
     return float(roc_auc_score(errors, [1 - confidence for confidence, _ in pairs]))
 
 
+def confidence_pairs(annotations: dict[str, Annotation], ids: list[str], gold) -> list[tuple[float, bool]]:
+    """Per annotated document with a confidence: that confidence, and were its spans exactly the gold."""
+    return [
+        (annotations[i].confidence, set(spans) == set(annotations[i].spans))
+        for i, spans in zip(ids, gold, strict=True)
+        if i in annotations and annotations[i].confidence is not None
+    ]
+
+
+def annotate_all(store, guidelines, url, model, config, documents, second_opinion=None, progress=None):
+    """The teacher over `documents` at the local server; the endpoint is closed however it ends."""
+    endpoint = OpenAIEndpoint(url, model, mode=config.mode, timeout_s=300)
+    run = TeacherRun(store, guidelines, endpoint, config, second_opinion=second_opinion)
+
+    async def annotate():
+        try:
+            return await run.run(documents, progress)
+        finally:
+            await endpoint.close()
+
+    return asyncio.run(annotate())
+
+
 def run_one(url: str, model: str, items, guidelines_name: str, style: str) -> list:
     """One row of this section's table."""
     return measure(url, model, items, guidelines_name, TeacherConfig(guidelines_style=style)).row
@@ -102,26 +125,13 @@ def measure(
                 ]
             )
         documents = [item.document for item in items]
-        endpoint = OpenAIEndpoint(url, model, mode=config.mode, timeout_s=300)
-        run = TeacherRun(store, guidelines, endpoint, config, second_opinion=second_opinion)
-
-        async def annotate():
-            try:
-                return await run.run(documents)
-            finally:
-                await endpoint.close()
-
-        summary = asyncio.run(annotate())
+        summary = annotate_all(store, guidelines, url, model, config, documents, second_opinion)
         annotations = {a.document_id: a for a in store.annotations(kind=AnnotatorKind.TEACHER)}
     found = {i: a.spans for i, a in annotations.items()}
     gold = [[s for s in item.spans if s.label in labels] for item in items]
     predicted = [found.get(item.document.id, []) for item in items]
     scores = score(gold, predicted, bootstrap=0).micro
-    pairs = [
-        (annotations[item.document.id].confidence, set(spans) == set(found[item.document.id]))
-        for item, spans in zip(items, gold, strict=True)
-        if item.document.id in annotations and annotations[item.document.id].confidence is not None
-    ]
+    pairs = confidence_pairs(annotations, [item.document.id for item in items], gold)
     auroc = confidence_auroc(pairs)
     n = len(items)
     tokens = (summary.tokens_in + summary.tokens_out) / n

@@ -3,8 +3,8 @@ that renders both into the teacher's prompt and into Argilla's guidelines.
 
 A guidelines file is markdown with a YAML header (name, title, description,
 labels, optionally `names: capitalized`). Each label has a `## LABEL — Name`
-section with `### Definition`,
-`### Rules`, `### Examples`, `### Counter-examples` and `### Edge cases`.
+section with `### Definition`, `### Rules`, `### Examples`, `### Counter-examples`
+and `### Edge cases`.
 Other `##` sections (e.g. "General rules") apply to every label. In examples
 `[text](LABEL)` marks an entity and `{text}` a string that must not be
 labelled. See guidelines/general.md for a complete set.
