@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.report import table, write_section
+from benchmarks.report import SHARED, table, write_section
 from corpus.conll import read_conll
 from corpus.metrics import score
 from corpus.model import Annotator, AnnotatorKind, Split
@@ -27,7 +27,6 @@ from student.data import build_training_set
 from student.predict import predict
 from student.train import TrainedStudent, train_candidate
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 LABELS = ("PER", "ORG", "LOC", "MISC")
 NOTES = """
 Where goals are missed: GLiNER's Python-side work per call (word splitting, tokenization, span

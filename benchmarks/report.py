@@ -10,6 +10,8 @@ from datetime import date
 from pathlib import Path
 
 REPORT = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
+# the real corpora: next to the checkout, as the tests find them (DISTIL_SHARED_DATA overrides)
+SHARED = Path(os.environ.get("DISTIL_SHARED_DATA", REPORT.parent.parent / "shared" / "data"))
 HEADER = """# distil benchmarks
 
 Produced by the scripts in `benchmarks/`; each section says the exact command that wrote it,

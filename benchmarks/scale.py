@@ -22,10 +22,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.report import table, write_section
+from benchmarks.report import SHARED, table, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared" / "data"
 CONFIG = """[teacher]
 base_url = "{url}"
 model = "fast"

@@ -9,15 +9,13 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from benchmarks.report import table, write_section
+from benchmarks.report import SHARED, table, write_section
 from corpus.conll import read_conll
 from corpus.model import Annotator, AnnotatorKind, Split
 from corpus.store import Store
 from student.config import Candidate, StudentConfig
 from student.data import build_training_set
 from student.train import train_candidate
-
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 
 
 def main() -> None:

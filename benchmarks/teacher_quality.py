@@ -7,19 +7,21 @@ MISC), Presidio's synthetic PII sentences (pii), NCBI-disease's development sent
 issue that set the baseline did; nothing is tuned on them.
 
 python -m benchmarks.teacher_quality [--documents 60] [--models qwen2.5-coder-0.5b ...]
+    [--corpora wikigold ...] [--styles full brief] [--again]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from sklearn.metrics import roc_auc_score
 
-from benchmarks.report import table, write_section
+from benchmarks.report import SHARED, table, write_section
 from corpus.conll import read_conll
 from corpus.guidelines import load_guidelines
 from corpus.jsonspans import read_span_json
@@ -29,9 +31,8 @@ from corpus.store import Store
 from teacher.annotate import TeacherRun
 from teacher.config import TeacherConfig
 from teacher.endpoint import OpenAIEndpoint
-from teacher.local_server import local_teacher
+from teacher.local_server import local_alias, local_teacher
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 CORPORA = {
     "wikigold": (lambda: read_conll(SHARED / "wikigold" / "wikigold.conll.txt"), "general"),
     "presidio-synth-pii": (
@@ -56,6 +57,8 @@ HEADERS = [
     "failed",
     "conf. AUROC",
 ]
+RESULTS = Path(__file__).resolve().parent / "results" / "teacher_quality.json"
+COMMAND = "python -m benchmarks.teacher_quality --models qwen2.5-coder-0.5b qwen2.5-coder-1.5b"
 
 
 @dataclass
@@ -148,35 +151,56 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--documents", type=int, default=60)
     parser.add_argument("--models", nargs="+", default=["qwen2.5-coder-0.5b"])
-    parser.add_argument("--styles", nargs="+", default=["full", "brief"])
+    parser.add_argument("--corpora", nargs="+", default=list(CORPORA), choices=list(CORPORA))
+    parser.add_argument("--styles", nargs="+", default=["full", "brief"], choices=["full", "brief"])
+    parser.add_argument("--again", action="store_true", help="re-measure rows already in the results")
     args = parser.parse_args()
-    rows = []
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     for model in args.models:
+        todo = [
+            (corpus, style)
+            for corpus in args.corpora
+            for style in args.styles
+            if args.again or f"{local_alias(model)}|{corpus}|{style}|{args.documents}" not in results
+        ]
+        if not todo:
+            continue
         with local_teacher(model) as (url, alias):
-            for corpus, (read, guidelines_name) in CORPORA.items():
+            for corpus, style in todo:
+                read, guidelines_name = CORPORA[corpus]
                 items = [item for _, item in zip(range(args.documents), read(), strict=False)]
-                for style in args.styles:
-                    row = run_one(url, alias, items, guidelines_name, style)
-                    row[1], row[2] = corpus, f"{guidelines_name} ({style})"
-                    rows.append(row)
-                    print(row, flush=True)
-    body = f"""The first {args.documents} documents of each corpus, one sample per document (temperature 0),
-on the local llama.cpp server, answers under the schema's grammar (the embedded teacher's
-default `instructor_mode`); strict span F1 against the human labels (labels the guidelines do not
-define are left out of the gold). "invalid spans" is the share of proposed entities that could
-not be placed in the text (not in the document, no such occurrence, unknown label); tokens and
-seconds are per document, prompt included (the guidelines prefix is cached by the server after
-the first call).
+                row = run_one(url, alias, items, guidelines_name, style)
+                row[1], row[2] = corpus, f"{guidelines_name} ({style})"
+                results[f"{alias}|{corpus}|{style}|{args.documents}"] = row
+                # each row as soon as it is measured: a long run can stop any time and go on later
+                RESULTS.parent.mkdir(parents=True, exist_ok=True)
+                RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+                print(row, flush=True)
+    report(results)
+
+
+def report(results: dict) -> None:
+    order = list(CORPORA)
+    rows = sorted(results.values(), key=lambda r: (r[0], order.index(r[1]), r[2], -r[3]))
+    body = f"""The first documents of each corpus (the docs column), one sample per document
+(temperature 0), on the local llama.cpp server, the teacher as distil runs it by default: answers
+under the schema's grammar, `names_only` where the guidelines declare capitalised names (the
+general set), no student yet for the ensemble. Strict span F1 against the human labels (labels
+the guidelines do not define are left out of the gold). NCBI-disease and WNUT-17 are scored on
+their development splits. "invalid spans" is the share of proposed entities that could not be
+placed in the text (not in the document, no such occurrence, unknown label); tokens and seconds
+are per document, prompt included (the guidelines prefix is cached by the server after the first
+call). "failed": documents the teacher gave no valid answer for after its retries. Rows are kept in
+benchmarks/results/teacher_quality.json, so the table can be built one model or corpus at a time
+(`--corpora`); seconds vary between sessions on this shared machine.
 
 {table(HEADERS, rows)}
 
 Reference (issue 9): with a plain prompt on the first 60 wikigold sentences, Qwen2.5-Coder-1.5B
-scored F1 0.31 and the 0.5B 0.22. The 1.5B row is missing when it was not passed in `--models`
-(it needs ~3x the time of the 0.5B on 2 cores). Other corpora (WNUT-17, CrossNER, NCBI-disease)
-need guidelines for their label sets, which do not ship yet.
+scored F1 0.31 and the 0.5B 0.22. Each technique's effect, per model, is in "Teacher techniques".
+CrossNER (ai, literature) has no built-in guidelines yet, so it is not scored.
 """
-    command = "python -m benchmarks.teacher_quality --models " + " ".join(args.models)
-    write_section("teacher-quality", "Teacher quality on human-labelled corpora", command, body)
+    write_section("teacher-quality", "Teacher quality on human-labelled corpora", COMMAND, body)
 
 
 if __name__ == "__main__":

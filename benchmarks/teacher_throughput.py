@@ -21,7 +21,7 @@ from pathlib import Path
 
 import openai
 
-from benchmarks.report import table, write_section
+from benchmarks.report import SHARED, table, write_section
 from corpus.conll import read_conll
 from corpus.guidelines import load_guidelines
 from corpus.store import Store
@@ -31,8 +31,6 @@ from teacher.endpoint import OpenAIEndpoint
 from teacher.local_server import local_teacher
 from teacher.prompt import messages, system_prompt
 from teacher.schema import entities_model
-
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 
 
 def documents(n: int):
