@@ -47,7 +47,7 @@ TECHNIQUES: dict[str, tuple[str, dict]] = {
 }
 HEADERS = [
     *("model", "corpus", "answer via", "technique", "docs", "P", "R", "F1"),
-    *("invalid spans", "tokens/doc", "s/doc", "conf. AUROC"),
+    *("invalid spans", "tokens/doc", "s/doc", "failed", "conf. AUROC"),
 ]
 PLOTS = Path(__file__).resolve().parent / "plots"
 
@@ -86,19 +86,19 @@ def report(results: dict, reviewed: int) -> None:
     for r in ordered:
         auroc = r["row"][11] if len(r["row"]) > 11 else "not measured"
         docs = r["row"][3] if not r.get("skip") else f"{r['row'][3]} (from {r['skip'] + 1})"
-        rows.append([r["model"], r["corpus"], MODES[r["mode"]], r["technique"], docs, *r["row"][4:10], auroc])
+        rows.append([r["model"], r["corpus"], MODES[r["mode"]], r["technique"], docs, *r["row"][4:11], auroc])
     plots = calibration_plots(results)
     body = f"""Each technique is a switch in `[teacher]` (see the README). The first documents of each
 corpus are scored (how many: the docs column; the slow rows use fewer, next to a baseline on the
 same documents; "from 61": a later slice, `--skip 60`); strict span F1 against the human labels
 (labels the guidelines do not define are left out). They are held out, so they never enter a
 prompt. Few-shot examples come from the guidelines and from {reviewed} documents at the end of the
-corpus whose gold labels stand in for
-human review. One sample per document, temperature 0, local llama.cpp on 2 CPU cores, one request at
-a time. Tokens are prompt + output over all calls of a document (verification and one question per
-label make more calls); the server reuses the cached guidelines prefix, which is why seconds grow
-less than tokens. The ensemble's student is trained on the reviewed documents only (300 steps on
-CPU, once per corpus; `benchmarks/reviewed_student.py`).
+corpus whose gold labels stand in for human review. One sample per document, temperature 0, local
+llama.cpp on 2 CPU cores, one request at a time. Tokens are prompt + output over all calls of a
+document (verification and one question per label make more calls); the server reuses the cached
+guidelines prefix, which is why seconds grow less than tokens. "failed": documents left without a
+valid answer after the retries. The ensemble's student is trained on the reviewed documents only
+(300 steps on CPU, once per corpus; `benchmarks/reviewed_student.py`).
 
 "conf. AUROC": how well the document's confidence ranks the documents the teacher got wrong (any
 span missing or spurious) below the ones it got exactly right; 0.5 is chance. This is what review
