@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import re
@@ -48,6 +49,17 @@ def write_section(name: str, title: str, command: str, body: str) -> None:
     pattern = re.compile(rf"<!-- section:{re.escape(name)} -->.*?<!-- /section:{re.escape(name)} -->", re.S)
     text = pattern.sub(lambda _: block, text) if pattern.search(text) else f"{text.rstrip()}\n\n{block}\n"
     REPORT.write_text(text, encoding="utf-8")
+
+
+def load_results(path: Path) -> dict:
+    """A benchmark's measured rows so far (a re-run measures only what is missing)."""
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def save_results(path: Path, results: dict) -> None:
+    """Kept after every row: a long run can stop any time and go on later."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
 
 
 def table(headers: list[str], rows: list[list]) -> str:

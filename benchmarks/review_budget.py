@@ -26,13 +26,12 @@ python -m benchmarks.review_budget [--model qwen2.5-coder-0.5b] [--evaluation 10
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import statistics
 import tempfile
 from pathlib import Path
 
-from benchmarks.report import table, write_section
+from benchmarks.report import load_results, save_results, table, write_section
 from benchmarks.reviewed_student import CACHE, reviewed_student
 from benchmarks.teacher_quality import CORPORA, annotate_all, confidence_auroc, confidence_pairs
 from corpus.guidelines import load_guidelines
@@ -159,7 +158,7 @@ def main() -> None:
         quality[budget] = {"routed": routed, "random": [statistics.mean(d) for d in zip(*draws, strict=True)],
                            "random_sd": statistics.pstdev(d[0] for d in draws)}  # fmt: skip
 
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    results = load_results(RESULTS)
     prefix = f"{teacher}|{args.evaluation}|{args.pool}|{args.steps}"
     conditions = [("teacher only", 0, "routed")] + [
         (f"{how} {b}%", b, how) for b in args.student_budgets if b for how in ("routed", "random")
@@ -184,8 +183,7 @@ def main() -> None:
         label_f1 = 1.0 if how == "all" else label_quality(pool, pool_gold, annotations, ids)[0]
         results[key] = {"name": name, "reviewed": len(ids), "labels_f1": label_f1, **measured,
                         "steps": student.steps, "seconds": student.seconds}  # fmt: skip
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+        save_results(RESULTS, results)
     base_key = f"base|{args.evaluation}"
     if base_key not in results:
         from student.backbone import load_base
@@ -194,7 +192,7 @@ def main() -> None:
             "name": "base model (untrained heads)",
             **scored(score_model(load_base("minilm"), held, labels, 0.5)),
         }
-        RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+        save_results(RESULTS, results)
     students = [results[f"{prefix}|{name}"] for name, _, _ in conditions] + [results[base_key]]
     body = render(args, teacher, teacher_scores, auroc, budgets, quality, students)
     command = f"python -m benchmarks.review_budget --model {args.model}"

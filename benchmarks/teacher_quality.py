@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from sklearn.metrics import roc_auc_score
 
-from benchmarks.report import SHARED, table, write_section
+from benchmarks.report import SHARED, load_results, save_results, table, write_section
 from corpus.conll import read_conll
 from corpus.guidelines import load_guidelines
 from corpus.jsonspans import read_span_json
@@ -155,7 +154,7 @@ def main() -> None:
     parser.add_argument("--styles", nargs="+", default=["full", "brief"], choices=["full", "brief"])
     parser.add_argument("--again", action="store_true", help="re-measure rows already in the results")
     args = parser.parse_args()
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    results = load_results(RESULTS)
     for model in args.models:
         todo = [
             (corpus, style)
@@ -172,9 +171,7 @@ def main() -> None:
                 row = run_one(url, alias, items, guidelines_name, style)
                 row[1], row[2] = corpus, f"{guidelines_name} ({style})"
                 results[f"{alias}|{corpus}|{style}|{args.documents}"] = row
-                # each row as soon as it is measured: a long run can stop any time and go on later
-                RESULTS.parent.mkdir(parents=True, exist_ok=True)
-                RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+                save_results(RESULTS, results)
                 print(row, flush=True)
     report(results)
 

@@ -17,10 +17,9 @@ python -m benchmarks.teacher_techniques [--models qwen2.5-coder-0.5b ...] [--cor
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
-from benchmarks.report import table, write_section
+from benchmarks.report import load_results, save_results, table, write_section
 from benchmarks.reviewed_student import reviewed_student
 from benchmarks.teacher_quality import CORPORA, measure
 from teacher.config import TeacherConfig
@@ -59,15 +58,6 @@ MODES = {"grammar": "schema grammar", "tools": "tool call"}
 def key(model: str, corpus: str, technique: str, documents: int, mode: str = "grammar", skip: int = 0) -> str:
     suffix = ("" if documents == 60 else f"|{documents}") + ("" if mode == "grammar" else f"|{mode}")
     return f"{model}|{corpus}|{technique}{suffix}" + (f"|from{skip + 1}" if skip else "")
-
-
-def load() -> dict:
-    return json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-
-
-def save(results: dict) -> None:
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
 
 
 def report(results: dict, reviewed: int) -> None:
@@ -209,7 +199,7 @@ def main() -> None:
     chosen = [TECHNIQUES[t][0] for t in args.techniques]
     switches = dict(TECHNIQUES.values())
     order = [name for name, _ in TECHNIQUES.values()]
-    results = load()
+    results = load_results(RESULTS)
     for model in args.models:
         todo = [
             (corpus, technique)
@@ -245,7 +235,7 @@ def main() -> None:
                     row=row,
                     confidence=measured.confidence,
                 )
-                save(results)  # each row as soon as it is measured: a long run can stop any time
+                save_results(RESULTS, results)
                 report(results, args.reviewed)
                 print(corpus, technique, row, flush=True)
     report(results, args.reviewed)
