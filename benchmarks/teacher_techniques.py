@@ -132,19 +132,18 @@ plus the ensemble's confidence once a student exists: that is the default.
 
 WNUT-17 (development posts; the built-in `social` guidelines: six types, names may be lower case,
 so `names_only` does not apply) shows the other side. The 0.5B scores 0.206 with the full
-guidelines (P 0.14, R 0.41) and 0.155 with the brief ones; verification changes F1 by 0.003
-(AUROC 0.63); few-shot, with examples retrieved from 200 reviewed posts, lifts it to 0.331
-(P 0.31, R 0.36) at 1.3x the time, although half of what it then proposes cannot be placed in the
-post (invalid spans 52%, dropped before scoring). On the first 30 posts the 1.5B scores 0.136
-(verification 0.157, few-shot 0.140), below the 0.5B's level: on posts the larger coder model
-finds fewer entities, and the 1.5B's WNUT-17 rows are 30 posts, so compare them with each other
-only. Few-shot lifted the 0.5B on WNUT-17 alone and lowered both models on wikigold: it stays a
-switch, off by default; after a first review round, measure it on your corpus with the command
-above. Seconds per document vary between
-sessions on this shared machine: compare rows measured together. Not measured yet: one question
-per label and constrained decoding under the grammar, the ensemble on WNUT-17 (its student needs
-~10 minutes of CPU training), the 1.5B's brief guidelines, and techniques on NCBI-disease (its
-teacher row is in "Teacher quality").
+guidelines (P 0.14, R 0.41) and 0.155 with the brief ones; verification changes F1 by 0.003 (AUROC
+0.63); few-shot, with examples retrieved from 200 reviewed posts, lifts it to 0.331 (P 0.31, R
+0.36) at 1.3x the time, although half of what it then proposes cannot be placed in the post
+(invalid spans 52%, dropped before scoring). On the same 60 posts the 1.5B ties the 0.5B (0.206: P
+0.20, R 0.21 against P 0.14, R 0.41); its technique rows are on the first 30 posts (baseline
+0.136, verification 0.157, few-shot 0.140), so compare those with each other only. Few-shot lifted
+the 0.5B on WNUT-17 alone and lowered both models on wikigold: it stays a switch, off by default;
+after a first review round, measure it on your corpus with the command above. Seconds per document
+vary between sessions on this shared machine: compare rows measured together. Not measured yet:
+one question per label and constrained decoding under the grammar, the ensemble on WNUT-17 (its
+student needs ~10 minutes of CPU training), the 1.5B's brief guidelines, and techniques on
+NCBI-disease (its teacher row is in "Teacher quality").
 """
     write_section("teacher-techniques", "Teacher techniques", "python -m benchmarks.teacher_techniques", body)
 
