@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr
 
+from teacher.prompt import SHOTS_VERSION
+
 
 class Prices(BaseModel):
     """USD per million tokens. Known models' prices come from `PRICES`; set your own in distil.toml."""
@@ -122,6 +124,8 @@ class TeacherConfig(BaseModel):
             techniques["ensemble"] = self.ensemble
         if any(techniques.values()):  # all off: the key stays what it was before they existed
             settings["techniques"] = {**techniques, "embedder": self.embedder if self.few_shot else None}
+            if self.few_shot:  # how examples are shown; not in the key of runs without them
+                settings["techniques"]["shots"] = SHOTS_VERSION
         return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
 
     def price(self, model: str) -> Prices:

@@ -15,7 +15,7 @@ from teacher.candidates import substring_candidates
 from teacher.confidence import Sample
 from teacher.config import TeacherConfig
 from teacher.fewshot import ExamplePool
-from teacher.prompt import LABEL_FOCUS, messages, render_shot
+from teacher.prompt import LABEL_FOCUS, messages, shot_answer
 from teacher.schema import entities_model
 
 
@@ -48,12 +48,15 @@ def questions(
         return response_models[labels]
 
     if not config.per_label:
-        rendered = [render_shot(s.text, s.entities) for s in shots]
+        rendered = [(s.text, shot_answer(s.text, s.entities, texts is None)) for s in shots]
         labels = guidelines.label_names
         return [Question(messages(system, chunk.text, rendered), model(labels), labels)]
     asked = []
     for label in guidelines.labels:
-        rendered = [render_shot(s.text, [e for e in s.entities if e[1] == label.name]) for s in shots]
+        rendered = [
+            (s.text, shot_answer(s.text, [e for e in s.entities if e[1] == label.name], texts is None))
+            for s in shots
+        ]
         focus = LABEL_FOCUS.format(label=label.name, summary=label.summary.rstrip("."))
         question = messages(system, chunk.text, rendered, focus)
         asked.append(Question(question, model((label.name,)), (label.name,)))

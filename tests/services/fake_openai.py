@@ -73,8 +73,8 @@ class FakeOpenAI:
         return sum(1 for r in self.requests if marker in r["text"])
 
     def _handle(self, handler, body: dict) -> None:
-        # the document is in the first user message (re-asks append more messages after it)
-        text = next(m["content"] for m in body["messages"] if m["role"] == "user")
+        # the user turns: few-shot examples, the document, then any re-asks instructor appended
+        text = "\n\n".join(m["content"] for m in body["messages"] if m["role"] == "user")
         with self._lock:
             if self.record:
                 self.requests.append(

@@ -25,6 +25,7 @@ from teacher.config import TeacherConfig
 from teacher.endpoint import OpenAIEndpoint
 from teacher.fewshot import ExamplePool, SentenceEmbedder
 from teacher.localize import localize
+from teacher.prompt import shot_answer
 from teacher.schema import entities_model
 
 GUIDELINES = load_guidelines("general")
@@ -159,10 +160,41 @@ def test_no_held_out_sentence_enters_a_prompt(store_url, fake, embedder):
     with Store(store_url) as store:
         reviewed, held_out = seed_reviews(store)
         run(store, fake, [new], embedder=embedder, few_shot=3)
-    (prompt,) = user_messages(fake)
-    assert reviewed.text in prompt and '"Boston Celtics" = ORG' in prompt
-    assert held_out.text not in prompt
+    (request,) = fake.requests
+    prompt = json.dumps(request["body"]["messages"])
+    assert reviewed.text in prompt and held_out.text not in prompt
     assert "overtime on Sunday" not in prompt
+
+
+def test_examples_are_earlier_turns_answered_in_the_response_format(store_url, fake, embedder):
+    """Each example is a user turn and the assistant's answer in the schema asked for; the
+    document is the last user turn, alone (small models copied inline examples' entities)."""
+    new = Document("The Boston Celtics lost to the Chicago Bulls at home.")
+    with Store(store_url) as store:
+        reviewed, _ = seed_reviews(store)
+        run(store, fake, [new], embedder=embedder, few_shot=3)
+    turns = fake.requests[0]["body"]["messages"]
+    roles = [t["role"] for t in turns]
+    assert roles == ["system", *["user", "assistant"] * ((len(turns) - 2) // 2), "user"] and len(turns) > 2
+    assert turns[-1]["content"] == f"Text:\n{new.text}"
+    answers = {turns[i]["content"]: turns[i + 1]["content"] for i in range(1, len(turns) - 1, 2)}
+    parsed = entities_model(LABELS).model_validate_json(answers[f"Text:\n{reviewed.text}"])
+    assert [(e.text, e.label, e.occurrence) for e in parsed.entities] == [
+        ("Boston Celtics", "ORG", 1),
+        ("Chicago Bulls", "ORG", 1),
+    ]
+
+
+def test_a_shot_answer_numbers_repeats_and_leaves_numbers_out_when_constrained():
+    text = "Paris Hilton left Paris for Paris, Texas."
+    entities = [("Paris Hilton", "PER"), ("Paris", "LOC"), ("Paris, Texas", "LOC")]
+    answer = json.loads(shot_answer(text, entities))["entities"]
+    located = localize(text, entities_model(LABELS).model_validate({"entities": answer}).entities, LABELS)
+    assert [text[s.start : s.end] for s in located.spans] == ["Paris Hilton", "Paris", "Paris, Texas"]
+    assert [e["occurrence"] for e in answer] == [1, 2, 1]
+    constrained = json.loads(shot_answer(text, entities, occurrence=False))["entities"]
+    assert constrained[1] == {"text": "Paris", "label": "LOC"}
+    assert json.loads(shot_answer(text, [])) == {"entities": []}
 
 
 # -- verification ---------------------------------------------------------------------------
@@ -232,6 +264,21 @@ def test_per_label_asks_once_per_label_and_merges(store_url, fake):
         f"Find only {label} entities" in m for label, m in zip(LABELS, user_messages(fake), strict=True)
     )
     assert {doc.text[s.start : s.end] for s in annotation.spans} == {"Nina Berg", "Volvo", "Gothenburg"}
+
+
+def test_per_label_examples_show_only_that_label(store_url, fake, embedder):
+    new = Document("The Boston Celtics lost to the Chicago Bulls at home.")
+    with Store(store_url) as store:
+        reviewed, _ = seed_reviews(store)
+        run(store, fake, [new], embedder=embedder, few_shot=1, per_label=True)
+    shown = {}
+    for request in fake.requests:
+        system, example, answer, document = request["body"]["messages"]
+        label = document["content"].split()[2]  # "Find only ORG entities ..."
+        assert example["content"].startswith(f"Find only {label} entities")
+        assert reviewed.text in example["content"]
+        shown[label] = [e["text"] for e in json.loads(answer["content"])["entities"]]
+    assert shown == {label: ["Boston Celtics", "Chicago Bulls"] if label == "ORG" else [] for label in LABELS}
 
 
 def test_techniques_change_the_cache_key_and_all_off_keeps_the_old_one():
