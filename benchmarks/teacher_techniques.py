@@ -4,7 +4,8 @@ tokens and seconds per document, per local model and corpus.
 The evaluation documents are the first N of each corpus, held out (validation split): they never
 reach a prompt. Few-shot retrieval draws on the guidelines' examples and on `--reviewed`
 documents from the END of the corpus, whose gold labels stand in for human review (the oracle
-reviewer): disjoint from the evaluation documents.
+reviewer): disjoint from the evaluation documents. `--reviewed 0`: the guidelines' examples only,
+as in a first run, before anyone has reviewed a document.
 
 Every measured row is kept in benchmarks/results/teacher_techniques.json, so the table can be
 built over several invocations (one model or corpus at a time) and a re-run only measures what
@@ -36,6 +37,7 @@ TECHNIQUES: dict[str, tuple[str, dict]] = {
     "per-label": ("one question per label", {"per_label": True}),
     "names-only": ("names only (trim to capitalised words)", {"names_only": True}),
     "names-only+verification": ("names only + verification", {"names_only": True, "verify": True}),
+    "names-only+few-shot": ("names only + few-shot", {"names_only": True, "few_shot": 3}),
     "few-shot+constrained": ("few-shot + constrained", {"few_shot": 3, "constrain": True}),
     "all": (
         "few-shot + constrained + verification",
@@ -55,9 +57,19 @@ PLOTS = Path(__file__).resolve().parent / "plots"
 MODES = {"grammar": "schema grammar", "tools": "tool call"}
 
 
-def key(model: str, corpus: str, technique: str, documents: int, mode: str = "grammar", skip: int = 0) -> str:
+def key(model: str, corpus: str, technique: str, documents: int, mode="grammar", skip=0, reviewed=200) -> str:
     suffix = ("" if documents == 60 else f"|{documents}") + ("" if mode == "grammar" else f"|{mode}")
-    return f"{model}|{corpus}|{technique}{suffix}" + (f"|from{skip + 1}" if skip else "")
+    suffix += f"|from{skip + 1}" if skip else ""
+    return f"{model}|{corpus}|{technique}{suffix}" + ("" if reviewed == 200 else f"|reviewed{reviewed}")
+
+
+def shown(r: dict, reviewed: int) -> str:
+    """The technique's name, saying so when its reviewed documents are not the usual ones."""
+    if r.get("reviewed", reviewed) == reviewed:
+        return r["technique"]
+    source = "guidelines' examples only" if r["reviewed"] == 0 else f"{r['reviewed']} reviewed"
+    name = r["technique"]
+    return f"{name[:-1]}; {source})" if name.endswith(")") else f"{name} ({source})"
 
 
 def report(results: dict, reviewed: int) -> None:
@@ -76,14 +88,16 @@ def report(results: dict, reviewed: int) -> None:
     for r in ordered:
         auroc = r["row"][11] if len(r["row"]) > 11 else "not measured"
         docs = r["row"][3] if not r.get("skip") else f"{r['row'][3]} (from {r['skip'] + 1})"
-        rows.append([r["model"], r["corpus"], MODES[r["mode"]], r["technique"], docs, *r["row"][4:11], auroc])
+        name = shown(r, reviewed)
+        rows.append([r["model"], r["corpus"], MODES[r["mode"]], name, docs, *r["row"][4:11], auroc])
     plots = calibration_plots(results)
     body = f"""Each technique is a switch in `[teacher]` (see the README). The first documents of each
 corpus are scored (how many: the docs column; the slow rows use fewer, next to a baseline on the
 same documents; "from 61": a later slice, `--skip 60`); strict span F1 against the human labels
 (labels the guidelines do not define are left out). They are held out, so they never enter a
 prompt. Few-shot examples come from the guidelines and from {reviewed} documents at the end of the
-corpus whose gold labels stand in for human review. One sample per document, temperature 0, local
+corpus whose gold labels stand in for human review (rows marked "guidelines' examples only": from
+the guidelines alone, as in a first run). One sample per document, temperature 0, local
 llama.cpp on 2 CPU cores, one request at a time. Tokens are prompt + output over all calls of a
 document (verification and one question per label make more calls); the server reuses the cached
 guidelines prefix, which is why seconds grow less than tokens. "failed": documents left without a
@@ -115,34 +129,45 @@ was not written on (61-100): 0.362 -> 0.522 (P 0.30 -> 0.59, R 0.45 -> 0.47). It
 for guidelines that declare `names: capitalized` (the built-in general set), off otherwise.
 It more than doubles the 0.5B's F1, 0.153 -> 0.332 (P 0.13 -> 0.43, R 0.19 -> 0.27).
 On top of the grammar alone, verification lifts the 1.5B to 0.367 (P 0.34) and its confidence
-AUROC to 0.72 for 1.4x the time; few-shot lowers it to 0.287. On the 0.5B (tool-call rows) no
-prompting technique lifted F1; the ensemble with a student (trained on 200 reviewed sentences)
-leaves the labels alone and ranks the teacher's errors far better (AUROC 0.88), so
-`ensemble = "confidence"` is on by default; its filter mode is a precision switch (P 0.80,
-R 0.07); constrained decoding removes every invalid span but fills the answer with word runs that
-are not entities. Under the grammar, few-shot lowered the 0.5B too (0.110 against 0.153; 71% of
-its proposed entities could not be placed in the sentence).
+AUROC to 0.72 for 1.4x the time. On the 0.5B (tool-call rows) no prompting technique lifted F1;
+the ensemble with a student (trained on 200 reviewed sentences) leaves the labels alone and ranks
+the teacher's errors far better (AUROC 0.88), so `ensemble = "confidence"` is on by default; its
+filter mode is a precision switch (P 0.80, R 0.07); constrained decoding removes every invalid
+span but fills the answer with word runs that are not entities.
+
+How the examples are shown decides whether few-shot helps. The rows marked "examples inline"
+put the retrieved examples as lines above the document (`Text: "..." -> "Paris" = LOC`): the
+0.5B then answered with names that are not in the sentence, most likely the examples' own (71% of
+what it proposed on wikigold could not be placed, 52% on WNUT-17), and few-shot lowered both on
+wikigold (0.5B 0.153 -> 0.110, 1.5B 0.356 -> 0.287). Shown the usual way, each example as an
+earlier user turn answered by the assistant in the very JSON it must return, the invalid share
+falls back to the baseline's (13%) and few-shot lifts the 0.5B from 0.153 to 0.294 (P 0.29,
+R 0.30) and the 1.5B to 0.423 (P 0.41, R 0.44), at 0.9x and 1.2x the time. With `names_only`
+it adds to it: the 0.5B 0.332 -> 0.433 (examples from 200 reviewed sentences) and 0.444 (P 0.52,
+R 0.39) from the guidelines' 15 examples alone; the 1.5B 0.516 -> 0.554 and 0.595 (P 0.64,
+R 0.56). The guidelines' examples are short, clean and cover every label, and they are there
+before anyone has reviewed a document; adding 200 reviewed sentences to the pool did no better.
 
 Combined, `names_only` and verification gave no more F1 than `names_only` alone: the 1.5B 0.490
 (P 0.59, R 0.42) against 0.516, the 0.5B 0.310 against 0.332, for 1.4x and 1.3x the time
 (verification also rejects right names). What verification adds is confidence (AUROC 0.70 on the
 1.5B, 0.57 on the 0.5B, against 0.50), which matters in the first round, before a student exists
-for the ensemble. So the best combination measured on wikigold is the grammar with `names_only`,
-plus the ensemble's confidence once a student exists: that is the default.
+for the ensemble. So the best combination measured on wikigold is the grammar with `names_only`
+and three retrieved examples, plus the ensemble's confidence once a student exists: that is the
+default (`few_shot = 3` since this measurement).
 
 WNUT-17 (development posts; the built-in `social` guidelines: six types, names may be lower case,
-so `names_only` does not apply) shows the other side. The 0.5B scores 0.206 with the full
-guidelines (P 0.14, R 0.41) and 0.155 with the brief ones; verification changes F1 by 0.003 (AUROC
-0.63); few-shot, with examples retrieved from 200 reviewed posts, lifts it to 0.331 (P 0.31, R
-0.36) at 1.3x the time, although half of what it then proposes cannot be placed in the post
-(invalid spans 52%, dropped before scoring). On the same 60 posts the 1.5B ties the 0.5B (0.206: P
-0.20, R 0.21 against P 0.14, R 0.41); its technique rows are on the first 30 posts (baseline
-0.136, verification 0.157, few-shot 0.140), so compare those with each other only. Few-shot lifted
-the 0.5B on WNUT-17 alone and lowered both models on wikigold: it stays a switch, off by default;
-after a first review round, measure it on your corpus with the command above. Seconds per document
-vary between sessions on this shared machine: compare rows measured together. Not measured yet:
-one question per label and constrained decoding under the grammar, the ensemble on WNUT-17 (its
-student needs ~10 minutes of CPU training), the 1.5B's brief guidelines, and techniques on
+so `names_only` does not apply) agrees. The 0.5B scores 0.206 with the full guidelines (P 0.14,
+R 0.41) and 0.155 with the brief ones; verification changes F1 by 0.003 (AUROC 0.63); few-shot
+lifts it to 0.357 (P 0.29, R 0.46) with examples from 200 reviewed posts and to 0.282 (P 0.23,
+R 0.36) from the guidelines' 18 examples alone, in less time than the baseline (5.1 and 6.1 s
+against 8.5 per post): here, unlike on wikigold, reviewed examples add to the guidelines' own.
+On the same 60 posts the 1.5B ties the 0.5B without examples (0.206: P 0.20, R 0.21); its
+technique rows are on the first 30 posts (baseline 0.136, verification 0.157, inline few-shot
+0.140), so compare those with each other only. Seconds per document vary between sessions on
+this shared machine: compare rows measured together. Not measured yet: one question per label and
+constrained decoding under the grammar, the ensemble on WNUT-17 (its student needs ~10 minutes of
+CPU training), the 1.5B's brief guidelines and its few-shot turns on WNUT-17, and techniques on
 NCBI-disease (its teacher row is in "Teacher quality").
 """
     write_section("teacher-techniques", "Teacher techniques", "python -m benchmarks.teacher_techniques", body)
@@ -191,7 +216,7 @@ def main() -> None:
     parser.add_argument("--techniques", nargs="+", default=list(TECHNIQUES), choices=list(TECHNIQUES))
     parser.add_argument("--documents", type=int, default=60)
     parser.add_argument("--skip", type=int, default=0, help="score the documents after the first SKIP")
-    parser.add_argument("--reviewed", type=int, default=200)
+    parser.add_argument("--reviewed", type=int, default=200, help="0: few-shot from the guidelines only")
     parser.add_argument("--mode", default="grammar", choices=list(MODES), help="instructor_mode")
     parser.add_argument("--again", action="store_true", help="re-measure rows already in the results")
     args = parser.parse_args()
@@ -205,7 +230,8 @@ def main() -> None:
             for corpus in args.corpora
             for technique in chosen
             if args.again
-            or key(local_alias(model), corpus, technique, args.documents, args.mode, args.skip) not in results
+            or key(local_alias(model), corpus, technique, args.documents, args.mode, args.skip, args.reviewed)
+            not in results
         ]
         if not todo:
             continue
@@ -214,7 +240,7 @@ def main() -> None:
                 read, guidelines_name = CORPORA[corpus]
                 everything = list(read())
                 items = everything[args.skip : args.skip + args.documents]
-                reviewed = everything[-args.reviewed :]
+                reviewed = everything[-args.reviewed :] if args.reviewed else []
                 # the ensemble and the name filter are off unless the row is them
                 settings = {"ensemble": "off", "names_only": False, "instructor_mode": args.mode}
                 settings.update(switches[technique])
@@ -224,11 +250,13 @@ def main() -> None:
                     opinion = reviewed_student(corpus, reviewed, guidelines_name)
                 measured = measure(url, alias, items, guidelines_name, config, reviewed, opinion)
                 row = measured.row
-                results[key(alias, corpus, technique, args.documents, args.mode, args.skip)] = dict(
+                row_key = key(alias, corpus, technique, args.documents, args.mode, args.skip, args.reviewed)
+                results[row_key] = dict(
                     model=alias,
                     corpus=corpus,
                     mode=args.mode,
                     skip=args.skip,
+                    reviewed=args.reviewed,
                     technique=technique,
                     order=order.index(technique),
                     row=row,
