@@ -56,7 +56,8 @@ def teacher_labels(model: str, evaluation, pool, guidelines, opinion) -> tuple[s
     documents = [item.document for item in evaluation + pool]
     path = CACHE / f"review-budget-{model}-{len(evaluation)}-{len(pool)}.db"
     path.parent.mkdir(parents=True, exist_ok=True)
-    config = TeacherConfig(samples=1, concurrency=1)
+    # the teacher as this section measured it (before few-shot became the default): a re-run stays comparable
+    config = TeacherConfig(samples=1, concurrency=1, few_shot=0)
     with Store(f"sqlite:///{path}") as store:
         store.add_labelled(evaluation, Split.VALIDATION, Annotator(AnnotatorKind.HUMAN, "gold"))
         store.add_documents(item.document for item in pool)  # their gold stays out of the teacher's store

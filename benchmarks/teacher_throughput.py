@@ -73,7 +73,7 @@ async def raw(url: str, model: str, docs, concurrency: int) -> float:
 def pipeline(url: str, model: str, docs, concurrency: int) -> float:
     with tempfile.TemporaryDirectory() as tmp, Store(f"sqlite:///{tmp}/bench.db") as store:
         store.add_documents(docs)
-        config = TeacherConfig(samples=1, concurrency=concurrency)
+        config = TeacherConfig(samples=1, concurrency=concurrency, few_shot=0)  # the raw call's very prompt
         endpoint = OpenAIEndpoint(url, model, timeout_s=300)
         run = TeacherRun(store, load_guidelines("general"), endpoint, config)
 

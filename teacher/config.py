@@ -48,8 +48,10 @@ class TeacherConfig(BaseModel):
     )
     # prompt and quality techniques (BENCHMARKS.md "Teacher techniques" measures each)
     guidelines_style: Literal["full", "brief"] = "full"
+    # on by default: shown as earlier turns, 3 examples from the guidelines alone lifted both local
+    # models on wikigold (BENCHMARKS.md "Teacher techniques"); reviewed documents join the pool later
     few_shot: int = Field(
-        default=0, ge=0, description="examples retrieved by similarity (guidelines + reviewed documents)"
+        default=3, ge=0, description="examples retrieved by similarity (guidelines + reviewed documents)"
     )
     embedder: str | None = Field(
         default=None, description="few-shot embedding model: path or hub id (default all-MiniLM-L6-v2)"

@@ -49,7 +49,7 @@ def test_the_cache_key_holds_the_mode_in_use():
 def test_grammar_mode_sends_the_schema_as_response_format_and_reads_the_content(db_url, fake):
     doc = Document("Ann Lee flew to Oslo.")
     fake.answers["Ann Lee"] = [{"text": "Ann Lee", "label": "PER"}, {"text": "Oslo", "label": "LOC"}]
-    config = TeacherConfig(samples=1, concurrency=1, ensemble="off")
+    config = TeacherConfig(samples=1, concurrency=1, ensemble="off", few_shot=0)
     summary, annotation = annotate(db_url, fake, doc, config)
     (request,) = [r["body"] for r in fake.requests]
     assert "tools" not in request and "tool_choice" not in request
@@ -69,7 +69,9 @@ def test_verification_works_in_grammar_mode(db_url, fake):
     fake.answers["Ann Lee"] = [{"text": "Ann Lee", "label": "PER"}, {"text": "flew", "label": "LOC"}]
     fake.verdicts["Ann Lee"] = [True, False]
     # names_only off: it would drop the lowercase "flew" before verification sees it
-    config = TeacherConfig(samples=1, concurrency=1, ensemble="off", verify=True, names_only=False)
+    config = TeacherConfig(
+        samples=1, concurrency=1, ensemble="off", few_shot=0, verify=True, names_only=False
+    )
     _, annotation = annotate(db_url, fake, doc, config)
     titles = [r["body"]["response_format"]["schema"]["title"] for r in fake.requests]
     assert titles == ["Entities", "Verdicts"]
@@ -79,7 +81,7 @@ def test_verification_works_in_grammar_mode(db_url, fake):
 def test_tools_mode_asks_for_a_tool_call(db_url, fake):
     doc = Document("Ann Lee flew to Oslo.")
     fake.answers["Ann Lee"] = [{"text": "Oslo", "label": "LOC"}]
-    config = TeacherConfig(samples=1, concurrency=1, ensemble="off", instructor_mode="tools")
+    config = TeacherConfig(samples=1, concurrency=1, ensemble="off", few_shot=0, instructor_mode="tools")
     _, annotation = annotate(db_url, fake, doc, config)
     (request,) = [r["body"] for r in fake.requests]
     assert request["tool_choice"]["function"]["name"] == "Entities" and "response_format" not in request
@@ -133,7 +135,9 @@ def test_an_answer_cut_off_at_max_tokens_fails_that_document_and_the_batch_goes_
     fake.script["Looping"] = [{"finish_reason": "length"}]
     fake.answers["Looping"] = [{"text": "Oslo", "label": "LOC"}]
     fake.answers["Fine"] = [{"text": "Quito", "label": "LOC"}]
-    config = TeacherConfig(samples=1, concurrency=1, ensemble="off", max_retries=2, backoff_base_s=0.01)
+    config = TeacherConfig(
+        samples=1, concurrency=1, ensemble="off", few_shot=0, max_retries=2, backoff_base_s=0.01
+    )
     endpoint = OpenAIEndpoint(fake.url, "fake-teacher", mode="grammar", timeout_s=5.0, max_output_tokens=64)
     with Store(db_url) as store:
         store.add_documents([looping, fine])

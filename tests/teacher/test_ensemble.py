@@ -59,7 +59,7 @@ def fake():
 
 def annotate(store_url, fake, opinion, mode: str):
     doc = Document(TEXT)
-    config = TeacherConfig(samples=1, concurrency=1, timeout_s=5.0, ensemble=mode)
+    config = TeacherConfig(samples=1, concurrency=1, timeout_s=5.0, ensemble=mode, few_shot=0)
     endpoint = OpenAIEndpoint(fake.url, "fake-teacher", timeout_s=5.0, validation_retries=1)
     with Store(store_url) as store:
         store.add_documents([doc])

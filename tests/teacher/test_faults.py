@@ -33,8 +33,15 @@ def store(db_url):
 
 
 def config(**overrides) -> TeacherConfig:
+    # few-shot off: the guidelines' example turns would mix with the scripted documents (its own tests)
     base = dict(
-        samples=1, concurrency=2, max_retries=3, backoff_base_s=0.01, backoff_max_s=5.0, timeout_s=5.0
+        samples=1,
+        concurrency=2,
+        max_retries=3,
+        backoff_base_s=0.01,
+        backoff_max_s=5.0,
+        timeout_s=5.0,
+        few_shot=0,
     )
     return TeacherConfig(**{**base, **overrides})
 

@@ -83,7 +83,7 @@ def test_a_run_on_the_general_guidelines_trims_by_default(db_url, fake, names_on
         {"text": "Reading train", "label": "ORG"},
         {"text": "Ann", "label": "PER"},
     ]
-    config = TeacherConfig(samples=1, concurrency=1, ensemble="off", names_only=names_only)
+    config = TeacherConfig(samples=1, concurrency=1, ensemble="off", few_shot=0, names_only=names_only)
     endpoint = OpenAIEndpoint(fake.url, "fake-teacher", mode=config.mode, timeout_s=5.0)
     with Store(db_url) as store:
         store.add_documents([doc])

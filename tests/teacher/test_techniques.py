@@ -25,6 +25,7 @@ from teacher.config import TeacherConfig
 from teacher.endpoint import OpenAIEndpoint
 from teacher.fewshot import ExamplePool, SentenceEmbedder
 from teacher.localize import localize
+from teacher.models import ModelError
 from teacher.prompt import shot_answer
 from teacher.schema import entities_model
 
@@ -38,7 +39,7 @@ def embedder():
 
 
 def run(store, fake, docs, embedder=None, **overrides):
-    config = TeacherConfig(**{"samples": 1, "concurrency": 1, "timeout_s": 5.0, **overrides})
+    config = TeacherConfig(**{"samples": 1, "concurrency": 1, "timeout_s": 5.0, "few_shot": 0, **overrides})
     endpoint = OpenAIEndpoint(fake.url, "fake-teacher", timeout_s=5.0, validation_retries=1)
     store.add_documents(docs)
     return asyncio.run(TeacherRun(store, GUIDELINES, endpoint, config, embedder=embedder).run(docs))
@@ -139,6 +140,12 @@ def seed_reviews(store: Store) -> tuple[Document, Document]:
         [Annotation(d.id, human, spans, guidelines_version=GUIDELINES.version) for d in (reviewed, held_out)]
     )
     return reviewed, held_out
+
+
+def test_an_embedder_that_cannot_load_says_how_to_go_on(tmp_path):
+    with pytest.raises(ModelError, match="could not be loaded") as raised:
+        SentenceEmbedder(str(tmp_path / "no-such-model"))
+    assert "teacher.few_shot = 0" in str(raised.value) and "distil[offline]" in str(raised.value)
 
 
 def test_retrieval_never_returns_held_out_documents(store_url, embedder):
