@@ -97,9 +97,19 @@ def annotate_all(store, guidelines, url, model, config, documents, second_opinio
     return asyncio.run(annotate())
 
 
+def default_teacher(style: str) -> TeacherConfig:
+    return TeacherConfig(guidelines_style=style)
+
+
+def row_key(model: str, corpus: str, style: str, documents: int) -> str:
+    """Rows from before few-shot became the default keep their keys; today's carry the example count."""
+    shots = default_teacher(style).few_shot
+    return f"{model}|{corpus}|{style}|{documents}" + (f"|shots{shots}" if shots else "")
+
+
 def run_one(url: str, model: str, items, guidelines_name: str, style: str) -> list:
     """One row of this section's table."""
-    return measure(url, model, items, guidelines_name, TeacherConfig(guidelines_style=style)).row
+    return measure(url, model, items, guidelines_name, default_teacher(style)).row
 
 
 def measure(
@@ -160,7 +170,7 @@ def main() -> None:
             (corpus, style)
             for corpus in args.corpora
             for style in args.styles
-            if args.again or f"{local_alias(model)}|{corpus}|{style}|{args.documents}" not in results
+            if args.again or row_key(local_alias(model), corpus, style, args.documents) not in results
         ]
         if not todo:
             continue
@@ -169,8 +179,9 @@ def main() -> None:
                 read, guidelines_name = CORPORA[corpus]
                 items = [item for _, item in zip(range(args.documents), read(), strict=False)]
                 row = run_one(url, alias, items, guidelines_name, style)
-                row[1], row[2] = corpus, f"{guidelines_name} ({style})"
-                results[f"{alias}|{corpus}|{style}|{args.documents}"] = row
+                shots = default_teacher(style).few_shot
+                row[1], row[2] = corpus, f"{guidelines_name} ({style}, {shots} examples)"
+                results[row_key(alias, corpus, style, args.documents)] = row
                 save_results(RESULTS, results)
                 print(row, flush=True)
     report(results)
@@ -182,7 +193,9 @@ def report(results: dict) -> None:
     body = f"""The first documents of each corpus (the docs column), one sample per document
 (temperature 0), on the local llama.cpp server, the teacher as distil runs it by default: answers
 under the schema's grammar, `names_only` where the guidelines declare capitalised names (the
-general set), no student yet for the ensemble. Strict span F1 against the human labels (labels
+general set), three few-shot examples retrieved from the guidelines' own (nothing is reviewed yet;
+"3 examples" in the guidelines column; rows without it were measured before few-shot became the
+default), no student yet for the ensemble. Strict span F1 against the human labels (labels
 the guidelines do not define are left out of the gold). NCBI-disease and WNUT-17 are scored on
 their development splits. "invalid spans" is the share of proposed entities that could not be
 placed in the text (not in the document, no such occurrence, unknown label); tokens and seconds
