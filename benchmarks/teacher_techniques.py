@@ -138,7 +138,10 @@ grammar on 20 sentences, gave the 0.5B no gain (0.114 against 0.122; fewer inval
 against 23%) for 4x the tokens and 2.4x the time: it stays off. Constrained decoding fares far better
 under the grammar than through tool calls (0.015 there): on the same 20 sentences it leaves no
 invalid span and scores 0.132 (P 0.10, R 0.19) against 0.122 for 1.6x the time, a gain within
-the noise of 20 sentences; it stays a switch.
+the noise of 20 sentences; it stays a switch. On WNUT-17 one question per label scored 0.000 on 20
+posts (one failed) against 0.250 for the baseline on the same posts: recall 0 where the baseline
+finds half the entities points at a defect in how the per-label questions meet the `social`
+guidelines rather than at the technique; not yet investigated, so read that row as suspect.
 
 How the examples are shown decides whether few-shot helps. The rows marked "examples inline"
 put the retrieved examples as lines above the document (`Text: "..." -> "Paris" = LOC`): the
