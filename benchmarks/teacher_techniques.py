@@ -139,9 +139,11 @@ against 23%) for 4x the tokens and 2.4x the time: it stays off. Constrained deco
 under the grammar than through tool calls (0.015 there): on the same 20 sentences it leaves no
 invalid span and scores 0.132 (P 0.10, R 0.19) against 0.122 for 1.6x the time, a gain within
 the noise of 20 sentences; it stays a switch. On WNUT-17 one question per label scored 0.000 on 20
-posts (one failed) against 0.250 for the baseline on the same posts: recall 0 where the baseline
-finds half the entities points at a defect in how the per-label questions meet the `social`
-guidelines rather than at the technique; not yet investigated, so read that row as suspect.
+posts (one failed) against 0.250 for the baseline on the same posts. Reading two posts' answers
+shows why: asked for one label, the 0.5B returns every entity it sees under that label ("Redondo
+Beach Blvd" as corporation, "Gardena / Compton" as person), and where two questions claim the same
+span the overlap rule keeps one of the labels, with nothing to choose the right one by: so the
+labels come out wrong. Per-label needs a model that can say "none of this kind".
 
 How the examples are shown decides whether few-shot helps. The rows marked "examples inline"
 put the retrieved examples as lines above the document (`Text: "..." -> "Paris" = LOC`): the
