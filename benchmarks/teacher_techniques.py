@@ -141,9 +141,9 @@ invalid span and scores 0.132 (P 0.10, R 0.19) against 0.122 for 1.6x the time, 
 the noise of 20 sentences; it stays a switch. On WNUT-17 one question per label scored 0.000 on 20
 posts (one failed) against 0.250 for the baseline on the same posts. Reading two posts' answers
 shows why: asked for one label, the 0.5B returns every entity it sees under that label ("Redondo
-Beach Blvd" as corporation, "Gardena / Compton" as person), and where two questions claim the same
-span the overlap rule keeps one of the labels, with nothing to choose the right one by: so the
-labels come out wrong. Per-label needs a model that can say "none of this kind".
+Beach Blvd" as corporation, "Gardena / Compton" as person), and where two questions most likely
+claim the same span, the overlap rule (better score, then longer) keeps one label with nothing to
+pick the right one by: the labels come out wrong. Per-label needs a model that can say "none of this kind".
 
 How the examples are shown decides whether few-shot helps. The rows marked "examples inline"
 put the retrieved examples as lines above the document (`Text: "..." -> "Paris" = LOC`): the
