@@ -41,6 +41,8 @@ CORPORA = {
     # development splits: test splits are never used for measuring settings
     "ncbi-disease": (lambda: read_conll(SHARED / "ncbi-disease" / "devel.tsv"), "disease"),
     "wnut17": (lambda: read_conll(SHARED / "wnut17" / "emerging.dev.conll"), "social"),
+    "crossner-ai": (lambda: read_conll(SHARED / "crossner" / "ai" / "dev.txt"), "ai"),
+    "crossner-literature": (lambda: read_conll(SHARED / "crossner" / "literature" / "dev.txt"), "literature"),
 }
 HEADERS = [
     "model",
@@ -196,9 +198,12 @@ under the schema's grammar, `names_only` where the guidelines declare capitalise
 general set), three few-shot examples retrieved from the guidelines' own (nothing is reviewed yet;
 "3 examples" in the guidelines column; rows without it were measured before few-shot became the
 default), no student yet for the ensemble. Strict span F1 against the human labels (labels
-the guidelines do not define are left out of the gold). NCBI-disease and WNUT-17 are scored on
-their development splits. "invalid spans" is the share of proposed entities that could not be
-placed in the text (not in the document, no such occurrence, unknown label); tokens and seconds
+the guidelines do not define are left out of the gold). NCBI-disease, WNUT-17 and CrossNER are
+scored on their development splits; CrossNER's documents are one to a few sentences dense with
+entities (4.6 and 5.3 per document in the first 60, wikigold's 2.0) of 14 (ai) or 12 (literature)
+fine-grained types, lower-case terms among them, so `names_only` is off there. "invalid spans" is
+the share of proposed entities that could not be placed in the text (not in the document, no such
+occurrence, unknown label); tokens and seconds
 are per document, prompt included (the guidelines prefix is cached by the server after the first
 call). "failed": documents the teacher gave no valid answer for after its retries. Rows are kept in
 benchmarks/results/teacher_quality.json, so the table can be built one model or corpus at a time
@@ -208,7 +213,6 @@ benchmarks/results/teacher_quality.json, so the table can be built one model or 
 
 Reference (issue 9): with a plain prompt on the first 60 wikigold sentences, Qwen2.5-Coder-1.5B
 scored F1 0.31 and the 0.5B 0.22. Each technique's effect, per model, is in "Teacher techniques".
-CrossNER (ai, literature) has no built-in guidelines yet, so it is not scored.
 """
     write_section("teacher-quality", "Teacher quality on human-labelled corpora", COMMAND, body)
 

@@ -40,7 +40,7 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize("name", ["general", "pii", "disease", "social"])
+@pytest.mark.parametrize("name", ["general", "pii", "disease", "social", "ai", "literature"])
 def test_shipped_sets_load_with_a_section_per_label(name):
     guidelines = load_guidelines(name)
     assert guidelines.labels and all(label.definition for label in guidelines.labels)
@@ -51,8 +51,8 @@ def test_shipped_sets_load_with_a_section_per_label(name):
             assert span.label in guidelines.label_names
 
 
-def test_builtin_names_lists_both_sets():
-    assert {"general", "pii", "disease", "social"} <= set(builtin_names())
+def test_builtin_names_lists_every_set():
+    assert {"general", "pii", "disease", "social", "ai", "literature"} <= set(builtin_names())
 
 
 def test_parsed_structure(tmp_path):
