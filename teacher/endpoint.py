@@ -77,6 +77,15 @@ _MODES = {
 }
 
 
+def instructor_mode(mode: str) -> instructor.Mode:
+    return _MODES[mode]
+
+
+def grammar_format(response_model: type[BaseModel]) -> dict:
+    """llama.cpp's response_format that decodes under the response model's JSON schema."""
+    return {"type": "json_object", "schema": response_model.model_json_schema()}
+
+
 @dataclass
 class OpenAIEndpoint:
     base_url: str | None
@@ -93,7 +102,7 @@ class OpenAIEndpoint:
         self._client = openai.AsyncOpenAI(
             base_url=self.base_url, api_key=self.api_key, timeout=self.timeout_s, max_retries=0
         )
-        self._instructor = instructor.from_openai(self._client, mode=_MODES[self.mode])
+        self._instructor = instructor.from_openai(self._client, mode=instructor_mode(self.mode))
 
     async def extract(self, messages, response_model, *, temperature, seed) -> Extraction:
         options = {"temperature": temperature, "max_tokens": self.max_output_tokens}
@@ -102,8 +111,7 @@ class OpenAIEndpoint:
         if self.logprobs:
             options["logprobs"] = True
         if self.mode == "grammar":  # replaces instructor's response_format (extra_body wins)
-            schema = response_model.model_json_schema()
-            options["extra_body"] = {"response_format": {"type": "json_object", "schema": schema}}
+            options["extra_body"] = {"response_format": grammar_format(response_model)}
         try:
             parsed, completion = await self._instructor.chat.completions.create_with_completion(
                 model=self.model,
