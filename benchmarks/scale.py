@@ -7,7 +7,9 @@ which answers at once: what is measured is distil's own cost (store, claims, str
 output, localization, Prefect tasks), not a model's. Documents are wikigold sentences, each
 numbered so that all are distinct.
 
-    python -m benchmarks.scale [--sizes 1000 10000 100000]
+    python -m benchmarks.scale [--sizes 1000 10000 100000] [--again]
+
+Rows are kept in benchmarks/results/scale.json; a run measures only the sizes not there yet.
 """
 
 from __future__ import annotations
@@ -20,18 +22,26 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
-from benchmarks.report import SHARED, table, write_section
+from benchmarks.report import SHARED, load_results, save_results, table, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results" / "scale.json"
+# few-shot off: rows stay comparable with those measured before it became the default
 CONFIG = """[teacher]
 base_url = "{url}"
 model = "fast"
 samples = 1
 concurrency = 16
 ensemble = "off"
+few_shot = 0
 """
+HEADERS = [
+    *("documents", "ingest s", "annotate s", "ms/doc", "tokens", "failed"),
+    *("2nd run s", "2nd run tokens", "2nd run cached", "peak MiB", "measured"),
+]
 
 
 def child(project: Path, batch_size: int) -> dict:
@@ -82,6 +92,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", nargs="+", type=int, default=[1000, 10000, 100000])
     parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--again", action="store_true", help="re-measure sizes already in the results")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -91,45 +102,62 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     from tests.services.fake_openai import FakeOpenAI
 
+    results = load_results(RESULTS)
+    todo = [size for size in args.sizes if args.again or str(size) not in results]
     fake = FakeOpenAI(answers={"": [{"text": "the", "label": "MISC", "occurrence": 1}]}, record=False)
     url = fake.start()
-    rows = []
     try:
-        for size in args.sizes:
+        for size in todo:
             m = measure(size, url, args.batch_size)
             first, second = m["runs"]
-            rows.append([
+            results[str(size)] = [
                 f"{size:,}", f"{m['ingest_s']:.1f}", f"{first['seconds']:.1f}",
                 f"{first['seconds'] / size * 1000:.2f}", f"{first['tokens']:,}", first["failed"],
                 f"{second['seconds']:.1f}", f"{second['tokens']:,}", f"{second['cached']:,}",
-                f"{m['peak_mib']:.0f}",
-            ])  # fmt: skip
-            print(rows[-1], flush=True)
+                f"{m['peak_mib']:.0f}", date.today().isoformat(),
+            ]  # fmt: skip
+            save_results(RESULTS, results)
+            print(results[str(size)], flush=True)
     finally:
         fake.stop()
-    headers = [
-        *("documents", "ingest s", "annotate s", "ms/doc", "tokens", "failed"),
-        *("2nd run s", "2nd run tokens", "2nd run cached", "peak MiB"),
-    ]
+    report(results, args.batch_size)
+
+
+def report(results: dict, batch_size: int) -> None:
+    rows = [results[size] for size in sorted(results, key=int)]
     missing = ""
-    if max(args.sizes) < 100_000:
+    if "100000" not in results:
         missing = (
-            "\n\nThe 100,000-document row is not in this report: at these ms/doc it takes about"
+            "\n\nThe 100,000-document row is not in this report yet: at these ms/doc it takes about"
             " 45 minutes on 2 cores (`--sizes 100000`)."
         )
     body = f"""**Endpoint: the scripted fast endpoint** (answers at once; every document gets one
 entity), so the times are distil's own pipeline overhead; a real model adds its own seconds per
 document on top (see "Teacher throughput"). The real flows: `ingest_flow`, then `annotate_flow`
-twice (Prefect ephemeral API, batches of {args.batch_size:,}, 16 concurrent calls per batch,
-one sample per document), SQLite store, one fresh process per size; peak MiB is that process's
-maximum resident memory. Documents: wikigold sentences, numbered to be distinct.
+twice (Prefect ephemeral API, batches of {batch_size:,}, 16 concurrent calls per batch,
+one sample per document, few-shot examples off so that the rows compare with those measured
+before they became the default: retrieval would add the embedder's cost per document), SQLite
+store, one fresh process per size; peak MiB is that process's maximum resident memory.
+Documents: wikigold sentences, numbered to be distinct.
 
-{table(headers, rows)}
+{table(HEADERS, rows)}
 
 Goals: cost linear in documents (ms/doc about constant), memory flat, a second run over the same
 documents costs zero tokens.{missing}
+
+{FINDINGS}
 """
     write_section("scale", "Scale", "python -m benchmarks.scale", body)
+
+
+# written from the rows above; re-read them when a row is re-measured
+FINDINGS = """Measured 2026-11-22 on 1K and 10K: time grows linearly (30.5 and 27.0 ms per document, the
+difference being Prefect's fixed start-up), a second run costs zero tokens and a few seconds
+(the cache check), and peak memory grows 16% for 10x the documents (268 to 310 MiB: the run
+keeps document ids and per-document confidences for its summary). distil's own cost per
+document here (27 ms) is several times the 6 ms the teacher alone costs against the same
+endpoint ("Teacher throughput"): the rest is Prefect task and store round-trips per batch,
+not yet profiled; next to a real model's seconds per document it is small."""
 
 
 if __name__ == "__main__":
