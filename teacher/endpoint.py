@@ -109,7 +109,9 @@ class OpenAIEndpoint:
         if seed is not None:
             options["seed"] = seed
         if self.logprobs:
-            options["logprobs"] = True
+            # llama.cpp's Python server returns token logprobs only when top_logprobs is given
+            # (OpenAI's API with logprobs alone); 0 asks for no alternatives
+            options["logprobs"], options["top_logprobs"] = True, 0
         if self.mode == "grammar":  # replaces instructor's response_format (extra_body wins)
             options["extra_body"] = {"response_format": grammar_format(response_model)}
         try:

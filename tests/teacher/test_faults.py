@@ -189,7 +189,8 @@ def test_logprobs_feed_span_scores(store, fake):
     run(store, fake, [doc])
     (span,) = teacher_annotations(store)[doc.id].spans
     assert span.score == pytest.approx((1.0 + 0.6065) / 2, abs=1e-3)
-    assert fake.requests[0]["body"]["logprobs"] is True
+    body = fake.requests[0]["body"]
+    assert body["logprobs"] is True and body["top_logprobs"] == 0  # llama.cpp's server needs both
 
 
 def test_long_documents_are_chunked_and_spans_map_back(store, fake):

@@ -24,6 +24,7 @@ from teacher.config import TeacherConfig
 from teacher.endpoint import OpenAIEndpoint
 from teacher.local_server import LocalServerError, local_alias, local_teacher
 from teacher.models import ModelError, resolve_model
+from teacher.schema import entities_model
 
 pytestmark = pytest.mark.slow
 
@@ -68,6 +69,29 @@ def test_structured_output_is_localized_cached_and_resumed(server, tmp_path):
         second = asyncio.run(teacher_run(store, server).run(DOCS))
         assert (second.cached, second.annotated, second.calls) == (2, 2, 2)
         assert len(store.annotations(kind=AnnotatorKind.TEACHER)) == 4
+
+
+def test_the_real_server_returns_token_logprobs_for_span_scores(server, tmp_path):
+    """Without them one sample gives every document the same confidence (llama.cpp's server
+    sends logprobs only when top_logprobs is asked for too)."""
+    url, alias = server
+    endpoint = OpenAIEndpoint(url, alias, mode="grammar", timeout_s=120, max_output_tokens=64)
+
+    async def ask():
+        try:
+            return await endpoint.extract(
+                [{"role": "user", "content": "List the entities: Marie Curie moved to Paris."}],
+                entities_model(("PER", "LOC")),
+                temperature=0.0,
+                seed=0,
+            )
+        finally:
+            await endpoint.close()
+
+    extraction = asyncio.run(ask())
+    assert extraction.token_logprobs, "no token logprobs came back"
+    assert "".join(token for token, _ in extraction.token_logprobs) == extraction.arguments
+    assert all(logprob <= 0.0 for _, logprob in extraction.token_logprobs)
 
 
 def test_constrained_decoding_on_a_real_grammar_leaves_no_invalid_span(server, tmp_path):
