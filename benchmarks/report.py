@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 REPORT = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
+PLOTS = Path(__file__).resolve().parent / "plots"
 # the real corpora: next to the checkout, as the tests find them (DISTIL_SHARED_DATA overrides)
 SHARED = Path(os.environ.get("DISTIL_SHARED_DATA", REPORT.parent.parent / "shared" / "data"))
 HEADER = """# distil benchmarks
@@ -66,3 +67,31 @@ def table(headers: list[str], rows: list[list]) -> str:
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def calibration_plot(curves: list[tuple[str, list]], title: str, name: str) -> str:
+    """One PNG: per confidence band (fifths), the share of documents exactly right, a line per
+    (label, [(confidence, exactly right), ...]) curve. Returns the markdown that shows it."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(5, 4))
+    axes.plot([0, 1], [0, 1], color="grey", linestyle=":", label="perfectly calibrated")
+    for label, pairs in curves:
+        bands: dict[int, list[bool]] = {}
+        for confidence, right in pairs:
+            bands.setdefault(min(int(confidence * 5), 4), []).append(right)
+        xs = sorted(bands)
+        axes.plot(
+            [(b + 0.5) / 5 for b in xs], [sum(bands[b]) / len(bands[b]) for b in xs], marker="o", label=label
+        )
+    axes.set(xlabel="teacher confidence", ylabel="documents exactly right", xlim=(0, 1), ylim=(0, 1))
+    axes.set_title(title, fontsize=9)
+    axes.legend(fontsize=6)
+    PLOTS.mkdir(exist_ok=True)
+    figure.tight_layout()
+    figure.savefig(PLOTS / name, dpi=100)
+    plt.close(figure)
+    return f"![{title}](benchmarks/plots/{name})"

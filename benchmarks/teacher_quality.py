@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sklearn.metrics import roc_auc_score
 
-from benchmarks.report import SHARED, load_results, save_results, table, write_section
+from benchmarks.report import SHARED, calibration_plot, load_results, save_results, table, write_section
 from corpus.conll import read_conll
 from corpus.guidelines import load_guidelines
 from corpus.jsonspans import read_span_json
@@ -59,6 +59,8 @@ HEADERS = [
     "conf. AUROC",
 ]
 RESULTS = Path(__file__).resolve().parent / "results" / "teacher_quality.json"
+# per row key: each document's (confidence, exactly right), for the calibration plot
+CONFIDENCES = RESULTS.with_name("teacher_quality_confidence.json")
 COMMAND = "python -m benchmarks.teacher_quality --models qwen2.5-coder-0.5b qwen2.5-coder-1.5b"
 
 
@@ -107,11 +109,6 @@ def row_key(model: str, corpus: str, style: str, documents: int) -> str:
     """Rows from before few-shot became the default keep their keys; today's carry the example count."""
     shots = default_teacher(style).few_shot
     return f"{model}|{corpus}|{style}|{documents}" + (f"|shots{shots}" if shots else "")
-
-
-def run_one(url: str, model: str, items, guidelines_name: str, style: str) -> list:
-    """One row of this section's table."""
-    return measure(url, model, items, guidelines_name, default_teacher(style)).row
 
 
 def measure(
@@ -166,7 +163,7 @@ def main() -> None:
     parser.add_argument("--styles", nargs="+", default=["full", "brief"], choices=["full", "brief"])
     parser.add_argument("--again", action="store_true", help="re-measure rows already in the results")
     args = parser.parse_args()
-    results = load_results(RESULTS)
+    results, confidences = load_results(RESULTS), load_results(CONFIDENCES)
     for model in args.models:
         todo = [
             (corpus, style)
@@ -180,16 +177,34 @@ def main() -> None:
             for corpus, style in todo:
                 read, guidelines_name = CORPORA[corpus]
                 items = [item for _, item in zip(range(args.documents), read(), strict=False)]
-                row = run_one(url, alias, items, guidelines_name, style)
-                shots = default_teacher(style).few_shot
-                row[1], row[2] = corpus, f"{guidelines_name} ({style}, {shots} examples)"
-                results[row_key(alias, corpus, style, args.documents)] = row
+                measured = measure(url, alias, items, guidelines_name, default_teacher(style))
+                row, key = measured.row, row_key(alias, corpus, style, args.documents)
+                row[1], row[2] = (
+                    corpus,
+                    f"{guidelines_name} ({style}, {default_teacher(style).few_shot} examples)",
+                )
+                results[key], confidences[key] = row, measured.confidence
                 save_results(RESULTS, results)
+                save_results(CONFIDENCES, confidences)
                 print(row, flush=True)
-    report(results)
+    report(results, confidences)
 
 
-def report(results: dict) -> None:
+def calibration(results: dict, confidences: dict) -> str:
+    """One plot per model: a line per corpus and guidelines style."""
+    curves: dict[str, list] = {}
+    for key, pairs in sorted(confidences.items()):
+        model, corpus, guidelines = results[key][:3]
+        curves.setdefault(model, []).append((f"{corpus}, {guidelines}", pairs))
+    return "\n".join(
+        calibration_plot(
+            lines, f"{model}, default teacher", f"teacher_quality_calibration_{model.replace(':', '_')}.png"
+        )
+        for model, lines in curves.items()
+    )
+
+
+def report(results: dict, confidences: dict) -> None:
     order = list(CORPORA)
     rows = sorted(results.values(), key=lambda r: (r[0], order.index(r[1]), r[2], -r[3]))
     body = f"""The first documents of each corpus (the docs column), one sample per document
@@ -203,18 +218,31 @@ scored on their development splits; CrossNER's documents are one to a few senten
 entities (4.6 and 5.3 per document in the first 60, wikigold's 2.0) of 14 (ai) or 12 (literature)
 fine-grained types, lower-case terms among them, so `names_only` is off there. "invalid spans" is
 the share of proposed entities that could not be placed in the text (not in the document, no such
-occurrence, unknown label); tokens and seconds
-are per document, prompt included (the guidelines prefix is cached by the server after the first
-call). "failed": documents the teacher gave no valid answer for after its retries. Rows are kept in
+occurrence, unknown label); tokens and seconds are per document, prompt included (the guidelines
+prefix is cached by the server after the first call). "failed": documents the teacher gave no
+valid answer for after its retries. "conf. AUROC": how well the document confidence ranks the
+documents with any error first (0.5 = chance); with one sample and no student it comes from the
+answer's token probabilities alone. Rows without "3 examples" show 0.50 because no token
+probability reached distil when they were measured (llama.cpp's server sends them only when
+`top_logprobs` is asked for too; fixed since), so every document had the same confidence. Rows are kept in
 benchmarks/results/teacher_quality.json, so the table can be built one model or corpus at a time
 (`--corpora`); seconds vary between sessions on this shared machine.
 
 {table(HEADERS, rows)}
 
-Reference (issue 9): with a plain prompt on the first 60 wikigold sentences, Qwen2.5-Coder-1.5B
-scored F1 0.31 and the 0.5B 0.22. Each technique's effect, per model, is in "Teacher techniques".
+{FINDINGS}
+
+Calibration of the default teacher's document confidence (share of documents exactly right per
+confidence band; rows measured with their confidences kept):
+
+{calibration(results, confidences) or "(no rows with confidences yet)"}
 """
     write_section("teacher-quality", "Teacher quality on human-labelled corpora", COMMAND, body)
+
+
+# written from the rows above; re-read them when a row is re-measured
+FINDINGS = """Reference (issue 9): with a plain prompt on the first 60 wikigold sentences, Qwen2.5-Coder-1.5B
+scored F1 0.31 and the 0.5B 0.22. Each technique's effect, per model, is in "Teacher techniques"."""
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from benchmarks.report import load_results, save_results, table, write_section
+from benchmarks.report import calibration_plot, load_results, save_results, table, write_section
 from benchmarks.reviewed_student import reviewed_student
 from benchmarks.teacher_quality import CORPORA, measure
 from teacher.config import TeacherConfig
@@ -50,7 +50,6 @@ HEADERS = [
     *("model", "corpus", "answer via", "technique", "docs", "P", "R", "F1"),
     *("invalid spans", "tokens/doc", "s/doc", "failed", "conf. AUROC"),
 ]
-PLOTS = Path(__file__).resolve().parent / "plots"
 
 
 # how the answer was asked for (`instructor_mode`): the embedded teacher's default is the grammar
@@ -185,37 +184,18 @@ teacher row is in "Teacher quality").
 
 def calibration_plots(results: dict) -> str:
     """One PNG per model and corpus: per confidence band, the share of documents exactly right."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     groups: dict[tuple[str, str], list[dict]] = {}
     for r in results.values():
         if r.get("confidence"):
             groups.setdefault((r["model"], r["corpus"]), []).append(r)
     links = []
-    PLOTS.mkdir(exist_ok=True)
     for (model, corpus), measured in sorted(groups.items()):
-        figure, axes = plt.subplots(figsize=(5, 4))
-        axes.plot([0, 1], [0, 1], color="grey", linestyle=":", label="perfectly calibrated")
-        for r in sorted(measured, key=lambda r: r["order"]):
-            bands: dict[int, list[bool]] = {}
-            for confidence, right in r["confidence"]:
-                bands.setdefault(min(int(confidence * 5), 4), []).append(right)
-            xs = sorted(bands)
-            axes.plot(
-                [(b + 0.5) / 5 for b in xs], [sum(bands[b]) / len(bands[b]) for b in xs], marker="o",
-                label=f"{r['technique']} ({MODES[r['mode']]})",
-            )  # fmt: skip
-        axes.set(xlabel="teacher confidence", ylabel="documents exactly right", xlim=(0, 1), ylim=(0, 1))
-        axes.set_title(f"{model} on {corpus}", fontsize=9)
-        axes.legend(fontsize=6)
+        curves = [
+            (f"{r['technique']} ({MODES[r['mode']]})", r["confidence"])
+            for r in sorted(measured, key=lambda r: r["order"])
+        ]
         name = f"teacher_calibration_{model.replace(':', '_')}_{corpus}.png"
-        figure.tight_layout()
-        figure.savefig(PLOTS / name, dpi=100)
-        plt.close(figure)
-        links.append(f"![{model} on {corpus}](benchmarks/plots/{name})")
+        links.append(calibration_plot(curves, f"{model} on {corpus}", name))
     return "\n".join(links) or "(no rows with confidences yet)"
 
 
