@@ -47,7 +47,7 @@ def documents(n: int):
     return [item.document for _, item in zip(range(n), items, strict=False)]
 
 
-async def raw(url: str, model: str, docs, concurrency: int, mode: str) -> float:
+async def raw(url: str, model: str, docs, concurrency: int, mode: str, logprobs: bool) -> float:
     """The endpoint alone, sent exactly the request distil sends: instructor prepares the
     same request from the same response model (the grammar replaces its response_format, as
     distil's endpoint does); nothing is parsed or stored."""
@@ -69,7 +69,7 @@ async def raw(url: str, model: str, docs, concurrency: int, mode: str) -> float:
                 temperature=0.0,
                 max_tokens=1024,
                 seed=0,
-                logprobs=True,
+                **({"logprobs": True, "top_logprobs": 0} if logprobs else {}),
             )
             if mode == "grammar":
                 request["response_format"] = grammar_format(response_model)
@@ -81,11 +81,11 @@ async def raw(url: str, model: str, docs, concurrency: int, mode: str) -> float:
     return time.perf_counter() - started
 
 
-def pipeline(url: str, model: str, docs, concurrency: int, mode: str) -> float:
+def pipeline(url: str, model: str, docs, concurrency: int, mode: str, logprobs: bool) -> float:
     with tempfile.TemporaryDirectory() as tmp, Store(f"sqlite:///{tmp}/bench.db") as store:
         store.add_documents(docs)
         config = TeacherConfig(samples=1, concurrency=concurrency, few_shot=0)  # the raw call's very prompt
-        endpoint = OpenAIEndpoint(url, model, mode=mode, timeout_s=300)
+        endpoint = OpenAIEndpoint(url, model, mode=mode, timeout_s=300, logprobs=logprobs)
         run = TeacherRun(store, load_guidelines("general"), endpoint, config)
 
         async def timed() -> float:
@@ -103,15 +103,17 @@ def row_key(endpoint: str, mode: str, concurrency: int, documents: int) -> str:
 
 
 def measure(url: str, model: str, docs, mode: str, levels, endpoint: str, results: dict) -> None:
-    """Measure the missing rows for one endpoint and mode, saving each as it is done."""
+    """Measure the missing rows for one endpoint and mode, saving each as it is done. Logprobs are
+    asked for as distil's defaults do: from a remote endpoint (here the fast one), not the local."""
+    logprobs = endpoint == "fast"
     todo = [c for c in levels if row_key(endpoint, mode, c, len(docs)) not in results]
     if not todo:
         return
     # warm-up: the first call reads the whole guidelines prefix; later calls reuse it from the server's cache
-    asyncio.run(raw(url, model, docs[:1], 1, mode))
+    asyncio.run(raw(url, model, docs[:1], 1, mode, logprobs))
     for concurrency in todo:
-        raw_s = asyncio.run(raw(url, model, docs, concurrency, mode))
-        distil_s = pipeline(url, model, docs, concurrency, mode)
+        raw_s = asyncio.run(raw(url, model, docs, concurrency, mode, logprobs))
+        distil_s = pipeline(url, model, docs, concurrency, mode, logprobs)
         overhead, added_ms = (distil_s - raw_s) / raw_s, (distil_s - raw_s) / len(docs) * 1000
         row = [concurrency, len(docs), f"{len(docs) / raw_s:.2f}", f"{len(docs) / distil_s:.2f}",
                f"{overhead:+.1%}", f"{added_ms:+.1f}", date.today().isoformat()]  # fmt: skip

@@ -39,7 +39,7 @@ def endpoint_for(settings: Settings, base_url: str, model: str) -> OpenAIEndpoin
     return OpenAIEndpoint(
         base_url, model, api_key=key, mode=config.mode, timeout_s=config.timeout_s,
         validation_retries=config.validation_retries, max_output_tokens=config.max_output_tokens,
-        logprobs=config.logprobs,
+        logprobs=config.asks_logprobs,
     )  # fmt: skip
 
 

@@ -79,7 +79,10 @@ class TeacherConfig(BaseModel):
     vote_threshold: float = Field(
         default=0.5, description="keep spans found by at least this share of samples"
     )
-    logprobs: bool = True  # asked for, used where the endpoint returns them
+    logprobs: bool | None = Field(
+        default=None,
+        description="ask for token logprobs (they feed span scores); unset: from remote endpoints only",
+    )
     max_output_tokens: int = 1024
     seed: int = 0
     # throughput and faults
@@ -101,6 +104,12 @@ class TeacherConfig(BaseModel):
         if self.instructor_mode != "auto":
             return self.instructor_mode
         return "tools" if self.base_url else "grammar"
+
+    @property
+    def asks_logprobs(self) -> bool:
+        """Remote endpoints send logprobs at no cost. llama.cpp's Python server computes them over
+        the whole prompt's logits: 36 s against 5.4 s per wikigold sentence on the 0.5B (2 cores)."""
+        return self.logprobs if self.logprobs is not None else bool(self.base_url)
 
     def sampling_key(self) -> str:
         """Everything about sampling that changes the answer: part of the cache key."""

@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
+from flows.annotate import endpoint_for
 from flows.cli import app
+from flows.settings import Settings
+from teacher.config import TeacherConfig
 from tests.flows.test_demo import table_rows
 from tests.services.fake_openai import FakeOpenAI
 
@@ -77,3 +80,18 @@ def test_the_teacher_can_label_the_held_out_set_to_be_scored_but_it_is_never_tra
         data = build_training_set(store, load_guidelines("general").label_names, dev_fraction=0)
     assert (teacher.micro.tp, teacher.micro.fn) == (1, 1), "'Paris' found, 'Rome' missed"
     assert data.train == [] and data.dev == []
+
+
+@pytest.mark.parametrize(
+    ("base_url", "logprobs", "asked"),
+    [
+        (None, None, False),
+        ("http://remote/v1", None, True),
+        (None, True, True),
+        ("http://remote/v1", False, False),
+    ],
+)
+def test_logprobs_are_asked_from_remote_endpoints_not_the_local_teacher(tmp_path, base_url, logprobs, asked):
+    """llama.cpp's Python server takes several times longer per answer to send them."""
+    settings = Settings(project_dir=tmp_path, teacher=TeacherConfig(base_url=base_url, logprobs=logprobs))
+    assert endpoint_for(settings, base_url or "http://127.0.0.1:1/v1", "m").logprobs is asked
