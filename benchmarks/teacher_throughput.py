@@ -183,9 +183,8 @@ construction (the endpoint costs almost nothing); the absolute column is what ma
 
 Under the grammar at concurrency 1, distil was slower than the raw call in both runs measured
 (2026-11-23: +13.9%, then +18.7% in the row above, 0.6-0.7 s per document); at 4 and 16 it was
-within noise, so the goal at saturation holds. Not explained yet; a candidate is distil's re-ask
-of an answer that fails validation (the raw column never parses, so it never re-asks), which the
-run's call count would show.
+within noise, so the goal at saturation holds. Not explained yet. Re-asks are not the cause: a
+check run of the same 16 through distil made 16 calls, 54 output tokens per document, no re-ask.
 """
     write_section("teacher-throughput", "Teacher throughput and overhead",
                   "python -m benchmarks.teacher_throughput", body)  # fmt: skip
