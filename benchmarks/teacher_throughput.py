@@ -102,11 +102,9 @@ def row_key(endpoint: str, mode: str, concurrency: int, documents: int) -> str:
     return f"{endpoint}|{mode}|{concurrency}|{documents}"
 
 
-def measure(url: str, model: str, docs, mode: str, levels, endpoint: str, results: dict) -> None:
-    """Measure the missing rows for one endpoint and mode, saving each as it is done. Logprobs are
-    asked for as distil's defaults do: from a remote endpoint (here the fast one), not the local."""
-    logprobs = endpoint == "fast"
-    todo = [c for c in levels if row_key(endpoint, mode, c, len(docs)) not in results]
+def measure(url: str, model: str, docs, mode: str, endpoint: str, logprobs: bool, results: dict) -> None:
+    """Measure the missing rows for one endpoint and mode, saving each as it is done."""
+    todo = [c for c in LEVELS if row_key(endpoint, mode, c, len(docs)) not in results]
     if not todo:
         return
     # warm-up: the first call reads the whole guidelines prefix; later calls reuse it from the server's cache
@@ -140,14 +138,15 @@ def main() -> None:
 
     fake = FakeOpenAI(answers={"": [{"text": "the", "label": "MISC", "occurrence": 1}]})
     fast_url = fake.start()
-    measure(fast_url, "fast", documents(args.fast_documents), "tools", LEVELS, "fast", results)
+    # logprobs as distil asks by default: from a remote endpoint (the fast one stands in), not locally
+    measure(fast_url, "fast", documents(args.fast_documents), "tools", "fast", True, results)
     fake.stop()
 
-    local = [(mode, args.documents) for mode in ("tools", "grammar")]
-    if any(len(rows(results, args.model, mode, n)) < len(LEVELS) for mode, n in local):
+    modes = ("tools", "grammar")
+    if any(len(rows(results, args.model, mode, args.documents)) < len(LEVELS) for mode in modes):
         with local_teacher(args.model) as (url, alias):
-            for mode, n in local:
-                measure(url, alias, documents(n), mode, LEVELS, args.model, results)
+            for mode in modes:
+                measure(url, alias, documents(args.documents), mode, args.model, False, results)
     report(results, args)
 
 
