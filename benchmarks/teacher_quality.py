@@ -177,12 +177,10 @@ def main() -> None:
             for corpus, style in todo:
                 read, guidelines_name = CORPORA[corpus]
                 items = [item for _, item in zip(range(args.documents), read(), strict=False)]
-                measured = measure(url, alias, items, guidelines_name, default_teacher(style))
+                teacher = default_teacher(style)
+                measured = measure(url, alias, items, guidelines_name, teacher)
                 row, key = measured.row, row_key(alias, corpus, style, args.documents)
-                row[1], row[2] = (
-                    corpus,
-                    f"{guidelines_name} ({style}, {default_teacher(style).few_shot} examples)",
-                )
+                row[1], row[2] = corpus, f"{guidelines_name} ({style}, {teacher.few_shot} examples)"
                 results[key], confidences[key] = row, measured.confidence
                 save_results(RESULTS, results)
                 save_results(CONFIDENCES, confidences)
