@@ -89,7 +89,8 @@ def confidence_pairs(annotations: dict[str, Annotation], ids: list[str], gold) -
 
 def annotate_all(store, guidelines, url, model, config, documents, second_opinion=None, progress=None):
     """The teacher over `documents` at the local server; the endpoint is closed however it ends."""
-    endpoint = OpenAIEndpoint(url, model, mode=config.mode, timeout_s=300, logprobs=config.asks_logprobs)
+    # long answers from the 1.5B on 2 cores can pass the default timeout
+    endpoint = OpenAIEndpoint.from_config(config.model_copy(update={"timeout_s": 300}), url, model)
     run = TeacherRun(store, guidelines, endpoint, config, second_opinion=second_opinion)
 
     async def annotate():

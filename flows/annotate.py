@@ -36,11 +36,7 @@ def endpoint_for(settings: Settings, base_url: str, model: str) -> OpenAIEndpoin
     config = settings.teacher
     configured = config.api_key is not None and base_url == config.base_url
     key = config.api_key.get_secret_value() if configured else "not-needed"
-    return OpenAIEndpoint(
-        base_url, model, api_key=key, mode=config.mode, timeout_s=config.timeout_s,
-        validation_retries=config.validation_retries, max_output_tokens=config.max_output_tokens,
-        logprobs=config.asks_logprobs,
-    )  # fmt: skip
+    return OpenAIEndpoint.from_config(config, base_url, model, api_key=key)
 
 
 def documents_of(store: Store, split: Split = Split.POOL, limit: int | None = None) -> list[Document]:

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import instructor
 import openai
 from instructor.core.exceptions import IncompleteOutputException, InstructorError, InstructorRetryException
 from pydantic import BaseModel, ValidationError
+
+if TYPE_CHECKING:
+    from teacher.config import TeacherConfig
 
 # instructor logs every failed attempt at ERROR; distil reports failures itself
 logging.getLogger("instructor").setLevel(logging.CRITICAL)
@@ -96,6 +99,19 @@ class OpenAIEndpoint:
     validation_retries: int = 2
     max_output_tokens: int = 1024
     logprobs: bool = True
+
+    @classmethod
+    def from_config(
+        cls, config: TeacherConfig, base_url: str, model: str, api_key: str = "not-needed"
+    ) -> OpenAIEndpoint:
+        """The client a teacher config asks for (answer mode, timeout, re-asks, output cap,
+        logprobs), mapped here once; `base_url` may be the embedded server's, whose address the
+        config does not hold."""
+        return cls(
+            base_url, model, api_key=api_key, mode=config.mode, timeout_s=config.timeout_s,
+            validation_retries=config.validation_retries, max_output_tokens=config.max_output_tokens,
+            logprobs=config.asks_logprobs,
+        )  # fmt: skip
 
     def __post_init__(self) -> None:
         # retries are ours (backoff with jitter, Retry-After): the client makes one attempt

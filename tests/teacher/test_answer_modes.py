@@ -40,6 +40,20 @@ def test_auto_mode_is_the_grammar_on_the_embedded_teacher_and_tool_calls_elsewhe
     assert TeacherConfig(instructor_mode="tools").mode == "tools"
 
 
+def test_an_endpoint_built_from_a_config_carries_its_mode_limits_and_logprobs():
+    """One mapping from config to client, so no caller can forget one (logprobs were forgotten)."""
+    remote = TeacherConfig(
+        base_url="http://host:8000/v1", timeout_s=7.5, validation_retries=4, max_output_tokens=99
+    )
+    endpoint = OpenAIEndpoint.from_config(remote, remote.base_url, "m", api_key="k")
+    assert (endpoint.mode, endpoint.timeout_s, endpoint.validation_retries) == ("tools", 7.5, 4)
+    assert (endpoint.max_output_tokens, endpoint.logprobs, endpoint.api_key) == (99, True, "k")
+    # the embedded teacher: the grammar, and no logprobs unless asked (slow on llama.cpp's server)
+    local = OpenAIEndpoint.from_config(TeacherConfig(), "http://127.0.0.1:1/v1", "local:m")
+    assert (local.mode, local.logprobs) == ("grammar", False)
+    assert OpenAIEndpoint.from_config(TeacherConfig(logprobs=True), "http://127.0.0.1:1/v1", "m").logprobs
+
+
 def test_the_cache_key_holds_the_mode_in_use():
     remote = TeacherConfig(base_url="http://host:8000/v1")
     assert remote.sampling_key() == remote.model_copy(update={"instructor_mode": "tools"}).sampling_key()

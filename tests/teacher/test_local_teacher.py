@@ -47,7 +47,7 @@ def teacher_run(store, server, **overrides):
     config = TeacherConfig(
         samples=1, concurrency=1, max_output_tokens=256, guidelines_style="brief", **overrides
     )
-    endpoint = OpenAIEndpoint(url, alias, mode=config.mode, timeout_s=120, max_output_tokens=256)
+    endpoint = OpenAIEndpoint.from_config(config, url, alias)
     return TeacherRun(store, load_guidelines("general"), endpoint, config)
 
 
