@@ -16,6 +16,8 @@ from teacher.endpoint import OpenAIEndpoint
 from teacher.estimate import Estimate, estimate
 from teacher.local_server import local_alias, local_teacher
 
+CHECK_BATCH = 1000  # documents whose cache state is read at once
+
 
 @contextmanager
 def teacher_target(settings: Settings, progress: Callable[[str], None] = print) -> Iterator[tuple[str, str]]:
@@ -39,15 +41,20 @@ def endpoint_for(settings: Settings, base_url: str, model: str) -> OpenAIEndpoin
     return OpenAIEndpoint.from_config(config, base_url, model, api_key=key)
 
 
-def documents_of(store: Store, split: Split = Split.POOL, limit: int | None = None) -> list[Document]:
+def ids_of(store: Store, split: Split = Split.POOL, limit: int | None = None) -> list[str]:
     """The pool (to train on), or a held-out split: the teacher labels those only so that the
     teacher can be scored on them next to the student; training never reads them. Pool
-    documents people already labelled are not sent to the teacher (their labels win anyway)."""
-    documents = store.documents(split=split)
+    documents people already labelled are not sent to the teacher (their labels win anyway).
+    Ids only: texts are read a batch at a time, so memory stays flat however large the pool."""
+    ids = store.document_ids(split=split)
     if split == Split.POOL:
         human = store.annotated_ids(AnnotatorKind.HUMAN)
-        documents = [d for d in documents if d.id not in human]
-    return documents[:limit] if limit else documents
+        ids = [i for i in ids if i not in human]
+    return ids[:limit] if limit else ids
+
+
+def documents_of(store: Store, split: Split = Split.POOL, limit: int | None = None) -> list[Document]:
+    return store.documents(ids=ids_of(store, split, limit))
 
 
 class _ModelOnly:
@@ -76,7 +83,9 @@ def unfinished(settings: Settings, ids: list[str]) -> list[str]:
     guidelines = load_guidelines(settings.guidelines_ref)
     with Store(settings.store_url) as store:
         run = TeacherRun(store, guidelines, _ModelOnly(teacher_model_name(settings)), settings.teacher)
-        done = run.finished(store.documents(ids=ids))
+        done: set[str] = set()
+        for i in range(0, len(ids), CHECK_BATCH):  # a batch at a time: memory flat in the pool's size
+            done |= run.finished(store.documents(ids=ids[i : i + CHECK_BATCH]))
     return [i for i in ids if i not in done]
 
 
@@ -99,7 +108,7 @@ def annotate(
     split: Split = Split.POOL,
 ) -> RunSummary:
     with Store(settings.store_url) as store:
-        ids = [d.id for d in documents_of(store, split, limit)]
+        ids = ids_of(store, split, limit)
         if message := ensemble_message(settings, store):
             progress(message)
     with teacher_target(settings, progress) as (base_url, model):

@@ -105,11 +105,11 @@ def annotate_flow(
 ) -> RunSummary:
     """Label the pool (or a held-out split, to score the teacher) with the teacher LLM."""
     from corpus.store import Store
-    from flows.annotate import documents_of, ensemble_message, teacher_target, unfinished
+    from flows.annotate import ensemble_message, ids_of, teacher_target, unfinished
 
     settings = _settings(project)
     with Store(settings.store_url) as store:
-        ids = [d.id for d in documents_of(store, Split(split), limit)]
+        ids = ids_of(store, Split(split), limit)
         if message := ensemble_message(settings, store):
             _log(message)
     batches = [ids[i : i + batch_size] for i in range(0, len(ids), batch_size)]

@@ -56,6 +56,14 @@ def test_documents_are_deduplicated_by_content_hash(store):
     assert sorted(d.text for d in store.documents()) == ["A.", "B.", "C."]
 
 
+def test_document_ids_come_in_the_order_documents_do(store):
+    store.add_documents([Document(f"Pool {i}.") for i in (3, 1, 2)])
+    store.add_labelled([labelled("Held out.")], Split.VALIDATION, GOLD)
+    assert store.document_ids() == [d.id for d in store.documents()]
+    assert store.document_ids(Split.POOL) == [d.id for d in store.documents(split=Split.POOL)]
+    assert [d.text for d in store.documents(ids=store.document_ids(Split.VALIDATION))] == ["Held out."]
+
+
 def test_held_out_text_is_never_added_to_the_pool(store):
     store.add_labelled([labelled("Paris is big.", (0, 5, "LOC"))], Split.VALIDATION, GOLD)
     report = store.add_documents([Document("Paris is big."), Document("Rome is old.")])

@@ -82,6 +82,42 @@ def test_the_teacher_can_label_the_held_out_set_to_be_scored_but_it_is_never_tra
     assert data.train == [] and data.dev == []
 
 
+def test_the_cache_check_reads_the_pool_a_batch_at_a_time(tmp_path, fake, monkeypatch):
+    """At 100K documents, reading every text and ledger row at once doubled the flow's peak memory."""
+    from corpus.store import Store
+    from flows import annotate
+    from flows.settings import load_settings
+
+    for name in ("DISTIL_DATABASE_URL", "DISTIL_TEACHER__API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DISTIL_TEACHER__BASE_URL", fake.url)
+    monkeypatch.setenv("DISTIL_TEACHER__MODEL", "fake-teacher")
+    runner = CliRunner()
+    project = tmp_path / "p"
+    raw = tmp_path / "raw.txt"
+    raw.write_text("".join(f"Document {i} is in Paris.\n" for i in range(5)), encoding="utf-8")
+    assert runner.invoke(app, ["init", str(project)]).exit_code == 0
+    assert runner.invoke(app, ["ingest", str(raw), "-p", str(project)]).exit_code == 0
+    done = runner.invoke(app, ["annotate", "--limit", "3", "-p", str(project)])
+    assert done.exit_code == 0, done.output
+
+    settings = load_settings(project)
+    with Store(settings.store_url) as store:
+        ids = annotate.ids_of(store)
+        assert ids == [d.id for d in store.documents()]  # store order, texts not needed
+    read: list[int] = []
+    documents = Store.documents
+
+    def counted(self, **query):
+        read.append(len(query["ids"]))
+        return documents(self, **query)
+
+    monkeypatch.setattr(Store, "documents", counted)
+    monkeypatch.setattr(annotate, "CHECK_BATCH", 2)
+    assert annotate.unfinished(settings, ids) == ids[3:]
+    assert read == [2, 2, 1]
+
+
 @pytest.mark.parametrize(
     ("base_url", "logprobs", "asked"),
     [
