@@ -16,7 +16,7 @@ from teacher.endpoint import OpenAIEndpoint
 from teacher.estimate import Estimate, estimate
 from teacher.local_server import local_alias, local_teacher
 
-CHECK_BATCH = 1000  # documents whose cache state is read at once
+READ_BATCH = 1000  # documents read from the store at once: memory stays flat in the pool's size
 
 
 @contextmanager
@@ -84,8 +84,8 @@ def unfinished(settings: Settings, ids: list[str]) -> list[str]:
     with Store(settings.store_url) as store:
         run = TeacherRun(store, guidelines, _ModelOnly(teacher_model_name(settings)), settings.teacher)
         done: set[str] = set()
-        for i in range(0, len(ids), CHECK_BATCH):  # a batch at a time: memory flat in the pool's size
-            done |= run.finished(store.documents(ids=ids[i : i + CHECK_BATCH]))
+        for i in range(0, len(ids), READ_BATCH):
+            done |= run.finished(store.documents(ids=ids[i : i + READ_BATCH]))
     return [i for i in ids if i not in done]
 
 
@@ -115,6 +115,12 @@ def annotate(
         return annotate_ids(settings, ids, base_url, model, on_document)
 
 
+def read_in_batches(store: Store, ids: list[str]) -> Iterator[Document]:
+    """The documents, READ_BATCH at a time as the teacher's workers take them."""
+    for i in range(0, len(ids), READ_BATCH):
+        yield from store.documents(ids=ids[i : i + READ_BATCH])
+
+
 def annotate_ids(
     settings: Settings,
     ids: list[str],
@@ -125,7 +131,7 @@ def annotate_ids(
     """Annotate these documents with the teacher at `base_url` (one batch of a flow's fan-out)."""
     guidelines = load_guidelines(settings.guidelines_ref)
     with Store(settings.store_url) as store:
-        documents = store.documents(ids=ids)
+        documents = read_in_batches(store, ids)
         endpoint = endpoint_for(settings, base_url, model)
         opinion = student_opinion(settings, store)
         run = TeacherRun(store, guidelines, endpoint, settings.teacher, second_opinion=opinion)

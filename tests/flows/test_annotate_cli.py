@@ -82,7 +82,7 @@ def test_the_teacher_can_label_the_held_out_set_to_be_scored_but_it_is_never_tra
     assert data.train == [] and data.dev == []
 
 
-def test_the_cache_check_reads_the_pool_a_batch_at_a_time(tmp_path, fake, monkeypatch):
+def test_the_pool_is_read_a_batch_at_a_time(tmp_path, fake, monkeypatch):
     """At 100K documents, reading every text and ledger row at once doubled the flow's peak memory."""
     from corpus.store import Store
     from flows import annotate
@@ -113,9 +113,15 @@ def test_the_cache_check_reads_the_pool_a_batch_at_a_time(tmp_path, fake, monkey
         return documents(self, **query)
 
     monkeypatch.setattr(Store, "documents", counted)
-    monkeypatch.setattr(annotate, "CHECK_BATCH", 2)
+    monkeypatch.setattr(annotate, "READ_BATCH", 2)
     assert annotate.unfinished(settings, ids) == ids[3:]
     assert read == [2, 2, 1]
+    # the teacher's workers take documents as they are read, not the pool at once
+    rest = runner.invoke(app, ["annotate", "-p", str(project)])
+    assert rest.exit_code == 0, rest.output
+    rows = table_rows(rest.output)
+    assert (rows["newly annotated"], rows["from cache (0 tokens)"]) == ("2", "3")
+    assert [n for n in read if n] == [2, 2, 1] * 2  # (few-shot retrieval reads the reviewed: none here)
 
 
 @pytest.mark.parametrize(
