@@ -180,10 +180,13 @@ negative rows are noise, not speed-ups). The fast endpoint bounds distil's own c
 0.15% of a 4-second local call. Against the fast endpoint the relative overhead is large by
 construction (the endpoint costs almost nothing); the absolute column is what matters there.
 
-Under the grammar at concurrency 1, distil was slower than the raw call in both runs measured
-(2026-11-23: +13.9%, then +18.7% in the row above, 0.6-0.7 s per document); at 4 and 16 it was
-within noise, so the goal at saturation holds. Not explained yet. Re-asks are not the cause: a
-check run of the same 16 through distil made 16 calls, 54 output tokens per document, no re-ask.
+Under the grammar the overhead is within noise at every level (2026-11-24: +1.1%, -1.6%, +5.0%
+at concurrency 1, 4, 16). The first grammar rows (2026-11-23) had distil slower at concurrency 1
+in two runs (+13.9%, +18.7%); it did not reproduce. Checked: distil's request body is the raw
+call's (both sent to the scripted server, the JSON compared key by key; only the API key header
+differs), no re-asks (16 calls for 16 documents), and three alternating raw/distil pairs at
+concurrency 1 in one process gave +1.5%, -2.7% and -9.6%: a pair's difference swings by about
+10% on this 2-core machine, so single rows of 16 documents resolve nothing finer.
 """
     write_section("teacher-throughput", "Teacher throughput and overhead",
                   "python -m benchmarks.teacher_throughput", body)  # fmt: skip
