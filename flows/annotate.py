@@ -53,10 +53,6 @@ def ids_of(store: Store, split: Split = Split.POOL, limit: int | None = None) ->
     return ids[:limit] if limit else ids
 
 
-def documents_of(store: Store, split: Split = Split.POOL, limit: int | None = None) -> list[Document]:
-    return store.documents(ids=ids_of(store, split, limit))
-
-
 class _ModelOnly:
     """Stands in for the endpoint when only estimating: nothing is called."""
 
@@ -74,7 +70,7 @@ def estimate_annotation(settings: Settings, limit: int | None = None, split: Spl
     guidelines = load_guidelines(settings.guidelines_ref)
     with Store(settings.store_url) as store:
         run = TeacherRun(store, guidelines, _ModelOnly(teacher_model_name(settings)), settings.teacher)
-        return estimate(run, documents_of(store, split, limit))
+        return estimate(run, read_in_batches(store, ids_of(store, split, limit)), batch=READ_BATCH)
 
 
 def unfinished(settings: Settings, ids: list[str]) -> list[str]:

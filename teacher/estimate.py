@@ -10,7 +10,9 @@ already annotated with the same settings cost nothing and are counted apart.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import islice
 
 from sqlalchemy import func, select
 
@@ -37,24 +39,28 @@ class Estimate:
     calibrated: bool  # output estimate from this model's own history
 
 
-def estimate(run: TeacherRun, documents: list[Document]) -> Estimate:
+def estimate(run: TeacherRun, documents: Iterable[Document], batch: int = 1000) -> Estimate:
+    """`documents` may be a stream: they are checked against the cache `batch` at a time."""
     config = run.config
-    done = run.finished(documents)
     out_per_char, calibrated = _history(run)
-    calls = tokens_in = tokens_out = 0
+    seen = cached = calls = tokens_in = tokens_out = 0
     prefix_tokens = (len(run.system) + _shot_chars(run)) / CHARS_PER_TOKEN
     questions = config.samples * (len(run.guidelines.labels) if config.per_label else 1)
-    for document in documents:
-        if document.id in done:
-            continue
-        for chunk in chunk_text(document.text, config.max_chunk_chars, config.chunk_overlap_chars):
-            calls += questions
-            tokens_in += int((prefix_tokens + len(chunk.text) / CHARS_PER_TOKEN + 20) * questions)
-            # per label, each answer holds only that label's entities: the overhead repeats, not the text
-            tokens_out += int(15 * questions + len(chunk.text) * out_per_char * config.samples)
+    stream = iter(documents)
+    while part := list(islice(stream, batch)):
+        done = run.finished(part)
+        seen, cached = seen + len(part), cached + len(done)
+        for document in part:
+            if document.id in done:
+                continue
+            for chunk in chunk_text(document.text, config.max_chunk_chars, config.chunk_overlap_chars):
+                calls += questions
+                tokens_in += int((prefix_tokens + len(chunk.text) / CHARS_PER_TOKEN + 20) * questions)
+                # per label, each answer holds only that label's entities: the overhead repeats, not the text
+                tokens_out += int(15 * questions + len(chunk.text) * out_per_char * config.samples)
     return Estimate(
-        documents=len(documents),
-        cached=len(done),
+        documents=seen,
+        cached=cached,
         calls=calls,
         tokens_in=tokens_in,
         tokens_out=tokens_out,

@@ -128,6 +128,8 @@ def pool_shots(guidelines: Guidelines, store: Store, max_chars: int = 1000) -> l
         for a in store.annotations(kind=AnnotatorKind.HUMAN, guidelines_version=guidelines.version)
         if a.status is AnnotationStatus.OK
     }
+    if not reviewed:
+        return shots
     held_out = store.held_out_ids()
     labels = set(guidelines.label_names)
     for document in store.documents(split=Split.POOL, ids=sorted(set(reviewed) - held_out)):

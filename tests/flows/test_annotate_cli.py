@@ -121,7 +121,12 @@ def test_the_pool_is_read_a_batch_at_a_time(tmp_path, fake, monkeypatch):
     assert rest.exit_code == 0, rest.output
     rows = table_rows(rest.output)
     assert (rows["newly annotated"], rows["from cache (0 tokens)"]) == ("2", "3")
-    assert [n for n in read if n] == [2, 2, 1] * 2  # (few-shot retrieval reads the reviewed: none here)
+    assert read == [2, 2, 1] * 2  # (few-shot retrieval reads no documents: none reviewed)
+    # and so does the estimate, which counts every pool text's tokens
+    read.clear()
+    estimate = annotate.estimate_annotation(settings)
+    assert (estimate.documents, estimate.cached, estimate.calls) == (5, 5, 0)
+    assert read == [2, 2, 1]
 
 
 @pytest.mark.parametrize(
