@@ -190,17 +190,30 @@ def main() -> None:
 
 
 def calibration(results: dict, confidences: dict) -> str:
-    """One plot per model: a line per corpus and guidelines style."""
+    """One plot per model: a line per corpus and guidelines style. A row whose documents all got
+    the same confidence (one sample, no student) has no curve: its one point is written out."""
     curves: dict[str, list] = {}
+    points = []
     for key, pairs in sorted(confidences.items()):
         model, corpus, guidelines = results[key][:3]
-        curves.setdefault(model, []).append((f"{corpus}, {guidelines}", pairs))
-    return "\n".join(
+        if len({confidence for confidence, _ in pairs}) > 1:
+            curves.setdefault(model, []).append((f"{corpus}, {guidelines}", pairs))
+        elif pairs:
+            right = sum(r for _, r in pairs) / len(pairs)
+            points.append(f"- {model}, {corpus}: every document {pairs[0][0]:.2f}, {right:.0%} exactly right")
+    plots = [
         calibration_plot(
             lines, f"{model}, default teacher", f"teacher_quality_calibration_{model.replace(':', '_')}.png"
         )
         for model, lines in curves.items()
-    )
+    ]
+    if points:
+        plots.append(
+            "Rows whose documents all got the same confidence (one sample, no student: nothing to "
+            "rank by) have one point each; the sampled and ensemble confidences are calibrated in "
+            '"Teacher techniques" and ranked in "Review budgets".\n\n' + "\n".join(points)
+        )
+    return "\n\n".join(plots)
 
 
 def report(results: dict, confidences: dict) -> None:
