@@ -9,18 +9,19 @@ and the student trained on them, scored on held-out human-labelled documents nex
 teacher on the same documents, the student trained on all gold labels (the ceiling) and the
 untrained base model.
 
-Corpus: wikigold. Held out: the first `--evaluation` sentences; training pool: the next `--pool`.
+Corpus: `--corpus` (wikigold by default; any of teacher_quality's corpora, read from the same
+split). Held out: its first `--evaluation` documents; training pool: the next `--pool`.
 The teacher is the embedded default (schema grammar, names_only from the guidelines, ensemble
 confidence) with one sample per document; its confidence comes from agreeing with a student
-trained on the 200 sentences at the end of the corpus (a team after one round of review,
+trained on the 200 documents at the end of the corpus (a team after one round of review,
 benchmarks/reviewed_student.py), disjoint from both sets.
 
 Teacher annotations are kept in a store under ~/.cache/distil/benchmarks (a re-run reuses them);
 each student's scores in benchmarks/results/review_budget.json (a re-run trains only what is
 missing).
 
-python -m benchmarks.review_budget [--model qwen2.5-coder-0.5b] [--evaluation 100] [--pool 120]
-    [--budgets 0 5 10 25] [--student-budgets 0 5 10 25] [--steps 200] [--seeds 5]
+python -m benchmarks.review_budget [--corpus wikigold] [--model qwen2.5-coder-0.5b] [--evaluation 100]
+    [--pool 120] [--budgets 0 5 10 25] [--student-budgets 0 5 10 25] [--steps 200] [--seeds 5]
 """
 
 from __future__ import annotations
@@ -47,14 +48,14 @@ from teacher.config import TeacherConfig
 from teacher.local_server import local_teacher
 
 RESULTS = Path(__file__).resolve().parent / "results" / "review_budget.json"
-PLOT = Path(__file__).resolve().parent / "plots" / "review_budget.png"
+PLOTS = Path(__file__).resolve().parent / "plots"
 ORACLE = Annotator(AnnotatorKind.HUMAN, "oracle-reviewer")
 
 
-def teacher_labels(model: str, evaluation, pool, guidelines, opinion) -> tuple[str, dict[str, Annotation]]:
+def teacher_labels(corpus, model, evaluation, pool, guidelines, opinion) -> tuple[str, dict[str, Annotation]]:
     """The teacher's annotation of every document, from the cached store or the local server."""
     documents = [item.document for item in evaluation + pool]
-    path = CACHE / f"review-budget-{model}-{len(evaluation)}-{len(pool)}.db"
+    path = CACHE / f"review-budget-{corpus}-{model}-{len(evaluation)}-{len(pool)}.db"
     path.parent.mkdir(parents=True, exist_ok=True)
     # the teacher as this section measured it (before few-shot became the default): a re-run stays comparable
     config = TeacherConfig(samples=1, concurrency=1, few_shot=0)
@@ -117,6 +118,7 @@ def scored(scores: Scores) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--corpus", default="wikigold", choices=list(CORPORA))
     parser.add_argument("--model", default="qwen2.5-coder-0.5b")
     parser.add_argument("--evaluation", type=int, default=100)
     parser.add_argument("--pool", type=int, default=120)
@@ -125,11 +127,11 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--seeds", type=int, default=5, help="random draws averaged for the label quality")
     args = parser.parse_args()
-    read, guidelines_name = CORPORA["wikigold"]
+    read, guidelines_name = CORPORA[args.corpus]
     everything = list(read())
     evaluation = everything[: args.evaluation]
     seen = {item.document.id for item in evaluation}
-    pool = []  # a sentence repeated in the corpus is held out once, never also in the pool
+    pool = []  # a document repeated in the corpus is held out once, never also in the pool
     for item in everything[args.evaluation :]:
         if len(pool) < args.pool and item.document.id not in seen:
             seen.add(item.document.id)
@@ -141,8 +143,8 @@ def main() -> None:
         return [[s for s in item.spans if s.label in labels] for item in items]
 
     eval_gold, pool_gold = gold_of(evaluation), gold_of(pool)
-    opinion = reviewed_student("wikigold", everything[-200:], guidelines_name)
-    teacher, annotations = teacher_labels(args.model, evaluation, pool, guidelines, opinion)
+    opinion = reviewed_student(args.corpus, everything[-200:], guidelines_name)
+    teacher, annotations = teacher_labels(args.corpus, args.model, evaluation, pool, guidelines, opinion)
     held = HeldOut([item.document for item in evaluation], eval_gold)
     teacher_scores = scored(score(eval_gold, [spans(annotations.get(d.id)) for d in held.documents]))
     pairs = confidence_pairs(annotations, [item.document.id for item in pool], pool_gold)
@@ -160,7 +162,7 @@ def main() -> None:
                            "random_sd": statistics.pstdev(d[0] for d in draws)}  # fmt: skip
 
     results = load_results(RESULTS)
-    prefix = f"{teacher}|{args.evaluation}|{args.pool}|{args.steps}"
+    prefix = f"{args.corpus}|{teacher}|{args.evaluation}|{args.pool}|{args.steps}"
     conditions = [("teacher only", 0, "routed")] + [
         (f"{how} {b}%", b, how) for b in args.student_budgets if b for how in ("routed", "random")
     ]
@@ -185,7 +187,7 @@ def main() -> None:
         results[key] = {"name": name, "reviewed": len(ids), "labels_f1": label_f1, **measured,
                         "steps": student.steps, "seconds": student.seconds}  # fmt: skip
         save_results(RESULTS, results)
-    base_key = f"base|{args.evaluation}"
+    base_key = f"{args.corpus}|base|{args.evaluation}"
     if base_key not in results:
         from student.backbone import load_base
 
@@ -196,8 +198,9 @@ def main() -> None:
         save_results(RESULTS, results)
     students = [results[f"{prefix}|{name}"] for name, _, _ in conditions] + [results[base_key]]
     body = render(args, teacher, teacher_scores, auroc, budgets, quality, students)
-    command = f"python -m benchmarks.review_budget --model {args.model}"
-    write_section("review-budget", "Review budgets: routed vs random review", command, body)
+    command = f"python -m benchmarks.review_budget --corpus {args.corpus} --model {args.model}"
+    title = f"Review budgets: routed vs random review ({args.corpus})"
+    write_section(f"review-budget-{args.corpus}", title, command, body)
 
 
 def render(args, teacher, teacher_scores, auroc, budgets, quality, students) -> str:
@@ -218,19 +221,20 @@ def render(args, teacher, teacher_scores, auroc, budgets, quality, students) -> 
     ]  # fmt: skip
     student_rows.append([f"teacher ({teacher})", "", "", f"{teacher_scores['P']:.3f}",
                          f"{teacher_scores['R']:.3f}", f1(teacher_scores)])  # fmt: skip
-    plot(budgets, quality, students, teacher_scores)
+    plot_name = f"review_budget_{args.corpus}.png"
+    plot(budgets, quality, students, teacher_scores, PLOTS / plot_name)
     auroc_text = "n/a" if auroc is None else f"{auroc:.2f}"
     label_headers = ["budget", "documents", "labels F1 routed", "labels F1 random"]
     label_headers += ["wrong among routed", "wrong among random"]
-    return f"""wikigold. Held out: the first {args.evaluation} sentences (human labels); training pool: the
-next {args.pool}. Teacher: `{teacher}` as the embedded default asks it (schema grammar, names only, one
-sample per document), its document confidence from agreeing with a student trained on 200 reviewed
-sentences from the end of the corpus (`ensemble = "confidence"`); confidence AUROC on the pool:
-{auroc_text} (0.5 is chance). An oracle reviewer (the pool's gold labels) stands in for the
-annotators. "routed": the documents the review policy sends (`review/policy.py`: failed or invalid
-first, rare labels, then the least confident, a tenth of the budget as a random audit; the budget
-alone decides, no threshold); "random": the same number drawn at random ({args.seeds} draws averaged for
-the labels, the first draw for the student).
+    return f"""{args.corpus}. Held out: the first {args.evaluation} documents (human labels); training pool:
+the next {args.pool}. Teacher: `{teacher}` as the embedded default asks it (schema grammar, `names_only`
+as the guidelines set it, one sample per document), its document confidence from agreeing with a
+student trained on 200 reviewed documents from the end of the corpus (`ensemble = "confidence"`);
+confidence AUROC on the pool: {auroc_text} (0.5 is chance). An oracle reviewer (the pool's gold
+labels) stands in for the annotators. "routed": the documents the review policy sends
+(`review/policy.py`: failed or invalid first, rare labels, then the least confident, a tenth of the
+budget as a random audit; the budget alone decides, no threshold); "random": the same number drawn
+at random ({args.seeds} draws averaged for the labels, the first draw for the student).
 
 Training labels after review, strict F1 against the pool's gold, and how many of the reviewed
 documents the teacher had got wrong:
@@ -238,18 +242,28 @@ documents the teacher had got wrong:
 {table(label_headers, label_rows)}
 
 Students ({args.steps} steps on CPU from the offline base, all-MiniLM-L6-v2 with new GLiNER heads),
-strict F1 on the held-out sentences with its 95% bootstrap interval, next to the teacher's labels
-on the same sentences:
+strict F1 on the held-out documents with its 95% bootstrap interval, next to the teacher's labels
+on the same documents:
 
 {table(["trained on", "reviewed", "labels F1", "P", "R", "F1 [95%]"], student_rows)}
 
-![student and label F1 per review budget](benchmarks/plots/{PLOT.name})
+![student and label F1 per review budget](benchmarks/plots/{plot_name})
 
-{findings(budgets, quality, students, teacher_scores)}
+{findings(args.corpus, budgets, quality, students, teacher_scores)}
 """
 
 
-def findings(budgets, quality, students, teacher_scores) -> str:
+# what the findings add per corpus, from other sections' measurements
+MORE_DATA = {
+    "wikigold": """ The same base does learn from more data: trained on 1,000 gold wikigold
+sentences for 400 steps it scores 0.48 ("Inference per format", 400 other sentences), above this
+teacher; a pool of about 1,000 teacher-labelled sentences is the run that would test the goal on
+this base (`--pool 1000 --steps 400`: 1,100 calls of the 0.5B, 4-8 s each on this machine, and six
+400-step students of about 7 minutes each; not run yet)."""
+}
+
+
+def findings(corpus, budgets, quality, students, teacher_scores) -> str:
     """The two goals of the issue, checked against the rows above."""
     reviewed = [b for b, n in budgets.items() if n]
     routed_wins = all(quality[b]["routed"][0] > quality[b]["random"][0] for b in reviewed)
@@ -277,18 +291,14 @@ this table: the routed and random students' intervals {
 {"met" if beats_teacher else "NOT met"} (best student {best["F1"]:.3f}, teacher {teacher_scores["F1"]:.3f}).
 Why: the offline base is all-MiniLM-L6-v2 with span heads that start untrained (the base-model
 row), and a pool this size on 2 CPU cores teaches them little even from gold labels; the ceiling
-bounds every student here. The same base does learn from more data: trained on 1,000 gold wikigold
-sentences for 400 steps it scores 0.48 ("Inference per format", 400 other sentences), above this
-teacher; a pool of about 1,000 teacher-labelled sentences is the run that would test the goal on
-this base (`--pool 1000 --steps 400`: 1,100 calls of the 0.5B, 4-8 s each on this machine, and six
-400-step students of about 7 minutes each; not run yet).
+bounds every student here.{MORE_DATA.get(corpus, "")}
 With hub access the base is a pretrained GLiNER (`[[student.candidates]] base =
 "urchade/gliner_small-v2.1"`) and a real pool holds thousands of documents: rerun with larger
 `--pool` and `--steps` where there is the time (or a GPU) to see the labels' gain carried into
 the student."""
 
 
-def plot(budgets, quality, students, teacher_scores) -> None:
+def plot(budgets, quality, students, teacher_scores, path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -310,8 +320,8 @@ def plot(budgets, quality, students, teacher_scores) -> None:
     axes.set(xlabel="review budget (% of the pool)", ylabel="strict F1", ylim=(0, 1))
     axes.legend(fontsize=7)
     figure.tight_layout()
-    PLOT.parent.mkdir(exist_ok=True)
-    figure.savefig(PLOT, dpi=100)
+    path.parent.mkdir(exist_ok=True)
+    figure.savefig(path, dpi=100)
     plt.close(figure)
 
 
