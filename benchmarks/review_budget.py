@@ -50,6 +50,7 @@ from teacher.local_server import local_teacher
 RESULTS = Path(__file__).resolve().parent / "results" / "review_budget.json"
 PLOTS = Path(__file__).resolve().parent / "plots"
 ORACLE = Annotator(AnnotatorKind.HUMAN, "oracle-reviewer")
+REVIEWED = 200  # documents at the end of the corpus that train the ensemble's student
 
 
 def teacher_labels(corpus, model, evaluation, pool, guidelines, opinion) -> tuple[str, dict[str, Annotation]]:
@@ -129,6 +130,11 @@ def main() -> None:
     args = parser.parse_args()
     read, guidelines_name = CORPORA[args.corpus]
     everything = list(read())
+    if args.evaluation + args.pool + REVIEWED > len(everything):  # the three sets must not overlap
+        parser.error(
+            f"{args.corpus} has {len(everything)} documents: fewer than --evaluation {args.evaluation}"
+            f" + --pool {args.pool} + the {REVIEWED} reviewed ones for the ensemble's student"
+        )
     evaluation = everything[: args.evaluation]
     seen = {item.document.id for item in evaluation}
     pool = []  # a document repeated in the corpus is held out once, never also in the pool
@@ -143,7 +149,7 @@ def main() -> None:
         return [[s for s in item.spans if s.label in labels] for item in items]
 
     eval_gold, pool_gold = gold_of(evaluation), gold_of(pool)
-    opinion = reviewed_student(args.corpus, everything[-200:], guidelines_name)
+    opinion = reviewed_student(args.corpus, everything[-REVIEWED:], guidelines_name)
     teacher, annotations = teacher_labels(args.corpus, args.model, evaluation, pool, guidelines, opinion)
     held = HeldOut([item.document for item in evaluation], eval_gold)
     teacher_scores = scored(score(eval_gold, [spans(annotations.get(d.id)) for d in held.documents]))
