@@ -285,19 +285,31 @@ def findings(corpus, budgets, quality, students, teacher_scores) -> str:
     side_by_side = ", ".join(
         f"{b}%: {r['F1']:.3f} vs {q['F1']:.3f}" for b, r, q in zip(at, routed, drawn, strict=True)
     )
-    return f"""Goals. Routed review beats random review at the same budget: for the training labels
-{"met at every budget" if routed_wins else "NOT met at every budget"} ({
-        ", ".join(f"{b}%: {quality[b]['routed'][0]:.3f} vs {quality[b]['random'][0]:.3f}" for b in reviewed)
-    }):
-the policy finds the documents the teacher got wrong. For the students it cannot be read off
-this table: the routed and random students' intervals {
-        "overlap at every budget" if overlap else "do not all overlap"
-    } ({side_by_side}), and the one trained on all gold labels scores
-{ceiling["F1"]:.3f}. Student F1 >= teacher F1 on the same held-out set:
-{"met" if beats_teacher else "NOT met"} (best student {best["F1"]:.3f}, teacher {teacher_scores["F1"]:.3f}).
+    label_goal = ", ".join(
+        f"{b}%: {quality[b]['routed'][0]:.3f} vs {quality[b]['random'][0]:.3f}" for b in reviewed
+    )
+    why_labels = (
+        "the policy finds the documents the teacher got wrong."
+        if routed_wins
+        else "where routed is lower, the policy's picks fixed fewer labels than a random draw."
+    )
+    students_read = (
+        "For the students it cannot be read off\nthis table: the routed and random students' intervals "
+        "overlap at every budget"
+        if overlap
+        else "For the students: the routed and random students'\nintervals do not all overlap"
+    )
+    why_not_teacher = f"""
 Why: the offline base is all-MiniLM-L6-v2 with span heads that start untrained (the base-model
 row), and a pool this size on 2 CPU cores teaches them little even from gold labels; the ceiling
-bounds every student here.{MORE_DATA.get(corpus, "")}
+bounds every student here.{MORE_DATA.get(corpus, "")}"""
+    return f"""Goals. Routed review beats random review at the same budget: for the training labels
+{"met at every budget" if routed_wins else "NOT met at every budget"} ({label_goal}):
+{why_labels} {students_read} ({side_by_side}), and the one trained on all gold labels scores
+{ceiling["F1"]:.3f}. Student F1 >= teacher F1 on the same held-out set:
+{"met" if beats_teacher else "NOT met"} (best student {best["F1"]:.3f}, teacher {teacher_scores["F1"]:.3f}).{
+        "" if beats_teacher else why_not_teacher
+    }
 With hub access the base is a pretrained GLiNER (`[[student.candidates]] base =
 "urchade/gliner_small-v2.1"`) and a real pool holds thousands of documents: rerun with larger
 `--pool` and `--steps` where there is the time (or a GPU) to see the labels' gain carried into
