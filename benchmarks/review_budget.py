@@ -30,6 +30,7 @@ import argparse
 import random
 import statistics
 import tempfile
+import textwrap
 from pathlib import Path
 
 from benchmarks.report import load_results, save_results, table, write_section
@@ -84,17 +85,19 @@ def chosen(pool, annotations: dict[str, Annotation], budget: int, how: str, seed
     return {d.document_id for d in decisions if d.route == "review"}
 
 
-def label_quality(pool, gold, annotations, reviewed: set[str]) -> tuple[float, float]:
-    """Training labels after review against the gold: micro F1, and the share of the reviewed
-    documents on which the teacher had been wrong (what the review fixed)."""
+def label_quality(pool, gold, annotations, reviewed: set[str]) -> tuple[float, float, int]:
+    """Training labels after review against the gold: micro F1, the share of the reviewed
+    documents on which the teacher had been wrong, and how many span errors (missed or spurious)
+    the review fixed in them."""
     labels = [g if item.document.id in reviewed else spans(annotations.get(item.document.id))
               for item, g in zip(pool, gold, strict=True)]  # fmt: skip
-    wrong = [
-        set(g) != set(spans(annotations.get(item.document.id)))
+    errors = [
+        len(set(g) ^ set(spans(annotations.get(item.document.id))))
         for item, g in zip(pool, gold, strict=True)
         if item.document.id in reviewed
     ]
-    return score(gold, labels, bootstrap=0).micro.f1, (sum(wrong) / len(wrong) if wrong else 0.0)
+    wrong = sum(e > 0 for e in errors) / len(errors) if errors else 0.0
+    return score(gold, labels, bootstrap=0).micro.f1, wrong, sum(errors)
 
 
 def train_student(pool, gold, annotations, reviewed: set[str], labels, steps: int, out: Path):
@@ -217,7 +220,8 @@ def render(args, teacher, teacher_scores, auroc, budgets, quality, students) -> 
     label_rows = [
         [f"{b}%", n, f"{quality[b]['routed'][0]:.3f}",
          f"{quality[b]['random'][0]:.3f} ± {quality[b]['random_sd']:.3f}",
-         f"{quality[b]['routed'][1]:.0%}" if n else "", f"{quality[b]['random'][1]:.0%}" if n else ""]
+         f"{quality[b]['routed'][1]:.0%}" if n else "", f"{quality[b]['random'][1]:.0%}" if n else "",
+         f"{quality[b]['routed'][2]}" if n else "", f"{quality[b]['random'][2]:.1f}" if n else ""]
         for b, n in budgets.items()
     ]  # fmt: skip
     student_rows = [
@@ -231,7 +235,12 @@ def render(args, teacher, teacher_scores, auroc, budgets, quality, students) -> 
     plot(budgets, quality, students, teacher_scores, PLOTS / plot_name)
     auroc_text = "n/a" if auroc is None else f"{auroc:.2f}"
     label_headers = ["budget", "documents", "labels F1 routed", "labels F1 random"]
-    label_headers += ["wrong among routed", "wrong among random"]
+    label_headers += [
+        "wrong among routed",
+        "wrong among random",
+        "errors fixed routed",
+        "errors fixed random",
+    ]
     return f"""{args.corpus}. Held out: the first {args.evaluation} documents (human labels); training pool:
 the next {args.pool}. Teacher: `{teacher}` as the embedded default asks it (schema grammar, `names_only`
 as the guidelines set it, one sample per document), its document confidence from agreeing with a
@@ -242,8 +251,9 @@ labels) stands in for the annotators. "routed": the documents the review policy 
 budget as a random audit; the budget alone decides, no threshold); "random": the same number drawn
 at random ({args.seeds} draws averaged for the labels, the first draw for the student).
 
-Training labels after review, strict F1 against the pool's gold, and how many of the reviewed
-documents the teacher had got wrong:
+Training labels after review, strict F1 against the pool's gold, how many of the reviewed
+documents the teacher had got wrong, and how many span errors (missed or spurious) their review
+fixed:
 
 {table(label_headers, label_rows)}
 
@@ -270,50 +280,97 @@ this base (`--pool 1000 --steps 400`: 1,100 calls of the 0.5B, 4-8 s each on thi
 
 
 def findings(corpus, budgets, quality, students, teacher_scores) -> str:
-    """The two goals of the issue, checked against the rows above."""
+    """The two goals of the issue, checked against the rows above, one verdict per budget."""
     reviewed = [b for b, n in budgets.items() if n]
-    routed_wins = all(quality[b]["routed"][0] > quality[b]["random"][0] for b in reviewed)
+    gap = {b: quality[b]["routed"][0] - quality[b]["random"][0] for b in reviewed}
+    level = [b for b in reviewed if abs(gap[b]) <= quality[b]["random_sd"]]  # within the draws' spread
+    wins = [b for b in reviewed if gap[b] > 0 and b not in level]
+    losses = [b for b in reviewed if gap[b] < 0 and b not in level]
     trained = [s for s in students if "labels_f1" in s]
-    best = max(trained, key=lambda s: s["F1"])
     ceiling = next(s for s in trained if s["name"].startswith("all gold"))
+    # The goal is about what the pipeline produces (teacher labels plus a review budget); the
+    # all-gold student is a ceiling, not a pipeline output, so it does not count towards it.
+    best = max((s for s in trained if s is not ceiling), key=lambda s: s["F1"])
     beats_teacher = best["F1"] >= teacher_scores["F1"]
+    within_noise = best["interval"][0] <= teacher_scores["F1"] <= best["interval"][1]
     by_name = {s["name"]: s for s in trained}
     at = [b for b in budgets if f"routed {b}%" in by_name]
     routed, drawn = [by_name[f"routed {b}%"] for b in at], [by_name[f"random {b}%"] for b in at]
     overlap = all(r["interval"][0] <= q["interval"][1] and q["interval"][0] <= r["interval"][1]
                   for r, q in zip(routed, drawn, strict=True))  # fmt: skip
+
+    def percents(bs) -> str:
+        return ", ".join(f"{b}%" for b in bs)
+
+    def versus(bs, column: int, form: str) -> str:
+        pairs = [(b, quality[b]["routed"][column], quality[b]["random"][column]) for b in bs]
+        return ", ".join(f"{b}%: {r:{form}} vs {q:{form}}" for b, r, q in pairs)
+
+    if wins == reviewed:
+        verdict = f"met at every budget ({versus(reviewed, 0, '.3f')}): the policy finds the documents"
+        verdict += " the teacher got wrong."
+    else:
+        parts = [f"met at {percents(wins)}"] if wins else ["NOT met at any budget"]
+        if level:
+            parts.append(f"level at {percents(level)} (within one standard deviation of the random draws)")
+        if losses and wins:
+            parts.append(f"behind at {percents(losses)}")
+        verdict = "; ".join(parts) + f": {versus(reviewed, 0, '.3f')}."
+        behind = [b for b in reviewed if b not in wins]
+        fewer = [b for b in behind if quality[b]["routed"][2] <= quality[b]["random"][2]]
+        more = [b for b in behind if b not in fewer]
+        if fewer:  # the errors-fixed column says why
+            more_wrong = all(quality[b]["routed"][1] >= quality[b]["random"][1] for b in fewer)
+            verdict += (
+                f" At {percents(fewer)} the routed documents held no more span errors to fix than random"
+                f" ones ({versus(fewer, 2, '.0f')})"
+                + (
+                    f" though as many or more of them were wrong ({versus(fewer, 1, '.0%')})"
+                    if more_wrong
+                    else ""
+                )
+                + ": when most documents hold an error, which ones are reviewed matters less than how many"
+                " errors each holds, and the policy orders by confidence, not by that."
+            )
+        if more:
+            verdict += (
+                f" At {percents(more)} they held more ({versus(more, 2, '.0f')}), but fixing them moved F1"
+                " no further (missed and spurious spans weigh differently in F1)."
+            )
+    students_read = (
+        "For the students it cannot be read off this table: the routed and random students' intervals"
+        " overlap at every budget"
+        if overlap
+        else "For the students: the routed and random students' intervals do not all overlap"
+    )
     side_by_side = ", ".join(
         f"{b}%: {r['F1']:.3f} vs {q['F1']:.3f}" for b, r, q in zip(at, routed, drawn, strict=True)
     )
-    label_goal = ", ".join(
-        f"{b}%: {quality[b]['routed'][0]:.3f} vs {quality[b]['random'][0]:.3f}" for b in reviewed
+    teacher_goal = f"{'met' if beats_teacher else 'NOT met'} (best student, {best['name']}:"
+    teacher_goal += f" {best['F1']:.3f}, teacher {teacher_scores['F1']:.3f})"
+    if beats_teacher and within_noise:
+        teacher_goal += (
+            ", but the teacher's score lies inside that student's interval: a tie within the noise"
+        )
+        teacher_goal += " of this held-out set."
+    elif not beats_teacher:
+        teacher_goal += (
+            ". Why: the offline base is all-MiniLM-L6-v2 with span heads that start untrained (the"
+            " base-model row), and a pool this size on 2 CPU cores teaches them little even from gold"
+            " labels; the ceiling bounds every student here." + MORE_DATA.get(corpus, "")
+        )
+    else:
+        teacher_goal += "."
+    text = (
+        f"Goals. Routed review beats random review at the same budget: for the training labels {verdict}"
+        f" {students_read} ({side_by_side}), and the one trained on all gold labels scores"
+        f" {ceiling['F1']:.3f}. Student F1 >= teacher F1 on the same held-out set: {teacher_goal}"
+        " With hub access the base is a pretrained GLiNER (`[[student.candidates]] base ="
+        ' "urchade/gliner_small-v2.1"`) and a real pool holds thousands of documents: rerun with larger'
+        " `--pool` and `--steps` where there is the time (or a GPU) to see the labels' gain carried into"
+        " the student."
     )
-    why_labels = (
-        "the policy finds the documents the teacher got wrong."
-        if routed_wins
-        else "where routed is lower, the policy's picks fixed fewer labels than a random draw."
-    )
-    students_read = (
-        "For the students it cannot be read off\nthis table: the routed and random students' intervals "
-        "overlap at every budget"
-        if overlap
-        else "For the students: the routed and random students'\nintervals do not all overlap"
-    )
-    why_not_teacher = f"""
-Why: the offline base is all-MiniLM-L6-v2 with span heads that start untrained (the base-model
-row), and a pool this size on 2 CPU cores teaches them little even from gold labels; the ceiling
-bounds every student here.{MORE_DATA.get(corpus, "")}"""
-    return f"""Goals. Routed review beats random review at the same budget: for the training labels
-{"met at every budget" if routed_wins else "NOT met at every budget"} ({label_goal}):
-{why_labels} {students_read} ({side_by_side}), and the one trained on all gold labels scores
-{ceiling["F1"]:.3f}. Student F1 >= teacher F1 on the same held-out set:
-{"met" if beats_teacher else "NOT met"} (best student {best["F1"]:.3f}, teacher {teacher_scores["F1"]:.3f}).{
-        "" if beats_teacher else why_not_teacher
-    }
-With hub access the base is a pretrained GLiNER (`[[student.candidates]] base =
-"urchade/gliner_small-v2.1"`) and a real pool holds thousands of documents: rerun with larger
-`--pool` and `--steps` where there is the time (or a GPU) to see the labels' gain carried into
-the student."""
+    return textwrap.fill(" ".join(text.split()), width=100, break_long_words=False, break_on_hyphens=False)
 
 
 def plot(budgets, quality, students, teacher_scores, path: Path) -> None:
