@@ -33,7 +33,7 @@ import tempfile
 import textwrap
 from pathlib import Path
 
-from benchmarks.report import load_results, save_results, table, write_section
+from benchmarks.report import calibration_plot, load_results, save_results, table, write_section
 from benchmarks.reviewed_student import CACHE, reviewed_student
 from benchmarks.teacher_quality import CORPORA, annotate_all, confidence_auroc, confidence_pairs
 from corpus.guidelines import load_guidelines
@@ -157,7 +157,6 @@ def main() -> None:
     held = HeldOut([item.document for item in evaluation], eval_gold)
     teacher_scores = scored(score(eval_gold, [spans(annotations.get(d.id)) for d in held.documents]))
     pairs = confidence_pairs(annotations, [item.document.id for item in pool], pool_gold)
-    auroc = confidence_auroc(pairs)
 
     budgets = {b: round(b / 100 * len(pool)) for b in sorted(set(args.budgets) | set(args.student_budgets))}
     quality = {}
@@ -206,13 +205,13 @@ def main() -> None:
         }
         save_results(RESULTS, results)
     students = [results[f"{prefix}|{name}"] for name, _, _ in conditions] + [results[base_key]]
-    body = render(args, teacher, teacher_scores, auroc, budgets, quality, students)
+    body = render(args, teacher, teacher_scores, pairs, budgets, quality, students)
     command = f"python -m benchmarks.review_budget --corpus {args.corpus} --model {args.model}"
     title = f"Review budgets: routed vs random review ({args.corpus})"
     write_section(f"review-budget-{args.corpus}", title, command, body)
 
 
-def render(args, teacher, teacher_scores, auroc, budgets, quality, students) -> str:
+def render(args, teacher, teacher_scores, pairs, budgets, quality, students) -> str:
     def f1(row) -> str:
         low, high = row["interval"]
         return f"{row['F1']:.3f} [{low:.2f}, {high:.2f}]"
@@ -233,7 +232,15 @@ def render(args, teacher, teacher_scores, auroc, budgets, quality, students) -> 
                          f"{teacher_scores['R']:.3f}", f1(teacher_scores)])  # fmt: skip
     plot_name = f"review_budget_{args.corpus}.png"
     plot(budgets, quality, students, teacher_scores, PLOTS / plot_name)
+    auroc = confidence_auroc(pairs)
     auroc_text = "n/a" if auroc is None else f"{auroc:.2f}"
+    calibration = calibration_plot(
+        [("ensemble confidence", pairs)],
+        f"{teacher} on {args.corpus}: the {len(pairs)} pool documents",
+        f"review_budget_calibration_{args.corpus}.png",
+    )
+    mean_confidence = sum(c for c, _ in pairs) / len(pairs)
+    right = sum(r for _, r in pairs) / len(pairs)
     label_headers = ["budget", "documents", "labels F1 routed", "labels F1 random"]
     label_headers += [
         "wrong among routed",
@@ -250,6 +257,11 @@ labels) stands in for the annotators. "routed": the documents the review policy 
 (`review/policy.py`: failed or invalid first, rare labels, then the least confident, a tenth of the
 budget as a random audit; the budget alone decides, no threshold); "random": the same number drawn
 at random ({args.seeds} draws averaged for the labels, the first draw for the student).
+
+Calibration of that confidence on the pool (per fifth of confidence, the share of documents whose
+spans are exactly the gold): mean confidence {mean_confidence:.2f}, exactly right {right:.0%}.
+
+{calibration}
 
 Training labels after review, strict F1 against the pool's gold, how many of the reviewed
 documents the teacher had got wrong, and how many span errors (missed or spurious) their review
