@@ -27,6 +27,8 @@ python -m benchmarks.review_budget [--corpus wikigold] [--model qwen2.5-coder-0.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import random
 import statistics
 import tempfile
@@ -100,7 +102,23 @@ def label_quality(pool, gold, annotations, reviewed: set[str]) -> tuple[float, f
     return score(gold, labels, bootstrap=0).micro.f1, wrong, sum(errors)
 
 
-def train_student(pool, gold, annotations, reviewed: set[str], labels, steps: int, out: Path):
+def training_labels_id(pool, gold, annotations, reviewed: set[str]) -> str:
+    """A digest of what a student learns from (per pool document: its gold if reviewed, else the
+    teacher's spans, else left out), stored with its row: a cached student trained on other labels
+    (a document that failed once and was annotated on a re-run, say) is trained again."""
+    parts = []
+    for item, g in zip(pool, gold, strict=True):
+        i, annotation = item.document.id, annotations.get(item.document.id)
+        if i in reviewed:
+            parts.append([i, "reviewed", sorted((s.start, s.end, s.label) for s in g)])
+        elif annotation and annotation.status is AnnotationStatus.OK:
+            parts.append([i, "teacher", sorted((s.start, s.end, s.label) for s in annotation.spans)])
+        else:
+            parts.append([i, "left out"])
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
+
+
+def train_student(pool, gold, annotations, reviewed: set[str], labels, steps: int, seed: int, out: Path):
     """The pipeline's training data: reviewed documents with their (oracle) human labels win over
     the teacher's, failed teacher documents are left out."""
     with Store(f"sqlite:///{out}/train.db") as store:
@@ -111,7 +129,7 @@ def train_student(pool, gold, annotations, reviewed: set[str], labels, steps: in
              if item.document.id in reviewed]
         )  # fmt: skip
         data = build_training_set(store, labels)
-    config = StudentConfig(max_steps=steps, eval_every=50)
+    config = StudentConfig(max_steps=steps, eval_every=50, seed=seed)
     return train_candidate(data, Candidate(), config, out / "student", progress=lambda _: None)
 
 
@@ -130,6 +148,9 @@ def main() -> None:
     parser.add_argument("--student-budgets", type=int, nargs="+", default=[0, 5, 10, 25])
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--seeds", type=int, default=5, help="random draws averaged for the label quality")
+    parser.add_argument(
+        "--training-seeds", type=int, default=1, help="train the teacher-only student this many times (noise)"
+    )
     args = parser.parse_args()
     read, guidelines_name = CORPORA[args.corpus]
     everything = list(read())
@@ -171,30 +192,42 @@ def main() -> None:
 
     results = load_results(RESULTS)
     prefix = f"{args.corpus}|{teacher}|{args.evaluation}|{args.pool}|{args.steps}"
-    conditions = [("teacher only", 0, "routed")] + [
-        (f"{how} {b}%", b, how) for b in args.student_budgets if b for how in ("routed", "random")
+    # the same labels under other training seeds: how far a student moves with the seed alone
+    conditions = [("teacher only", 0, "routed", 0)]
+    conditions += [
+        (f"teacher only, seed {seed}", 0, "routed", seed) for seed in range(1, args.training_seeds)
     ]
-    conditions.append(("all gold (ceiling)", 100, "all"))
-    for name, budget, how in conditions:
+    conditions += [
+        (f"{how} {b}%", b, how, 0) for b in args.student_budgets if b for how in ("routed", "random")
+    ]
+    conditions.append(("all gold (ceiling)", 100, "all", 0))
+    for name, budget, how, seed in conditions:
         key = f"{prefix}|{name}"
-        if key in results:
-            continue
         ids = (
             {i.document.id for i in pool}
             if how == "all"
             else chosen(pool, annotations, budgets[budget], how, 0)
         )
+        label_f1 = 1.0 if how == "all" else label_quality(pool, pool_gold, annotations, ids)[0]
+        digest = training_labels_id(pool, pool_gold, annotations, ids)
+        row = results.get(key)
+        if row and "labels_id" not in row and abs(row["labels_f1"] - label_f1) < 1e-9:
+            row["labels_id"] = digest  # a row from before the digest: its label F1 says the labels match
+        if row and row.get("labels_id") == digest:
+            continue
+        if row:
+            print(f"retraining the student: {name} (its training labels changed since)", flush=True)
         print(f"training the student: {name} ({len(ids)} reviewed)", flush=True)
         with tempfile.TemporaryDirectory() as tmp:
-            student = train_student(pool, pool_gold, annotations, ids, labels, args.steps, Path(tmp))
+            student = train_student(pool, pool_gold, annotations, ids, labels, args.steps, seed, Path(tmp))
             from gliner import GLiNER
 
             model = GLiNER.from_pretrained(str(student.path), local_files_only=True)
             measured = scored(score_model(model, held, labels, student.threshold))
-        label_f1 = 1.0 if how == "all" else label_quality(pool, pool_gold, annotations, ids)[0]
-        results[key] = {"name": name, "reviewed": len(ids), "labels_f1": label_f1, **measured,
-                        "steps": student.steps, "seconds": student.seconds}  # fmt: skip
+        results[key] = {"name": name, "reviewed": len(ids), "labels_f1": label_f1, "labels_id": digest,
+                        **measured, "steps": student.steps, "seconds": student.seconds}  # fmt: skip
         save_results(RESULTS, results)
+    save_results(RESULTS, results)  # digests backfilled above
     base_key = f"{args.corpus}|base|{args.evaluation}"
     if base_key not in results:
         from student.backbone import load_base
@@ -204,9 +237,12 @@ def main() -> None:
             **scored(score_model(load_base("minilm"), held, labels, 0.5)),
         }
         save_results(RESULTS, results)
-    students = [results[f"{prefix}|{name}"] for name, _, _ in conditions] + [results[base_key]]
+    students = [results[f"{prefix}|{name}"] for name, *_ in conditions] + [results[base_key]]
     body = render(args, teacher, teacher_scores, pairs, budgets, quality, students)
     command = f"python -m benchmarks.review_budget --corpus {args.corpus} --model {args.model}"
+    for option in ("evaluation", "pool", "steps", "training_seeds"):  # what differs from the defaults
+        if getattr(args, option) != parser.get_default(option):
+            command += f" --{option.replace('_', '-')} {getattr(args, option)}"
     title = f"Review budgets: routed vs random review ({args.corpus})"
     write_section(f"review-budget-{args.corpus}", title, command, body)
 
@@ -233,7 +269,8 @@ def render(args, teacher, teacher_scores, pairs, budgets, quality, students) -> 
     plot_name = f"review_budget_{args.corpus}.png"
     plot(budgets, quality, students, teacher_scores, PLOTS / plot_name)
     auroc = confidence_auroc(pairs)
-    auroc_text = "n/a" if auroc is None else f"{auroc:.2f}"
+    every = "right" if all(r for _, r in pairs) else "wrong"
+    auroc_text = f"n/a (every pool document is {every})" if auroc is None else f"{auroc:.2f} (0.5 is chance)"
     calibration = calibration_plot(
         [("ensemble confidence", pairs)],
         f"{teacher} on {args.corpus}: the {len(pairs)} pool documents",
@@ -241,6 +278,16 @@ def render(args, teacher, teacher_scores, pairs, budgets, quality, students) -> 
     )
     mean_confidence = sum(c for c, _ in pairs) / len(pairs)
     right = sum(r for _, r in pairs) / len(pairs)
+    if abs(mean_confidence - right) <= 0.1:
+        reading = "close on average"
+    else:
+        reading = "over" if mean_confidence > right else "under"
+        reading += "confident as a probability; review uses its order (the AUROC), not its value"
+    if auroc is None and every == "wrong":  # nothing to rank right from wrong; error counts still differ
+        reading += (
+            "; with no document exactly right the order can only tell documents with more errors"
+            " from documents with fewer (the errors-fixed columns below)"
+        )
     label_headers = ["budget", "documents", "labels F1 routed", "labels F1 random"]
     label_headers += [
         "wrong among routed",
@@ -248,18 +295,21 @@ def render(args, teacher, teacher_scores, pairs, budgets, quality, students) -> 
         "errors fixed routed",
         "errors fixed random",
     ]
-    return f"""{args.corpus}. Held out: the first {args.evaluation} documents (human labels); training pool:
-the next {args.pool}. Teacher: `{teacher}` as the embedded default asks it (schema grammar, `names_only`
-as the guidelines set it, one sample per document), its document confidence from agreeing with a
-student trained on 200 reviewed documents from the end of the corpus (`ensemble = "confidence"`);
-confidence AUROC on the pool: {auroc_text} (0.5 is chance). An oracle reviewer (the pool's gold
-labels) stands in for the annotators. "routed": the documents the review policy sends
+    about = wrapped(f"""{args.corpus}. Held out: the first {args.evaluation} documents (human labels);
+training pool: the next {args.pool}. Teacher: `{teacher}` as the embedded default asks it (schema
+grammar, `names_only` as the guidelines set it, one sample per document), its document confidence
+from agreeing with a student trained on 200 reviewed documents from the end of the corpus
+(`ensemble = "confidence"`); confidence AUROC on the pool: {auroc_text}. An oracle reviewer (the
+pool's gold labels) stands in for the annotators. "routed": the documents the review policy sends
 (`review/policy.py`: failed or invalid first, rare labels, then the least confident, a tenth of the
 budget as a random audit; the budget alone decides, no threshold); "random": the same number drawn
-at random ({args.seeds} draws averaged for the labels, the first draw for the student).
+at random ({args.seeds} draws averaged for the labels, the first draw for the student).""")
+    calibration_text = wrapped(f"""Calibration of that confidence on the pool (per fifth of
+confidence, the share of documents whose spans are exactly the gold): mean confidence
+{mean_confidence:.2f}, exactly right {right:.0%}: {reading}.""")
+    return f"""{about}
 
-Calibration of that confidence on the pool (per fifth of confidence, the share of documents whose
-spans are exactly the gold): mean confidence {mean_confidence:.2f}, exactly right {right:.0%}.
+{calibration_text}
 
 {calibration}
 
@@ -320,7 +370,11 @@ def findings(corpus, budgets, quality, students, teacher_scores) -> str:
 
     if wins == reviewed:
         verdict = f"met at every budget ({versus(reviewed, 0, '.3f')}): the policy finds the documents"
-        verdict += " the teacher got wrong."
+        if all(quality[b][how][1] == 1 for b in reviewed for how in ("routed", "random")):
+            # every reviewed document was wrong either way: what differs is how many errors each held
+            verdict += f" with the most errors to fix ({versus(reviewed, 2, '.0f')})."
+        else:
+            verdict += " the teacher got wrong."
     else:
         parts = [f"met at {percents(wins)}"] if wins else ["NOT met at any budget"]
         if level:
@@ -349,6 +403,31 @@ def findings(corpus, budgets, quality, students, teacher_scores) -> str:
                 f" At {percents(more)} they held more ({versus(more, 2, '.0f')}), but fixing them moved F1"
                 " no further (missed and spurious spans weigh differently in F1)."
             )
+
+    def ahead(bs) -> str:
+        sides = {b: "routed" if by_name[f"routed {b}%"]["F1"] > by_name[f"random {b}%"]["F1"] else "random"
+                 for b in bs}  # fmt: skip
+        if len(set(sides.values())) == 1:
+            return f"{next(iter(sides.values()))} ahead"
+        return ", ".join(f"{side} ahead at {b}%" for b, side in sides.items())
+
+    repeats = [s for s in trained if s["name"].startswith("teacher only")]
+    noise = ""
+    if len(repeats) > 1:
+        spread = max(s["F1"] for s in repeats) - min(s["F1"] for s in repeats)
+        scores = ", ".join(f"{s['F1']:.3f}" for s in repeats)
+        wider = [b for b, r, q in zip(at, routed, drawn, strict=True) if abs(r["F1"] - q["F1"]) > spread]
+        noise = (
+            f" Training noise: the teacher-only student trained with {len(repeats)} seeds on the same labels"
+            f" scores {scores}, a spread of {spread:.3f}; a gap between two students smaller than that may"
+            " be the seed, not the labels. "
+            + (
+                f"The routed-random gap is wider than that at {percents(wider)} ({ahead(wider)}; a spread"
+                f" from {len(repeats)} seeds is itself a rough estimate)."
+                if wider
+                else "No routed-random gap is wider than that."
+            )
+        )
     students_read = (
         "For the students it cannot be read off this table: the routed and random students' intervals"
         " overlap at every budget"
@@ -376,12 +455,17 @@ def findings(corpus, budgets, quality, students, teacher_scores) -> str:
     text = (
         f"Goals. Routed review beats random review at the same budget: for the training labels {verdict}"
         f" {students_read} ({side_by_side}), and the one trained on all gold labels scores"
-        f" {ceiling['F1']:.3f}. Student F1 >= teacher F1 on the same held-out set: {teacher_goal}"
+        f" {ceiling['F1']:.3f}.{noise} Student F1 >= teacher F1 on the same held-out set: {teacher_goal}"
         " With hub access the base is a pretrained GLiNER (`[[student.candidates]] base ="
         ' "urchade/gliner_small-v2.1"`) and a real pool holds thousands of documents: rerun with larger'
         " `--pool` and `--steps` where there is the time (or a GPU) to see the labels' gain carried into"
         " the student."
     )
+    return wrapped(text)
+
+
+def wrapped(text: str) -> str:
+    """One paragraph at 100 columns, whatever the names and numbers put into it."""
     return textwrap.fill(" ".join(text.split()), width=100, break_long_words=False, break_on_hyphens=False)
 
 
@@ -401,6 +485,9 @@ def plot(budgets, quality, students, teacher_scores, path: Path) -> None:
         share = {n: b for b, n in budgets.items()}
         axes.plot([share[n] for n, _ in points], [f for _, f in points], marker="s", linestyle="--",
                   label=f"student, {how}")  # fmt: skip
+    repeats = [s["F1"] for s in students if s["name"].startswith("teacher only")]
+    if len(repeats) > 1:  # the seed alone: how far apart two students on the same labels land
+        axes.vlines(0, min(repeats), max(repeats), color="purple", linewidth=3, label="student, seed spread")
     axes.axhline(teacher_scores["F1"], color="grey", linestyle=":", label="teacher (held out)")
     ceiling = next(s["F1"] for s in students if s["name"].startswith("all gold"))
     axes.axhline(ceiling, color="black", linestyle=":", label="student on all gold")
