@@ -17,11 +17,14 @@ trained on the 200 documents at the end of the corpus (a team after one round of
 benchmarks/reviewed_student.py), disjoint from both sets.
 
 Teacher annotations are kept in a store under ~/.cache/distil/benchmarks (a re-run reuses them);
-each student's scores in benchmarks/results/review_budget.json (a re-run trains only what is
-missing).
+each student's scores in benchmarks/results/review_budget.json with a digest of its training
+labels (a re-run trains only what is missing, or what was trained on labels that have changed).
+`--training-seeds N` trains the teacher-only student N times under different seeds: how far a
+student moves with the seed alone, next to the routed-random gaps.
 
 python -m benchmarks.review_budget [--corpus wikigold] [--model qwen2.5-coder-0.5b] [--evaluation 100]
     [--pool 120] [--budgets 0 5 10 25] [--student-budgets 0 5 10 25] [--steps 200] [--seeds 5]
+    [--training-seeds 1]
 """
 
 from __future__ import annotations
