@@ -21,6 +21,7 @@ each student's scores in benchmarks/results/review_budget.json with a digest of 
 labels (a re-run trains only what is missing, or what was trained on labels that have changed).
 `--training-seeds N` trains the teacher-only student N times under different seeds: how far a
 student moves with the seed alone, next to the routed-random gaps.
+The section and its plot are written by benchmarks/review_budget_report.py.
 
 python -m benchmarks.review_budget [--corpus wikigold] [--model qwen2.5-coder-0.5b] [--evaluation 100]
     [--pool 120] [--budgets 0 5 10 25] [--student-budgets 0 5 10 25] [--steps 200] [--seeds 5]
@@ -35,12 +36,12 @@ import json
 import random
 import statistics
 import tempfile
-import textwrap
 from pathlib import Path
 
-from benchmarks.report import calibration_plot, load_results, save_results, table, write_section
+from benchmarks.report import load_results, save_results, write_section
+from benchmarks.review_budget_report import render
 from benchmarks.reviewed_student import CACHE, reviewed_student
-from benchmarks.teacher_quality import CORPORA, annotate_all, confidence_auroc, confidence_pairs
+from benchmarks.teacher_quality import CORPORA, annotate_all, confidence_pairs
 from corpus.guidelines import load_guidelines
 from corpus.metrics import Scores, score
 from corpus.model import Annotation, AnnotationStatus, Annotator, AnnotatorKind, Split
@@ -54,7 +55,6 @@ from teacher.config import TeacherConfig
 from teacher.local_server import local_teacher
 
 RESULTS = Path(__file__).resolve().parent / "results" / "review_budget.json"
-PLOTS = Path(__file__).resolve().parent / "plots"
 ORACLE = Annotator(AnnotatorKind.HUMAN, "oracle-reviewer")
 REVIEWED = 200  # documents at the end of the corpus that train the ensemble's student
 
@@ -248,258 +248,6 @@ def main() -> None:
             command += f" --{option.replace('_', '-')} {getattr(args, option)}"
     title = f"Review budgets: routed vs random review ({args.corpus})"
     write_section(f"review-budget-{args.corpus}", title, command, body)
-
-
-def render(args, teacher, teacher_scores, pairs, budgets, quality, students) -> str:
-    def f1(row) -> str:
-        low, high = row["interval"]
-        return f"{row['F1']:.3f} [{low:.2f}, {high:.2f}]"
-
-    label_rows = [
-        [f"{b}%", n, f"{quality[b]['routed'][0]:.3f}",
-         f"{quality[b]['random'][0]:.3f} ± {quality[b]['random_sd']:.3f}",
-         f"{quality[b]['routed'][1]:.0%}" if n else "", f"{quality[b]['random'][1]:.0%}" if n else "",
-         f"{quality[b]['routed'][2]}" if n else "", f"{quality[b]['random'][2]:.1f}" if n else ""]
-        for b, n in budgets.items()
-    ]  # fmt: skip
-    student_rows = [
-        [s["name"], s.get("reviewed", ""), f"{s['labels_f1']:.3f}" if "labels_f1" in s else "",
-         f"{s['P']:.3f}", f"{s['R']:.3f}", f1(s)]
-        for s in students
-    ]  # fmt: skip
-    student_rows.append([f"teacher ({teacher})", "", "", f"{teacher_scores['P']:.3f}",
-                         f"{teacher_scores['R']:.3f}", f1(teacher_scores)])  # fmt: skip
-    plot_name = f"review_budget_{args.corpus}.png"
-    plot(budgets, quality, students, teacher_scores, PLOTS / plot_name)
-    auroc = confidence_auroc(pairs)
-    every = "right" if all(r for _, r in pairs) else "wrong"
-    auroc_text = f"n/a (every pool document is {every})" if auroc is None else f"{auroc:.2f} (0.5 is chance)"
-    calibration = calibration_plot(
-        [("ensemble confidence", pairs)],
-        f"{teacher} on {args.corpus}: the {len(pairs)} pool documents",
-        f"review_budget_calibration_{args.corpus}.png",
-    )
-    mean_confidence = sum(c for c, _ in pairs) / len(pairs)
-    right = sum(r for _, r in pairs) / len(pairs)
-    if abs(mean_confidence - right) <= 0.1:
-        reading = "close on average"
-    else:
-        reading = "over" if mean_confidence > right else "under"
-        reading += "confident as a probability; review uses its order (the AUROC), not its value"
-    if auroc is None and every == "wrong":  # nothing to rank right from wrong; error counts still differ
-        reading += (
-            "; with no document exactly right the order can only tell documents with more errors"
-            " from documents with fewer (the errors-fixed columns below)"
-        )
-    label_headers = ["budget", "documents", "labels F1 routed", "labels F1 random"]
-    label_headers += [
-        "wrong among routed",
-        "wrong among random",
-        "errors fixed routed",
-        "errors fixed random",
-    ]
-    about = wrapped(f"""{args.corpus}. Held out: the first {args.evaluation} documents (human labels);
-training pool: the next {args.pool}. Teacher: `{teacher}` as the embedded default asks it (schema
-grammar, `names_only` as the guidelines set it, one sample per document), its document confidence
-from agreeing with a student trained on 200 reviewed documents from the end of the corpus
-(`ensemble = "confidence"`); confidence AUROC on the pool: {auroc_text}. An oracle reviewer (the
-pool's gold labels) stands in for the annotators. "routed": the documents the review policy sends
-(`review/policy.py`: failed or invalid first, rare labels, then the least confident, a tenth of the
-budget as a random audit; the budget alone decides, no threshold); "random": the same number drawn
-at random ({args.seeds} draws averaged for the labels, the first draw for the student).""")
-    calibration_text = wrapped(f"""Calibration of that confidence on the pool (per fifth of
-confidence, the share of documents whose spans are exactly the gold): mean confidence
-{mean_confidence:.2f}, exactly right {right:.0%}: {reading}.""")
-    return f"""{about}
-
-{calibration_text}
-
-{calibration}
-
-Training labels after review, strict F1 against the pool's gold, how many of the reviewed
-documents the teacher had got wrong, and how many span errors (missed or spurious) their review
-fixed:
-
-{table(label_headers, label_rows)}
-
-Students ({args.steps} steps on CPU from the offline base, all-MiniLM-L6-v2 with new GLiNER heads),
-strict F1 on the held-out documents with its 95% bootstrap interval, next to the teacher's labels
-on the same documents:
-
-{table(["trained on", "reviewed", "labels F1", "P", "R", "F1 [95%]"], student_rows)}
-
-![student and label F1 per review budget](benchmarks/plots/{plot_name})
-
-{findings(args.corpus, budgets, quality, students, teacher_scores)}
-"""
-
-
-# what the findings add per corpus, from other sections' measurements
-MORE_DATA = {
-    "wikigold": """ The same base does learn from more data: trained on 1,000 gold wikigold
-sentences for 400 steps it scores 0.48 ("Inference per format", 400 other sentences), above this
-teacher; a pool of about 1,000 teacher-labelled sentences is the run that would test the goal on
-this base (`--pool 1000 --steps 400`: 1,100 calls of the 0.5B, 4-8 s each on this machine, and six
-400-step students of about 7 minutes each; not run yet)."""
-}
-
-
-def findings(corpus, budgets, quality, students, teacher_scores) -> str:
-    """The two goals of the issue, checked against the rows above, one verdict per budget."""
-    reviewed = [b for b, n in budgets.items() if n]
-    gap = {b: quality[b]["routed"][0] - quality[b]["random"][0] for b in reviewed}
-    level = [b for b in reviewed if abs(gap[b]) <= quality[b]["random_sd"]]  # within the draws' spread
-    wins = [b for b in reviewed if gap[b] > 0 and b not in level]
-    losses = [b for b in reviewed if gap[b] < 0 and b not in level]
-    trained = [s for s in students if "labels_f1" in s]
-    ceiling = next(s for s in trained if s["name"].startswith("all gold"))
-    # The goal is about what the pipeline produces (teacher labels plus a review budget); the
-    # all-gold student is a ceiling, not a pipeline output, so it does not count towards it.
-    best = max((s for s in trained if s is not ceiling), key=lambda s: s["F1"])
-    beats_teacher = best["F1"] >= teacher_scores["F1"]
-    within_noise = best["interval"][0] <= teacher_scores["F1"] <= best["interval"][1]
-    by_name = {s["name"]: s for s in trained}
-    at = [b for b in budgets if f"routed {b}%" in by_name]
-    routed, drawn = [by_name[f"routed {b}%"] for b in at], [by_name[f"random {b}%"] for b in at]
-    overlap = all(r["interval"][0] <= q["interval"][1] and q["interval"][0] <= r["interval"][1]
-                  for r, q in zip(routed, drawn, strict=True))  # fmt: skip
-
-    def percents(bs) -> str:
-        return ", ".join(f"{b}%" for b in bs)
-
-    def versus(bs, column: int, form: str) -> str:
-        pairs = [(b, quality[b]["routed"][column], quality[b]["random"][column]) for b in bs]
-        return ", ".join(f"{b}%: {r:{form}} vs {q:{form}}" for b, r, q in pairs)
-
-    if wins == reviewed:
-        verdict = f"met at every budget ({versus(reviewed, 0, '.3f')}): the policy finds the documents"
-        if all(quality[b][how][1] == 1 for b in reviewed for how in ("routed", "random")):
-            # every reviewed document was wrong either way: what differs is how many errors each held
-            verdict += f" with the most errors to fix ({versus(reviewed, 2, '.0f')})."
-        else:
-            verdict += " the teacher got wrong."
-    else:
-        parts = [f"met at {percents(wins)}"] if wins else ["NOT met at any budget"]
-        if level:
-            parts.append(f"level at {percents(level)} (within one standard deviation of the random draws)")
-        if losses and wins:
-            parts.append(f"behind at {percents(losses)}")
-        verdict = "; ".join(parts) + f": {versus(reviewed, 0, '.3f')}."
-        behind = [b for b in reviewed if b not in wins]
-        fewer = [b for b in behind if quality[b]["routed"][2] <= quality[b]["random"][2]]
-        more = [b for b in behind if b not in fewer]
-        if fewer:  # the errors-fixed column says why
-            more_wrong = all(quality[b]["routed"][1] >= quality[b]["random"][1] for b in fewer)
-            verdict += (
-                f" At {percents(fewer)} the routed documents held no more span errors to fix than random"
-                f" ones ({versus(fewer, 2, '.0f')})"
-                + (
-                    f" though as many or more of them were wrong ({versus(fewer, 1, '.0%')})"
-                    if more_wrong
-                    else ""
-                )
-                + ": when most documents hold an error, which ones are reviewed matters less than how many"
-                " errors each holds, and the policy orders by confidence, not by that."
-            )
-        if more:
-            verdict += (
-                f" At {percents(more)} they held more ({versus(more, 2, '.0f')}), but fixing them moved F1"
-                " no further (missed and spurious spans weigh differently in F1)."
-            )
-
-    def ahead(bs) -> str:
-        sides = {b: "routed" if by_name[f"routed {b}%"]["F1"] > by_name[f"random {b}%"]["F1"] else "random"
-                 for b in bs}  # fmt: skip
-        if len(set(sides.values())) == 1:
-            return f"{next(iter(sides.values()))} ahead"
-        return ", ".join(f"{side} ahead at {b}%" for b, side in sides.items())
-
-    repeats = [s for s in trained if s["name"].startswith("teacher only")]
-    noise = ""
-    if len(repeats) > 1:
-        spread = max(s["F1"] for s in repeats) - min(s["F1"] for s in repeats)
-        scores = ", ".join(f"{s['F1']:.3f}" for s in repeats)
-        wider = [b for b, r, q in zip(at, routed, drawn, strict=True) if abs(r["F1"] - q["F1"]) > spread]
-        noise = (
-            f" Training noise: the teacher-only student trained with {len(repeats)} seeds on the same labels"
-            f" scores {scores}, a spread of {spread:.3f}; a gap between two students smaller than that may"
-            " be the seed, not the labels. "
-            + (
-                f"The routed-random gap is wider than that at {percents(wider)} ({ahead(wider)}; a spread"
-                f" from {len(repeats)} seeds is itself a rough estimate)."
-                if wider
-                else "No routed-random gap is wider than that."
-            )
-        )
-    students_read = (
-        "For the students it cannot be read off this table: the routed and random students' intervals"
-        " overlap at every budget"
-        if overlap
-        else "For the students: the routed and random students' intervals do not all overlap"
-    )
-    side_by_side = ", ".join(
-        f"{b}%: {r['F1']:.3f} vs {q['F1']:.3f}" for b, r, q in zip(at, routed, drawn, strict=True)
-    )
-    teacher_goal = f"{'met' if beats_teacher else 'NOT met'} (best student, {best['name']}:"
-    teacher_goal += f" {best['F1']:.3f}, teacher {teacher_scores['F1']:.3f})"
-    if beats_teacher and within_noise:
-        teacher_goal += (
-            ", but the teacher's score lies inside that student's interval: a tie within the noise"
-        )
-        teacher_goal += " of this held-out set."
-    elif not beats_teacher:
-        teacher_goal += (
-            ". Why: the offline base is all-MiniLM-L6-v2 with span heads that start untrained (the"
-            " base-model row), and a pool this size on 2 CPU cores teaches them little even from gold"
-            " labels; the ceiling bounds every student here." + MORE_DATA.get(corpus, "")
-        )
-    else:
-        teacher_goal += "."
-    text = (
-        f"Goals. Routed review beats random review at the same budget: for the training labels {verdict}"
-        f" {students_read} ({side_by_side}), and the one trained on all gold labels scores"
-        f" {ceiling['F1']:.3f}.{noise} Student F1 >= teacher F1 on the same held-out set: {teacher_goal}"
-        " With hub access the base is a pretrained GLiNER (`[[student.candidates]] base ="
-        ' "urchade/gliner_small-v2.1"`) and a real pool holds thousands of documents: rerun with larger'
-        " `--pool` and `--steps` where there is the time (or a GPU) to see the labels' gain carried into"
-        " the student."
-    )
-    return wrapped(text)
-
-
-def wrapped(text: str) -> str:
-    """One paragraph at 100 columns, whatever the names and numbers put into it."""
-    return textwrap.fill(" ".join(text.split()), width=100, break_long_words=False, break_on_hyphens=False)
-
-
-def plot(budgets, quality, students, teacher_scores, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    xs = list(budgets)
-    figure, axes = plt.subplots(figsize=(6, 4))
-    axes.plot(xs, [quality[b]["routed"][0] for b in xs], marker="o", label="training labels, routed")
-    axes.plot(xs, [quality[b]["random"][0] for b in xs], marker="o", label="training labels, random")
-    for how in ("routed", "random"):
-        points = [(s["reviewed"], s["F1"]) for s in students
-                  if s["name"].startswith(how) or s["name"] == "teacher only"]  # fmt: skip
-        share = {n: b for b, n in budgets.items()}
-        axes.plot([share[n] for n, _ in points], [f for _, f in points], marker="s", linestyle="--",
-                  label=f"student, {how}")  # fmt: skip
-    repeats = [s["F1"] for s in students if s["name"].startswith("teacher only")]
-    if len(repeats) > 1:  # the seed alone: how far apart two students on the same labels land
-        axes.vlines(0, min(repeats), max(repeats), color="purple", linewidth=3, label="student, seed spread")
-    axes.axhline(teacher_scores["F1"], color="grey", linestyle=":", label="teacher (held out)")
-    ceiling = next(s["F1"] for s in students if s["name"].startswith("all gold"))
-    axes.axhline(ceiling, color="black", linestyle=":", label="student on all gold")
-    axes.set(xlabel="review budget (% of the pool)", ylabel="strict F1", ylim=(0, 1))
-    axes.legend(fontsize=7)
-    figure.tight_layout()
-    path.parent.mkdir(exist_ok=True)
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
 
 
 if __name__ == "__main__":
