@@ -62,8 +62,12 @@ REVIEWED = 200  # documents at the end of the corpus that train the ensemble's s
 def teacher_labels(corpus, model, evaluation, pool, guidelines, opinion) -> tuple[str, dict[str, Annotation]]:
     """The teacher's annotation of every document, from the cached store or the local server."""
     documents = [item.document for item in evaluation + pool]
-    path = CACHE / f"review-budget-{corpus}-{model}-{len(evaluation)}-{len(pool)}.db"
+    # one store per held-out set, whatever the pool: a larger pool reuses what a smaller one annotated
+    path = CACHE / f"review-budget-{corpus}-{model}-{len(evaluation)}.db"
     path.parent.mkdir(parents=True, exist_ok=True)
+    earlier = sorted(CACHE.glob(f"{path.stem}-*.db"), key=lambda p: p.stat().st_size)
+    if not path.exists() and earlier:  # a store from when they were kept per pool size
+        earlier[-1].rename(path)
     # the teacher as this section measured it (before few-shot became the default): a re-run stays comparable
     config = TeacherConfig(samples=1, concurrency=1, few_shot=0)
     with Store(f"sqlite:///{path}") as store:
