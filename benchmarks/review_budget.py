@@ -247,9 +247,11 @@ def main() -> None:
     students = [results[f"{prefix}|{name}"] for name, *_ in conditions] + [results[base_key]]
     body = render(args, teacher, teacher_scores, pairs, budgets, quality, students)
     command = f"python -m benchmarks.review_budget --corpus {args.corpus} --model {args.model}"
-    for option in ("evaluation", "pool", "steps", "training_seeds"):  # what differs from the defaults
-        if getattr(args, option) != parser.get_default(option):
-            command += f" --{option.replace('_', '-')} {getattr(args, option)}"
+    for option in ("evaluation", "pool", "budgets", "student_budgets", "steps", "seeds", "training_seeds"):
+        value = getattr(args, option)
+        if value != parser.get_default(option):  # the command says only what differs from the defaults
+            shown = " ".join(map(str, value)) if isinstance(value, list) else value
+            command += f" --{option.replace('_', '-')} {shown}"
     title = f"Review budgets: routed vs random review ({args.corpus})"
     write_section(f"review-budget-{args.corpus}", title, command, body)
 

@@ -210,12 +210,21 @@ def findings(corpus, pool, budgets, quality, students, teacher_scores) -> str:
             ", but the teacher's score lies inside that student's interval: a tie within the noise"
         )
         teacher_goal += " of this held-out set."
-    elif not beats_teacher:
+    elif not beats_teacher and ceiling["F1"] < teacher_scores["F1"]:
         teacher_goal += (
             ". Why: the offline base is all-MiniLM-L6-v2 with span heads that start untrained (the"
             " base-model row), and a pool this size on 2 CPU cores teaches them little even from gold"
             " labels; the ceiling bounds every student here."
             + (MORE_DATA.get(corpus, "") if pool < 1000 else "")
+        )
+    elif not beats_teacher:  # the base can beat the teacher from this pool: the labels hold it back
+        top = max(reviewed, default=0)
+        teacher_goal += (
+            f". Why: from this pool the base can beat the teacher (all gold labels: {ceiling['F1']:.3f}),"
+            " but the students learn from the teacher's labels, F1"
+            f" {by_name['teacher only']['labels_f1']:.3f} against the pool's gold"
+            + (f" ({quality[top]['routed'][0]:.3f} with {top}% routed to review)" if top else "")
+            + ", and learn its mistakes along with its right answers."
         )
     else:
         teacher_goal += "."
