@@ -208,7 +208,9 @@ def main() -> None:
         (f"{how} {b}%", b, how, 0) for b in args.student_budgets if b for how in ("routed", "random")
     ]
     conditions.append(("all gold (ceiling)", 100, "all", 0))
-    for name, budget, how, seed in conditions:
+    # the most telling students first (ceiling, teacher only, then the largest budgets), so a run
+    # stopped early and re-run with fewer --student-budgets still answers the goals
+    for name, budget, how, seed in sorted(conditions, key=lambda c: (0 < c[1] < 100, -c[1])):
         key = f"{prefix}|{name}"
         ids = (
             {i.document.id for i in pool}
