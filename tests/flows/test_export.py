@@ -9,6 +9,7 @@ refused, forced with a recorded reason, and rolled back.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import sysconfig
@@ -29,6 +30,7 @@ from flows.settings import load_settings
 from flows.train import train
 from student.evaluate import held_out_set
 from student.predict import predict
+from teacher.localize import name_bounds, occurrences
 
 pytestmark = pytest.mark.slow
 
@@ -189,16 +191,17 @@ def test_the_current_student_is_the_teachers_second_opinion(project, shared_data
         record = current_student(store)
         opinion = student_opinion(settings, store)
     assert record is not None and opinion.name == f"student:{record.id}"
-    # a sentence where the student finds an entity that is also the first occurrence of its text
-    text, agreed = next(
-        (i.document.text, s)
+    # a sentence where the student finds an entity that is also the first occurrence of its text,
+    # and a name the teacher can add that survives `names_only` and no student span touches
+    text, agreed, spurious = next(
+        (i.document.text, s, word)
         for i in items
         for s in opinion.spans(i.document.text)[:1]
         if i.document.text.index(i.document.text[s.start : s.end]) == s.start
+        for word in [_untouched_name(i.document.text, opinion.spans(i.document.text))]
+        if word
     )
     doc = Document(text)
-    student_words = {text[s.start : s.end] for s in opinion.spans(text)}
-    spurious = next(w for w in text.split() if w not in student_words and w.isalpha())
     fake = FakeOpenAI(
         answers={
             text[:30]: [
@@ -220,3 +223,16 @@ def test_the_current_student_is_the_teachers_second_opinion(project, shared_data
     assert [(s.start, s.end, s.label) for s in annotation.spans] == [(agreed.start, agreed.end, agreed.label)]
     assert annotation.metadata["ensemble"]["opinion"] == f"student:{record.id}"
     assert annotation.metadata["ensemble"]["agreed"] == 1 and annotation.confidence < 1.0
+
+
+def _untouched_name(text: str, spans) -> str | None:
+    """A capitalised whole word, kept by the teacher's `names_only` trim, whose first appearance
+    overlaps none of `spans`: the spurious span the student cannot have agreed to."""
+    for word in dict.fromkeys(re.findall(r"\b[A-Z][a-z]+\b", text)):
+        start = occurrences(text, word)[0]
+        end = start + len(word)
+        if name_bounds(text, start, end) == (start, end) and not any(
+            s.start < end and start < s.end for s in spans
+        ):
+            return word
+    return None
