@@ -36,6 +36,7 @@ import json
 import random
 import statistics
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 from benchmarks.report import load_results, save_results, write_section
@@ -185,6 +186,11 @@ def main() -> None:
     held = HeldOut([item.document for item in evaluation], eval_gold)
     teacher_scores = scored(score(eval_gold, [spans(annotations.get(d.id)) for d in held.documents]))
     pairs = confidence_pairs(annotations, [item.document.id for item in pool], pool_gold)
+    failures = Counter(
+        (a.error or a.status.value).split(" (")[0] if a else "never annotated"
+        for a in (annotations.get(item.document.id) for item in pool)
+        if a is None or a.status is not AnnotationStatus.OK
+    )
 
     budgets = {b: round(b / 100 * len(pool)) for b in sorted(set(args.budgets) | set(args.student_budgets))}
     quality = {}
@@ -247,7 +253,7 @@ def main() -> None:
         }
         save_results(RESULTS, results)
     students = [results[f"{prefix}|{name}"] for name, *_ in conditions] + [results[base_key]]
-    body = render(args, teacher, teacher_scores, pairs, budgets, quality, students)
+    body = render(args, teacher, teacher_scores, pairs, budgets, quality, students, failures)
     command = f"python -m benchmarks.review_budget --corpus {args.corpus} --model {args.model}"
     for option in ("evaluation", "pool", "budgets", "student_budgets", "steps", "seeds", "training_seeds"):
         value = getattr(args, option)

@@ -13,7 +13,9 @@ from benchmarks.teacher_quality import confidence_auroc
 PLOTS = Path(__file__).resolve().parent / "plots"
 
 
-def render(args, teacher, teacher_scores, pairs, budgets, quality, students) -> str:
+def render(args, teacher, teacher_scores, pairs, budgets, quality, students, failures) -> str:
+    """`failures`: why the teacher has no labels for some pool documents (reason -> count)."""
+
     def f1(row) -> str:
         low, high = row["interval"]
         return f"{row['F1']:.3f} [{low:.2f}, {high:.2f}]"
@@ -73,6 +75,11 @@ at random ({args.seeds} draws averaged for the labels, the first draw for the st
     calibration_text = wrapped(f"""Calibration of that confidence on the pool (per fifth of
 confidence, the share of documents whose spans are exactly the gold): mean confidence
 {mean_confidence:.2f}, exactly right {right:.0%}: {reading}.""")
+    if failures:  # no labels and no confidence: routed first, left out of training unless reviewed
+        reasons = "; ".join(f"{n}: {reason}" for reason, n in sorted(failures.items(), key=lambda f: -f[1]))
+        calibration_text += "\n\n" + wrapped(f"""The teacher failed on {sum(failures.values())} of the
+{args.pool} pool documents ({reasons}): they have no confidence (left out of the plot and the AUROC),
+the policy routes them first, and unreviewed they are left out of training.""")
     return f"""{about}
 
 {calibration_text}
