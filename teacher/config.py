@@ -84,6 +84,13 @@ class TeacherConfig(BaseModel):
         description="ask for token logprobs (they feed span scores); unset: from remote endpoints only",
     )
     max_output_tokens: int = 1024
+    # not in the cache key: it changes only answers that would otherwise fail, and those are retried
+    loop_penalty: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=2.0,
+        description="an answer cut off at max_output_tokens is asked once more with this frequency_penalty",
+    )
     seed: int = 0
     # throughput and faults
     concurrency: int = Field(default=4, ge=1)

@@ -4,8 +4,9 @@ OpenAI-compatible server (OpenAI, vLLM, llama.cpp, Ollama, TGI) through the
 
 Errors come out as two kinds: TransientError (worth retrying: 429, 5xx,
 timeouts, lost connections; carries the server's Retry-After) and
-PermanentError (the model kept returning malformed output, or the request
-itself is wrong). The API key never appears in either message.
+PermanentError (the model kept returning malformed output, its answer ran
+into max_tokens even when asked again with a frequency penalty, or the
+request itself is wrong). The API key never appears in either message.
 """
 
 from __future__ import annotations
@@ -56,6 +57,14 @@ class PermanentError(TeacherCallError):
     pass
 
 
+class _CutOff(Exception):
+    """The answer ran into max_tokens (finish_reason "length"); what the call cost."""
+
+    def __init__(self, tokens_in: int, tokens_out: int):
+        super().__init__("cut off")
+        self.tokens_in, self.tokens_out = tokens_in, tokens_out
+
+
 @runtime_checkable
 class TeacherEndpoint(Protocol):
     """Anything that turns chat messages into parsed entities."""
@@ -99,18 +108,19 @@ class OpenAIEndpoint:
     validation_retries: int = 2
     max_output_tokens: int = 1024
     logprobs: bool = True
+    loop_penalty: float = 0.5  # frequency_penalty of the one re-ask after a cut-off answer; 0: none
 
     @classmethod
     def from_config(
         cls, config: TeacherConfig, base_url: str, model: str, api_key: str = "not-needed"
     ) -> OpenAIEndpoint:
         """The client a teacher config asks for (answer mode, timeout, re-asks, output cap,
-        logprobs), mapped here once; `base_url` may be the embedded server's, whose address the
-        config does not hold."""
+        logprobs, loop penalty), mapped here once; `base_url` may be the embedded server's, whose
+        address the config does not hold."""
         return cls(
             base_url, model, api_key=api_key, mode=config.mode, timeout_s=config.timeout_s,
             validation_retries=config.validation_retries, max_output_tokens=config.max_output_tokens,
-            logprobs=config.asks_logprobs,
+            logprobs=config.asks_logprobs, loop_penalty=config.loop_penalty,
         )  # fmt: skip
 
     def __post_init__(self) -> None:
@@ -124,12 +134,52 @@ class OpenAIEndpoint:
         options = {"temperature": temperature, "max_tokens": self.max_output_tokens}
         if seed is not None:
             options["seed"] = seed
+        if self.mode == "grammar":  # replaces instructor's response_format (extra_body wins)
+            options["extra_body"] = {"response_format": grammar_format(response_model)}
+        try:
+            return await self._ask(messages, response_model, options)
+        except _CutOff as error:
+            first = error
+        cut = f"answer cut off at max_output_tokens={self.max_output_tokens}"
+        if not self.loop_penalty:
+            raise PermanentError(
+                f"{cut} (the model kept writing; raise teacher.max_output_tokens if documents are long, "
+                "or set teacher.loop_penalty to break repetition loops)",
+                first.tokens_in,
+                first.tokens_out,
+            )
+        # A short text answered until the cap is a repetition loop: small models under a grammar
+        # list every word, or one entity over and over. The same ask loops again (temperature 0);
+        # a frequency penalty ended every loop the 0.5B fell into on wikigold (README "Faults").
+        again = f"asked again with frequency_penalty={self.loop_penalty}"
+        try:
+            extraction = await self._ask(
+                messages, response_model, {**options, "frequency_penalty": self.loop_penalty}
+            )
+        except _CutOff as second:
+            raise PermanentError(
+                f"{cut}, also when {again} (the model kept writing: raise teacher.max_output_tokens or "
+                "lower teacher.max_chunk_chars if documents are long)",
+                first.tokens_in + second.tokens_in,
+                first.tokens_out + second.tokens_out,
+            ) from None
+        except TeacherCallError as error:
+            error.tokens_in += first.tokens_in
+            error.tokens_out += first.tokens_out
+            if isinstance(error, PermanentError):  # e.g. an endpoint that refuses the penalty
+                error.reason = f"{cut}; {again}: {error.reason}"
+            raise
+        extraction.tokens_in += first.tokens_in
+        extraction.tokens_out += first.tokens_out
+        return extraction
+
+    async def _ask(self, messages, response_model, options: dict) -> Extraction:
+        """One request through instructor (which re-asks on malformed output); raises _CutOff when
+        the answer ran into max_tokens, a TeacherCallError for anything else that went wrong."""
         if self.logprobs:
             # llama.cpp's Python server returns token logprobs only when top_logprobs is given
             # (OpenAI's API with logprobs alone); 0 asks for no alternatives
-            options["logprobs"], options["top_logprobs"] = True, 0
-        if self.mode == "grammar":  # replaces instructor's response_format (extra_body wins)
-            options["extra_body"] = {"response_format": grammar_format(response_model)}
+            options = {**options, "logprobs": True, "top_logprobs": 0}
         try:
             parsed, completion = await self._instructor.chat.completions.create_with_completion(
                 model=self.model,
@@ -148,16 +198,13 @@ class OpenAIEndpoint:
                 and "logprob" in str(cause).lower()
             ):
                 self.logprobs = False  # this endpoint refuses logprobs: ask without from now on
-                return await self.extract(messages, response_model, temperature=temperature, seed=seed)
+                options = {k: v for k, v in options.items() if k not in ("logprobs", "top_logprobs")}
+                return await self._ask(messages, response_model, options)
             raise _classify(cause, *tokens, secret=self.api_key) from None
-        except IncompleteOutputException as error:  # not retried by instructor: a longer ask won't fit either
+        except IncompleteOutputException as error:  # not re-asked by instructor: the same ask loops again
             usage = getattr(getattr(error, "last_completion", None), "usage", None)
-            raise PermanentError(
-                f"answer cut off at max_output_tokens={self.max_output_tokens} (the model kept writing; "
-                "raise teacher.max_output_tokens if documents are long)",
-                getattr(usage, "prompt_tokens", 0) or 0,
-                getattr(usage, "completion_tokens", 0) or 0,
-            ) from None
+            tokens = (getattr(usage, "prompt_tokens", 0) or 0, getattr(usage, "completion_tokens", 0) or 0)
+            raise _CutOff(*tokens) from None
         except (openai.APIError, ValidationError, InstructorError) as error:
             raise _classify(error, 0, 0, secret=self.api_key) from None
         usage = completion.usage

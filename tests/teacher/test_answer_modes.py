@@ -142,11 +142,12 @@ def test_grammar_mode_json_survives_a_round_trip_through_the_fake(fake):
     assert json.loads(extraction.arguments) == {"entities": [{"text": "Oslo", "label": "LOC"}]}
 
 
-def test_an_answer_cut_off_at_max_tokens_fails_that_document_and_the_batch_goes_on(db_url, fake):
+def test_an_answer_cut_off_at_max_tokens_twice_fails_that_document_and_the_batch_goes_on(db_url, fake):
     # a small model under the grammar can write until max_tokens; instructor raises on
-    # finish_reason "length" (seen with SmolLM2-135M in the demo): one document's failure
+    # finish_reason "length" (seen with SmolLM2-135M in the demo); the re-ask with a frequency
+    # penalty (tests/teacher/test_faults.py) is cut off too here: one document's failure
     looping, fine = Document("Looping answer about Oslo."), Document("Fine Quito.")
-    fake.script["Looping"] = [{"finish_reason": "length"}]
+    fake.script["Looping"] = [{"finish_reason": "length"}] * 2
     fake.answers["Looping"] = [{"text": "Oslo", "label": "LOC"}]
     fake.answers["Fine"] = [{"text": "Quito", "label": "LOC"}]
     config = TeacherConfig(
@@ -158,6 +159,9 @@ def test_an_answer_cut_off_at_max_tokens_fails_that_document_and_the_batch_goes_
         summary = asyncio.run(TeacherRun(store, GUIDELINES, endpoint, config).run([looping, fine]))
         annotations = {a.document_id: a for a in store.annotations(kind=AnnotatorKind.TEACHER)}
     assert summary.failed == 1 and summary.failures[0][0] == looping.id
-    assert "cut off at max_output_tokens=64" in annotations[looping.id].error
-    assert fake.calls_for("Looping") == 1, "a permanent failure: the same ask would be cut off again"
+    assert "cut off at max_output_tokens=64, also when asked again" in annotations[looping.id].error
+    assert fake.calls_for("Looping") == 2, "a permanent failure: the same two asks would be cut off again"
+    penalised = [r["body"] for r in fake.requests if "Looping" in r["text"]][1]
+    assert penalised["frequency_penalty"] == 0.5
+    assert penalised["response_format"]["schema"], "the re-ask is still under the grammar"
     assert [s.label for s in annotations[fine.id].spans] == ["LOC"]

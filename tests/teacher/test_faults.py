@@ -54,6 +54,7 @@ def run(store, fake, docs, cfg=None, worker=None):
         api_key=SECRET,
         timeout_s=cfg.timeout_s,
         validation_retries=cfg.validation_retries,
+        loop_penalty=cfg.loop_penalty,
     )
     store.add_documents(docs)
     return asyncio.run(TeacherRun(store, GUIDELINES, endpoint, cfg, worker=worker).run(docs))
@@ -134,6 +135,65 @@ def test_malformed_once_then_valid_recovers(store, fake):
     fake.answers["Once garbled"] = [ent("Rome", "LOC")]
     run(store, fake, [doc])
     assert [s.label for s in teacher_annotations(store)[doc.id].spans] == ["LOC"]
+
+
+def completion_tokens(entities) -> int:
+    """What the scripted server bills for an answer holding `entities`."""
+    return max(1, len(json.dumps({"entities": entities})) // 4)
+
+
+def test_an_answer_cut_off_is_asked_again_with_a_frequency_penalty(store, fake):
+    # a small model can list every word, or one entity over and over, until max_tokens; at
+    # temperature 0 the same ask loops again, a penalty on repeated tokens ends the loop
+    doc = Document("Looping answer about Oslo.")
+    fake.script["Looping"] = [{"finish_reason": "length"}]
+    fake.answers["Looping"] = [ent("Oslo", "LOC")]
+    summary = run(store, fake, [doc])
+    annotation = teacher_annotations(store)[doc.id]
+    assert annotation.status is AnnotationStatus.OK and [s.label for s in annotation.spans] == ["LOC"]
+    first, second = (r["body"] for r in fake.requests)
+    assert "frequency_penalty" not in first and second["frequency_penalty"] == 0.5
+    assert second["temperature"] == first["temperature"] and second["seed"] == first["seed"]
+    # both answers are paid for, the cut-off one included
+    assert annotation.tokens_out == 2 * completion_tokens([ent("Oslo", "LOC")]) == summary.tokens_out
+
+
+def test_a_loop_the_penalty_does_not_end_fails_its_document_and_says_what_was_tried(store, fake):
+    looping, fine = Document("Looping answer about Oslo."), Document("Fine Quito.")
+    fake.script["Looping"] = [{"finish_reason": "length"}] * 2
+    fake.answers["Looping"] = [ent("Oslo", "LOC")]
+    fake.answers["Fine"] = [ent("Quito", "LOC")]
+    summary = run(store, fake, [looping, fine], config(loop_penalty=0.8))
+    annotations = teacher_annotations(store)
+    error = annotations[looping.id].error
+    assert annotations[looping.id].status is AnnotationStatus.FAILED
+    assert error.startswith("answer cut off at max_output_tokens=1024, also when asked again with")
+    assert "frequency_penalty=0.8" in error and "teacher.max_output_tokens" in error
+    assert fake.calls_for("Looping") == 2, "a permanent failure: not retried like a 5xx"
+    assert annotations[looping.id].tokens_out == 2 * completion_tokens([ent("Oslo", "LOC")])
+    assert annotations[fine.id].status is AnnotationStatus.OK and summary.failed == 1
+
+
+def test_with_no_loop_penalty_a_cut_off_answer_fails_at_once(store, fake):
+    doc = Document("Looping answer about Oslo.")
+    fake.script["Looping"] = [{"finish_reason": "length"}]
+    fake.answers["Looping"] = [ent("Oslo", "LOC")]
+    run(store, fake, [doc], config(loop_penalty=0))
+    annotation = teacher_annotations(store)[doc.id]
+    assert annotation.status is AnnotationStatus.FAILED and "set teacher.loop_penalty" in annotation.error
+    assert fake.calls_for("Looping") == 1
+
+
+def test_an_endpoint_that_refuses_the_penalty_fails_the_document_saying_both(store, fake):
+    doc = Document("Looping answer about Oslo.")
+    refusal = {"status": 400, "message": "Unsupported parameter: 'frequency_penalty'"}
+    fake.script["Looping"] = [{"finish_reason": "length"}, refusal]
+    fake.answers["Looping"] = [ent("Oslo", "LOC")]
+    run(store, fake, [doc])
+    error = teacher_annotations(store)[doc.id].error
+    assert error.startswith("answer cut off at max_output_tokens=1024; asked again with frequency_penalty")
+    assert "request refused (400)" in error and "Unsupported parameter" in error
+    assert fake.calls_for("Looping") == 2
 
 
 def test_invalid_spans_are_dropped_and_counted(store, fake):

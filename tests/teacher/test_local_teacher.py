@@ -21,7 +21,7 @@ from corpus.model import AnnotationStatus, AnnotatorKind, Document
 from corpus.store import Store
 from teacher.annotate import TeacherRun
 from teacher.config import TeacherConfig
-from teacher.endpoint import OpenAIEndpoint
+from teacher.endpoint import OpenAIEndpoint, PermanentError
 from teacher.local_server import LocalServerError, local_alias, local_teacher
 from teacher.models import ModelError, resolve_model
 from teacher.schema import entities_model
@@ -92,6 +92,32 @@ def test_the_real_server_returns_token_logprobs_for_span_scores(server, tmp_path
     assert extraction.token_logprobs, "no token logprobs came back"
     assert "".join(token for token, _ in extraction.token_logprobs) == extraction.arguments
     assert all(logprob <= 0.0 for _, logprob in extraction.token_logprobs)
+
+
+def test_the_real_server_takes_the_penalised_re_ask_of_a_cut_off_answer(server):
+    """A cap of 8 tokens cuts off any answer with an entity in it: llama.cpp's server must accept
+    the re-ask's frequency_penalty (a server that refused it would answer 400), and the cut-off
+    answers are both paid for."""
+    url, alias = server
+    endpoint = OpenAIEndpoint(url, alias, mode="grammar", timeout_s=120, max_output_tokens=8, logprobs=False)
+
+    async def ask():
+        try:
+            return await endpoint.extract(
+                [{"role": "user", "content": "List the entities: Marie Curie moved to Paris."}],
+                entities_model(("PER", "LOC")),
+                temperature=0.0,
+                seed=0,
+            )
+        finally:
+            await endpoint.close()
+
+    with pytest.raises(PermanentError) as failure:
+        asyncio.run(ask())
+    assert failure.value.reason.startswith(
+        "answer cut off at max_output_tokens=8, also when asked again with frequency_penalty=0.5"
+    )
+    assert (failure.value.tokens_out, failure.value.tokens_in > 0) == (16, True)
 
 
 def test_constrained_decoding_on_a_real_grammar_leaves_no_invalid_span(server, tmp_path):
