@@ -18,6 +18,14 @@ CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "distil
 STEPS = 300
 
 
+def reviewed_documents(everything: list, count: int, held_out) -> list:
+    """The last `count` documents of a corpus, standing in for a team's reviewed ones, less any
+    that repeat a held-out document: a corpus can hold the same sentence twice (Presidio PII's
+    synthetic sentences do), and the repeat's gold would reach what is scored."""
+    held = {item.document.id for item in held_out}
+    return [item for item in everything[-count:] if item.document.id not in held] if count else []
+
+
 def reviewed_student(corpus: str, reviewed, guidelines_name: str) -> StudentOpinion:
     root = CACHE / f"student-{corpus}-{len(reviewed)}-{STEPS}"
     root.mkdir(parents=True, exist_ok=True)

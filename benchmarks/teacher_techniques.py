@@ -21,7 +21,7 @@ import argparse
 from pathlib import Path
 
 from benchmarks.report import calibration_plot, load_results, save_results, table, write_section
-from benchmarks.reviewed_student import reviewed_student
+from benchmarks.reviewed_student import reviewed_documents, reviewed_student
 from benchmarks.teacher_quality import CORPORA, measure
 from teacher.config import TeacherConfig
 from teacher.local_server import local_alias, local_teacher
@@ -230,7 +230,7 @@ def main() -> None:
                 read, guidelines_name = CORPORA[corpus]
                 everything = list(read())
                 items = everything[args.skip : args.skip + args.documents]
-                reviewed = everything[-args.reviewed :] if args.reviewed else []
+                reviewed = reviewed_documents(everything, args.reviewed, items)
                 # every technique on by default (the ensemble, the name filter, few-shot) is off
                 # unless the row is it, so each row measures what its name says
                 settings = {"ensemble": "off", "names_only": False, "few_shot": 0}
