@@ -71,11 +71,8 @@ def test_structured_output_is_localized_cached_and_resumed(server, tmp_path):
         assert len(store.annotations(kind=AnnotatorKind.TEACHER)) == 4
 
 
-def test_the_real_server_returns_token_logprobs_for_span_scores(server, tmp_path):
-    """Without them one sample gives every document the same confidence (llama.cpp's server
-    sends logprobs only when top_logprobs is asked for too)."""
-    url, alias = server
-    endpoint = OpenAIEndpoint(url, alias, mode="grammar", timeout_s=120, max_output_tokens=64)
+def ask_once(endpoint: OpenAIEndpoint):
+    """One extraction of a two-entity sentence at temperature 0; the endpoint is closed after."""
 
     async def ask():
         try:
@@ -88,7 +85,15 @@ def test_the_real_server_returns_token_logprobs_for_span_scores(server, tmp_path
         finally:
             await endpoint.close()
 
-    extraction = asyncio.run(ask())
+    return asyncio.run(ask())
+
+
+def test_the_real_server_returns_token_logprobs_for_span_scores(server, tmp_path):
+    """Without them one sample gives every document the same confidence (llama.cpp's server
+    sends logprobs only when top_logprobs is asked for too)."""
+    url, alias = server
+    endpoint = OpenAIEndpoint(url, alias, mode="grammar", timeout_s=120, max_output_tokens=64)
+    extraction = ask_once(endpoint)
     assert extraction.token_logprobs, "no token logprobs came back"
     assert "".join(token for token, _ in extraction.token_logprobs) == extraction.arguments
     assert all(logprob <= 0.0 for _, logprob in extraction.token_logprobs)
@@ -100,20 +105,8 @@ def test_the_real_server_takes_the_penalised_re_ask_of_a_cut_off_answer(server):
     answers are both paid for."""
     url, alias = server
     endpoint = OpenAIEndpoint(url, alias, mode="grammar", timeout_s=120, max_output_tokens=8, logprobs=False)
-
-    async def ask():
-        try:
-            return await endpoint.extract(
-                [{"role": "user", "content": "List the entities: Marie Curie moved to Paris."}],
-                entities_model(("PER", "LOC")),
-                temperature=0.0,
-                seed=0,
-            )
-        finally:
-            await endpoint.close()
-
     with pytest.raises(PermanentError) as failure:
-        asyncio.run(ask())
+        ask_once(endpoint)
     assert failure.value.reason.startswith(
         "answer cut off at max_output_tokens=8, also when asked again with frequency_penalty=0.5"
     )
