@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]+):[^@\s]+@")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -49,3 +51,25 @@ def migrate(engine: Engine) -> None:
             return
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def store_error_line(error: Exception) -> str:
+    """A database error as one line: the driver's own words and what to do about them, never the
+    SQL or its parameters (they hold document texts) nor a password."""
+    original = getattr(error, "orig", None) or error
+    words = (str(original).strip().splitlines() or [type(original).__name__])[0]
+    words = _URL_PASSWORD.sub(r"\1:***@", words)
+    lowered = words.lower()
+    if "locked" in lowered:
+        hint = "another distil process is writing to this SQLite store; wait for it, or use PostgreSQL"
+    elif "not a database" in lowered or "malformed" in lowered:
+        hint = "the SQLite file is damaged: restore it from a backup, or move it away to start an empty store"
+    elif "connect" in lowered or "refused" in lowered or "resolve" in lowered or "timeout" in lowered:
+        hint = (
+            "the database is unreachable: check database_url / DISTIL_DATABASE_URL and that the server runs"
+        )
+    elif "password" in lowered or "authentication" in lowered:
+        hint = "the database refused the login: check the user and PGPASSWORD or ~/.pgpass"
+    else:
+        hint = "see the log"
+    return f"store: {words} ({hint})"

@@ -7,13 +7,14 @@ keyed by content hash).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 from typing import Literal
 
 from corpus.conll import Scheme, read_conll
+from corpus.errors import InputError
 from corpus.jsonspans import read_span_json
 from corpus.markup import read_markup
 from corpus.model import Annotator, AnnotatorKind, Document, LabelledDocument, Split
@@ -31,6 +32,7 @@ class IngestReport:
     added: int = 0
     duplicates: int = 0
     moved_to_held_out: int = 0
+    replaced: int = 0
     entities: int = 0
     rejected: list[Rejected] = field(default_factory=list)
 
@@ -40,6 +42,7 @@ class IngestReport:
         self.added += other.added
         self.duplicates += other.duplicates
         self.moved_to_held_out += other.moved_to_held_out
+        self.replaced += other.replaced
         self.rejected.extend(other.rejected)
         return self
 
@@ -47,6 +50,7 @@ class IngestReport:
         self.added += batch.added
         self.duplicates += batch.duplicates
         self.moved_to_held_out += batch.moved_to_held_out
+        self.replaced += batch.replaced
         self.rejected.extend(Rejected(f"document {doc_id[:12]}", reason) for doc_id, reason in batch.skipped)
 
 
@@ -107,17 +111,74 @@ def ingest_labelled(
     split: Split,
     annotator: str | None = None,
     progress: Progress | None = None,
+    labels: Collection[str] | None = None,
+    replace: bool = False,
     **read_options,
 ) -> IngestReport:
     """Human-labelled documents into `split` (validation/test are held out; pool
     documents with gold labels may be trained on). The whole file is parsed and
-    checked before the first write: a bad file stores nothing."""
+    checked before the first write: a bad file stores nothing.
+
+    With `labels` (the guidelines' labels) a span of any other label, or two spans that
+    overlap, is an error with its line. A text already stored with other human labels is an
+    error too, unless `replace`: then the new labels win and the old ones are kept in the
+    annotation's metadata (`history`)."""
     path = Path(path)
     items = list(read_labelled(path, split, **read_options))
+    problems = gold_problems(items, labels, path) if labels is not None else []
+    if not replace:
+        problems += _conflicts(store, items, path)
+    if problems:
+        raise InputError(problems)
     who = Annotator(AnnotatorKind.HUMAN, annotator or f"gold:{path.name}")
     report = IngestReport(read=len(items), entities=sum(len(item.spans) for item in items))
     for batch in _batches(items):
-        report.absorb(store.add_labelled(batch, split, who))
+        report.absorb(store.add_labelled(batch, split, who, replace=replace))
         if progress:
             progress(len(batch))
     return report
+
+
+def gold_problems(items: Iterable[LabelledDocument], labels: Collection[str], path: Path) -> list:
+    """(file, line, what) for every span whose label the guidelines do not have, and every
+    pair of overlapping spans: the student learns one label per character."""
+    allowed = ", ".join(sorted(labels))
+    problems = []
+    for item in items:
+        line = item.document.metadata.get("line", 0)
+        record = item.document.metadata.get("record")
+        where = f"record {record}: " if record is not None else ""  # JSON lists have one line
+        text = item.document.text
+        for span in item.spans:
+            if span.label not in labels:
+                problems.append(
+                    (path, line, f"{where}label {span.label!r} is not in the guidelines ({allowed})")
+                )
+        ordered = sorted(item.spans)
+        for first, second in zip(ordered, ordered[1:], strict=False):
+            if second.start < first.end:
+                overlap = f"{where}spans {_shown(first, text)} and {_shown(second, text)} overlap"
+                problems.append((path, line, overlap))
+    return problems
+
+
+def _shown(span, text: str) -> str:
+    return f"{text[span.start : span.end]!r} {span.label} [{span.start}, {span.end})"
+
+
+def _conflicts(store: Store, items: list[LabelledDocument], path: Path) -> list:
+    """Texts already stored whose human labels differ from this file's."""
+    by_id = {item.document.id: item for item in items}
+    stored: dict[str, set] = {}
+    for annotation in store.annotations(kind=AnnotatorKind.HUMAN, document_ids=list(by_id)):
+        stored.setdefault(annotation.document_id, set()).update(annotation.spans)
+    problems = []
+    for doc_id, spans in stored.items():
+        item = by_id[doc_id]
+        if spans != set(item.spans):
+            problems.append((
+                path, item.document.metadata.get("line", 0),
+                f"document {doc_id[:12]} is already stored with other labels ({len(spans)} spans, this "
+                f"file has {len(item.spans)}): pass --replace to correct it (the old labels are kept)",
+            ))  # fmt: skip
+    return problems

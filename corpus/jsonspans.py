@@ -16,7 +16,7 @@ from corpus.errors import InputError
 from corpus.model import Document, LabelledDocument, Span, Split, trim_span
 
 TEXT_KEYS = ("text", "full_text", "content", "sentence")
-SPANS_KEYS = ("spans", "entities", "ner", "labels")
+SPANS_KEYS = ("spans", "entities", "ents", "ner", "labels")  # "ents": spaCy's Doc.to_json()
 START_KEYS = ("start", "start_position", "start_offset", "begin")
 END_KEYS = ("end", "end_position", "end_offset")
 LABEL_KEYS = ("label", "entity_type", "type", "tag")
@@ -44,7 +44,7 @@ def read_span_json(
         def report(message: str, line=line, where=where) -> None:
             problems.append((path, line, f"{where}{message}"))
 
-        item = _labelled(record, line, split, text_field, spans_field, source or path.name, report)
+        item = _labelled(record, line, where, split, text_field, spans_field, source or path.name, report)
         if item is not None:
             documents.append(item)
     if problems:
@@ -88,7 +88,9 @@ def _records(path: Path) -> tuple[list[tuple[int, str, object]], list]:
     return records, problems
 
 
-def _labelled(record, line, split, text_field, spans_field, source, problem) -> LabelledDocument | None:
+def _labelled(
+    record, line, where, split, text_field, spans_field, source, problem
+) -> LabelledDocument | None:
     if not isinstance(record, dict):
         problem("expected an object with a text and its spans")
         return None
@@ -98,7 +100,11 @@ def _labelled(record, line, split, text_field, spans_field, source, problem) -> 
         problem(f"no text field (looked for {text_field or ', '.join(TEXT_KEYS)})")
         return None
     text = record[text_key]
-    raw_spans = record.get(spans_key, []) if spans_key else []
+    if spans_key is None:  # never 0 entities by default: a gold record without spans is a misread file
+        looked = spans_field or ", ".join(SPANS_KEYS)
+        problem(f"no spans field (looked for {looked}; the record has {', '.join(sorted(map(str, record)))})")
+        return None
+    raw_spans = record[spans_key]
     if not isinstance(raw_spans, list):
         problem(f"'{spans_key}' must be a list of spans")
         return None
@@ -109,6 +115,8 @@ def _labelled(record, line, split, text_field, spans_field, source, problem) -> 
             spans.append(span)
     metadata = {k: v for k, v in record.items() if k not in (text_key, spans_key) and _jsonable(v)}
     metadata.update(file=source, line=line)
+    if where:  # a record of a JSON list: its index says where it is
+        metadata["record"] = int(where.split()[1].rstrip(":"))
     return LabelledDocument(Document(text, source, metadata, split), tuple(spans))
 
 

@@ -46,12 +46,14 @@ class AddReport:
     added: int = 0
     duplicates: int = 0
     moved_to_held_out: int = 0
+    replaced: int = 0  # human labels corrected (`replace`)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (document id, reason)
 
     def merge(self, other: AddReport) -> None:
         self.added += other.added
         self.duplicates += other.duplicates
         self.moved_to_held_out += other.moved_to_held_out
+        self.replaced += other.replaced
         self.skipped.extend(other.skipped)
 
 
@@ -112,13 +114,15 @@ class Store:
         return report
 
     def add_labelled(
-        self, items: Iterable[LabelledDocument], split: Split, annotator: Annotator
+        self, items: Iterable[LabelledDocument], split: Split, annotator: Annotator, replace: bool = False
     ) -> AddReport:
         """Add human-labelled documents to `split` with their spans, in one transaction.
 
         A pool document that becomes held out is moved (and so can never be
         trained on); a document already held out in the other held-out split
-        is skipped with a reason rather than silently re-assigned.
+        is skipped with a reason rather than silently re-assigned. With `replace`, a
+        document already in `split` whose human labels differ gets these instead; the
+        replaced annotations are kept in the new one's metadata (`history`).
         """
         report = AddReport()
         batch: dict[str, LabelledDocument] = {}
@@ -139,7 +143,14 @@ class Store:
                     session.add(_document_row(doc_id, item.document, split))
                     report.added += 1
                 elif current == split:
-                    report.duplicates += 1
+                    history = self._replaced_history(session, doc_id, item) if replace else None
+                    if not history:
+                        report.duplicates += 1
+                        continue
+                    report.replaced += 1
+                    to_annotate.append(
+                        Annotation(doc_id, annotator, list(item.spans), metadata={"history": history})
+                    )
                     continue
                 elif split.held_out and current == Split.POOL:
                     session.execute(update(DocumentRow).where(DocumentRow.id == doc_id).values(split=split))
@@ -153,6 +164,30 @@ class Store:
             session.flush()
             self.write_annotations(session, to_annotate)
         return report
+
+    @staticmethod
+    def _replaced_history(session: Session, doc_id: str, item: LabelledDocument) -> list[dict]:
+        """Delete the document's human annotations when their spans differ from `item`'s, and
+        return them as history entries; [] when they agree (nothing to replace)."""
+        rows = session.scalars(
+            select(AnnotationRow)
+            .options(selectinload(AnnotationRow.spans))
+            .where(AnnotationRow.document_id == doc_id, AnnotationRow.annotator_kind == AnnotatorKind.HUMAN)
+        ).all()
+        old = [_annotation(row) for row in rows]
+        if {span for a in old for span in a.spans} == set(item.spans):
+            return []
+        for row in rows:
+            session.delete(row)
+        return [
+            {
+                "annotator": str(a.annotator),
+                "replaced_at": utcnow().isoformat(),
+                "spans": [[s.start, s.end, s.label] for s in a.spans],
+                **({"history": a.metadata["history"]} if "history" in a.metadata else {}),
+            }
+            for a in old
+        ]
 
     @staticmethod
     def _splits_of(session: Session, ids: Iterable[str]) -> dict[str, str]:

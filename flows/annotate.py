@@ -11,10 +11,12 @@ from corpus.model import AnnotatorKind, Document, Split
 from corpus.store import Store
 from flows.second_opinion import current_student, student_opinion
 from flows.settings import Settings
-from teacher.annotate import RunSummary, TeacherRun
+from teacher.annotate import TeacherRun
+from teacher.breaker import CircuitBreaker
 from teacher.endpoint import OpenAIEndpoint
 from teacher.estimate import Estimate, estimate
-from teacher.local_server import local_alias, local_teacher
+from teacher.local_server import local_alias, local_teacher, server_gone
+from teacher.summary import RunSummary
 
 READ_BATCH = 1000  # documents read from the store at once: memory stays flat in the pool's size
 
@@ -130,7 +132,10 @@ def annotate_ids(
         documents = read_in_batches(store, ids)
         endpoint = endpoint_for(settings, base_url, model)
         opinion = student_opinion(settings, store)
-        run = TeacherRun(store, guidelines, endpoint, settings.teacher, second_opinion=opinion)
+        breaker = CircuitBreaker(health=lambda: server_gone(base_url))  # the local server's death stops it
+        run = TeacherRun(
+            store, guidelines, endpoint, settings.teacher, second_opinion=opinion, breaker=breaker
+        )
         return asyncio.run(_run_and_close(run, endpoint, documents, on_document))
 
 

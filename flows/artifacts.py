@@ -9,7 +9,7 @@ from __future__ import annotations
 from corpus.metrics import Scores
 from export.gate import GateDecision
 from export.promotion import PromotionDecision
-from teacher.annotate import RunSummary
+from teacher.summary import RunSummary
 
 
 def table(header: tuple[str, ...], rows: list[tuple]) -> str:
@@ -73,3 +73,11 @@ def promotion(model_id: str, decision: PromotionDecision, forced: bool) -> str:
     rows += [("margin", f"{decision.margin:.2f} points"), ("documents", decision.documents)]
     reasons = "\n".join(f"- {r}" for r in decision.reasons)
     return f"# Promotion of {model_id}: {verdict}\n\n" + table(("what", "value"), rows) + "\n\n" + reasons
+
+
+def promotion_verdict(promotion: dict | None) -> str:
+    """A promote flow's result in one line: the verdict and its reasons."""
+    if promotion is None:
+        return "not tried"
+    verdict = "promoted" if promotion.get("allowed") else "not promoted"
+    return f"{verdict}: {'; '.join(promotion.get('reasons', []))}"

@@ -18,10 +18,12 @@ from corpus.guidelines import BUILTIN_DIR, builtin_names, load_guidelines
 from corpus.ingest import IngestReport, ingest_labelled, ingest_raw
 from corpus.model import AnnotatorKind, Split
 from corpus.store import Store
-from flows.cli_common import ProjectOption, console, fail, progress_bar, settings_or_exit
+from flows.cli_common import ProjectOption, bounds, console, fail, progress_bar, settings_or_exit
 from flows.cli_models import export, models_app
 from flows.cli_review import review_app
-from flows.settings import CONFIG_FILE, STATE_DIR, config_template
+from flows.settings import CONFIG_FILE, STATE_DIR, config_template, load_settings, with_overrides
+from student.config import StudentConfig
+from teacher.config import TeacherConfig
 
 app = typer.Typer(
     help="distil: turn a large language model into a small, fast NER model.",
@@ -32,6 +34,16 @@ guidelines_app = typer.Typer(help="Check and render annotation guidelines.", no_
 app.add_typer(guidelines_app, name="guidelines")
 app.add_typer(review_app, name="review")
 app.add_typer(models_app, name="models")
+
+
+@app.callback()
+def _options(
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="details on stderr too (they always go to the log file)")
+    ] = False,
+):
+    """distil: turn a large language model into a small, fast NER model. Every failure is one
+    line; its details are in the log file that line names."""
 
 
 class GoldSplit(StrEnum):
@@ -85,12 +97,22 @@ def ingest(
     text_field: Annotated[str | None, typer.Option(help="the text column/field (default: detected)")] = None,
     scheme: Annotated[str, typer.Option(help="CoNLL tagging scheme: auto, bio, iob1, iobes")] = "auto",
     max_chars: Annotated[
-        int, typer.Option(help="raw documents longer than this are cut into parts")
+        int, typer.Option(min=1, help="raw documents longer than this are cut into parts")
     ] = 100_000,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace", help="human labels: correct texts already stored with other labels (old ones kept)"
+        ),
+    ] = False,
     project: ProjectOption = None,
 ):
     """Add raw text to the pool, or human-labelled documents (--split) to a split."""
     settings = settings_or_exit(project)
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        fail(f"no such file or folder: {', '.join(missing)}")
+    labels = load_guidelines(settings.guidelines_ref).label_names if split else None
     with Store(settings.store_url) as store, progress_bar() as progress:
         task = progress.add_task("ingesting", total=None)
         advance = lambda n: progress.advance(task, n)  # noqa: E731
@@ -116,6 +138,8 @@ def ingest(
                         scheme=scheme,
                         unit=unit or "sentence",
                         text_field=text_field,
+                        labels=labels,
+                        replace=replace,
                     )
                     report.merge(one)
         except InputError as error:
@@ -124,6 +148,7 @@ def ingest(
         f"read {report.read}, added {report.added}, duplicates {report.duplicates}"
         + (f", entities {report.entities}" if split else "")
         + (f", moved to held-out {report.moved_to_held_out}" if report.moved_to_held_out else "")
+        + (f", corrected {report.replaced} (old labels kept in history)" if report.replaced else "")
         + f", skipped {len(report.rejected)}"
     )
     for rejected in report.rejected[:50]:
@@ -181,12 +206,19 @@ def dump(
 
 @app.command()
 def annotate(
-    limit: Annotated[int | None, typer.Option(help="annotate at most this many pool documents")] = None,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="annotate at most this many pool documents")
+    ] = None,
     estimate: Annotated[
         bool, typer.Option("--estimate", help="only estimate tokens and cost; call nothing")
     ] = False,
-    samples: Annotated[int | None, typer.Option(help="self-consistency samples per document")] = None,
-    concurrency: Annotated[int | None, typer.Option(help="calls in flight at once")] = None,
+    samples: Annotated[
+        int | None,
+        typer.Option(**bounds(TeacherConfig, "samples"), help="self-consistency samples per document"),
+    ] = None,
+    concurrency: Annotated[
+        int | None, typer.Option(**bounds(TeacherConfig, "concurrency"), help="calls in flight at once")
+    ] = None,
     split: Annotated[
         Split, typer.Option(help="pool (training data), or validation/test to score the teacher on")
     ] = Split.POOL,
@@ -195,12 +227,10 @@ def annotate(
     """Label the pool with the teacher LLM (the configured endpoint, or the local one)."""
     from flows.annotate import annotate as run_annotation
     from flows.annotate import estimate_annotation
-    from teacher.local_server import LocalServerError
-    from teacher.models import ModelError
+    from teacher.breaker import TeacherHalted
 
     settings = settings_or_exit(project)
-    overrides = {k: v for k, v in {"samples": samples, "concurrency": concurrency}.items() if v is not None}
-    settings.teacher = settings.teacher.model_copy(update=overrides)
+    settings.teacher = with_overrides(settings.teacher, samples=samples, concurrency=concurrency)
     if estimate:
         e = estimate_annotation(settings, limit, split)
         source = "this model's past calls" if e.calibrated else "a prior (no past calls for this model yet)"
@@ -220,9 +250,17 @@ def annotate(
                 on_document=lambda: progress.advance(task),
                 split=split,
             )
-    except (LocalServerError, ModelError) as error:
-        fail(str(error))
+    except TeacherHalted as halted:
+        done = halted.summary
+        if done is not None and done.annotated + done.failed + done.cached:
+            _print_run_summary(done)
+        raise
     _print_run_summary(summary)
+    if summary.failed:
+        fail(
+            f"{summary.failure_line()}; they are kept with their reason, and `distil annotate` retries them",
+            1,
+        )
 
 
 def _print_run_summary(summary) -> None:
@@ -234,23 +272,20 @@ def _print_run_summary(summary) -> None:
     console.print(table)
     for doc_id, reason in summary.failures[:20]:
         console.print(f"  failed {doc_id[:12]}: {reason}", highlight=False)
-    if summary.failures:
-        console.print(
-            "Failed documents are kept with their reason; run `distil annotate` again to retry them."
-        )
 
 
 @app.command()
 def train(
-    max_steps: Annotated[int | None, typer.Option(help="training steps per candidate")] = None,
+    max_steps: Annotated[
+        int | None, typer.Option(**bounds(StudentConfig, "max_steps"), help="training steps per candidate")
+    ] = None,
     project: ProjectOption = None,
 ):
     """Fine-tune GLiNER student candidates on reviewed + accepted teacher labels; keep the best on dev F1."""
     from flows.train import train as run_training
 
     settings = settings_or_exit(project)
-    if max_steps is not None:
-        settings.student = settings.student.model_copy(update={"max_steps": max_steps})
+    settings.student = with_overrides(settings.student, max_steps=max_steps)
     trained = run_training(settings, progress=console.print)
     table = Table(title="student candidates (best first)")
     for column in ("base", "lr", "floor", "dev F1", "untrained", "threshold", "steps", "samples/s", "device"):
@@ -327,7 +362,9 @@ def distill(
     validation: Annotated[
         list[Path] | None, typer.Option(help="human-labelled files to hold out for validation")
     ] = None,
-    limit: Annotated[int | None, typer.Option(help="annotate at most this many pool documents")] = None,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="annotate at most this many pool documents")
+    ] = None,
     promote: Annotated[bool, typer.Option(help="promote the model if it passes the gate")] = True,
     project: ProjectOption = None,
 ):
@@ -336,6 +373,24 @@ def distill(
     from flows.cli_run import run_distill_command
 
     run_distill_command(settings_or_exit(project), inputs, validation, limit, promote)
+
+
+@app.command()
+def doctor(project: ProjectOption = None):
+    """Check this machine and project: the teacher (a real completion), model files (sha256), the
+    store, Argilla and Prefect when configured, disk space. Exits 1 when something is wrong."""
+    from flows.doctor import run_checks
+
+    in_project = ((project or Path(".")) / CONFIG_FILE).is_file()
+    settings = settings_or_exit(project) if in_project else load_settings()  # the machine alone
+    problems = 0
+    for check in run_checks(settings, in_project):
+        mark = {True: "[green]ok[/]", False: "[bold red]PROBLEM[/]", None: "[dim]-[/]"}[check.ok]
+        console.print(f"{mark} {check.name}: {escape(check.detail)}", highlight=False)
+        problems += check.ok is False
+    if problems:
+        fail(f"{problems} problem(s) found; each line above says the fix", 1)
+    console.print("all checks passed")
 
 
 @guidelines_app.command("check")

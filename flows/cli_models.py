@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from flows.cli_common import ProjectOption, console, fail, settings_or_exit
+from flows.settings import with_overrides
 
 models_app = typer.Typer(help="The model registry: list, show, promote, roll back.", no_args_is_help=True)
 
@@ -29,8 +30,7 @@ def export(
     from flows.train import latest_student
 
     settings = settings_or_exit(project)
-    if budget is not None:
-        settings.export = settings.export.model_copy(update={"f1_budget": budget})
+    settings.export = with_overrides(settings.export, f1_budget=budget)
     try:
         student_dir = _student_dir(settings, model) if model else latest_student(settings)
         if student_dir is None:
@@ -132,7 +132,7 @@ def models_promote(
 
     settings = settings_or_exit(project)
     if margin is not None:
-        settings.export = settings.export.model_copy(update={"promotion_margin": margin})
+        settings.export = with_overrides(settings.export, promotion_margin=margin)
     try:
         decision = promote(settings, model, force=force, reason=reason)
     except (ValueError, RegistryError) as error:

@@ -8,33 +8,42 @@ from pathlib import Path
 from rich.markup import escape
 from rich.table import Table
 
+from flows.artifacts import promotion_verdict
 from flows.cli_common import console, fail, progress_bar
 from flows.settings import Settings
 
+# what the demo ignores: it always runs on embedded defaults, never on a team's endpoint,
+# key, database or Argilla
+_SEALED_PREFIXES = ("DISTIL_",)
+_SEALED_NAMES = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ARGILLA_API_URL", "ARGILLA_API_KEY")
 
-def _pipeline_errors():
-    from corpus.errors import InputError
-    from corpus.registry import RegistryError
-    from teacher.local_server import LocalServerError
-    from teacher.models import ModelError
 
-    return (InputError, RegistryError, LocalServerError, ModelError, ValueError)
+def _seal_environment() -> list[str]:
+    """Drop the variables that would point the demo at anything but its embedded defaults."""
+    ignored = sorted(
+        name for name in os.environ if name.startswith(_SEALED_PREFIXES) or name in _SEALED_NAMES
+    )
+    for name in ignored:
+        if name not in ("DISTIL_LOG_DIR", "DISTIL_MODEL_CACHE"):  # where files go, not what runs
+            del os.environ[name]
+    return [n for n in ignored if n not in ("DISTIL_LOG_DIR", "DISTIL_MODEL_CACHE")]
 
 
 def run_demo_command(directory: Path) -> None:
-    # Prefect's own run logs would interleave with the progress display; the stages report here.
-    # Its local API phones home by default; the demo promises to need no network.
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from flows import pipeline
-    from flows.demo import first_run_cost, run_demo, setup
+    from flows.cli_logging import follow_prefect
+    from flows.demo import DEMO_MINUTES, first_run_cost, run_demo, setup
 
+    follow_prefect()
+    ignored = _seal_environment()
     settings = setup(directory)
     console.print(
         f"distil demo in {directory}/: the demo corpus (60 documents) and its human validation set "
         "(30), the local llama.cpp teacher, review routing, CPU training, INT8 export. "
-        "About 8-10 minutes on 2 cores."
+        f"About {DEMO_MINUTES} minutes on 2 cores."
     )
+    if ignored:
+        console.print(f"ignored (the demo runs on embedded defaults only): {', '.join(ignored)}")
     for note in first_run_cost(settings):
         console.print(f"first run: {note}")
     console.print("Prefect: no PREFECT_API_URL, so flows run on its local in-process API")
@@ -44,10 +53,7 @@ def run_demo_command(directory: Path) -> None:
             lambda message: progress.console.print(f"  {escape(message)}", highlight=False),
             lambda: progress.advance(documents),
         )
-        try:
-            summary = run_demo(directory)
-        except _pipeline_errors() as error:
-            fail(str(error))
+        summary = run_demo(directory)
     table = Table(title=f"distil demo: done in {summary.minutes:.1f} minutes")
     table.add_column("what")
     table.add_column("value", justify="right")
@@ -71,6 +77,8 @@ def run_demo_command(directory: Path) -> None:
     console.print(f"store: {summary.store_url}")
     if summary.review_message:
         console.print(f"review: {escape(summary.review_message)}")
+    if summary.failures:
+        fail(summary.failures, 1)
 
 
 def run_distill_command(
@@ -80,8 +88,14 @@ def run_distill_command(
     limit: int | None,
     promote: bool,
 ) -> None:
-    from flows.pipeline import distill
+    from flows.cli_logging import follow_prefect
+    from flows.end_to_end import distill
+    from flows.pipeline import DocumentsFailed
 
+    follow_prefect()
+    missing = [str(p) for p in [*(inputs or []), *(validation or [])] if not p.exists()]
+    if missing:
+        fail(f"no such file or folder: {', '.join(missing)}")
     try:
         result = distill(
             str(settings.project_dir),
@@ -90,26 +104,29 @@ def run_distill_command(
             limit=limit,
             promote=promote,
         )
-    except _pipeline_errors() as error:
-        fail(str(error))
+    except DocumentsFailed as failed:  # every stage ran; some documents wait for the next run
+        _print_distill(failed.result)
+        fail(str(failed), 1)
+    _print_distill(result)
+
+
+def _print_distill(result) -> None:
     t = result.teacher
     table = Table(title="distill")
     table.add_column("stage")
     table.add_column("result")
-    table.add_row(
-        "annotate",
-        f"{t.annotated} new, {t.cached} cached, {t.failed} failed, {t.tokens_in + t.tokens_out:,} tokens",
-    )
+    table.add_column("seconds", justify="right")
     review = result.review
-    table.add_row(
-        "review", escape(review["unavailable"] or f"pushed {review['pushed']}, pulled {review['pulled']}")
-    )
-    table.add_row("train", result.model_id)
-    table.add_row(
-        "evaluate", ", ".join(f"{k} F1 {v:.3f}" for k, v in result.evaluation.items() if v is not None)
-    )
-    table.add_row("export", f"{result.export.get('shipped')} -> {result.export.get('bundle')}")
+    tokens = t.tokens_in + t.tokens_out
+    rows = [
+        ("annotate", f"{t.annotated} new, {t.cached} cached, {t.failed} failed, {tokens:,} tokens"),
+        ("review", review["unavailable"] or f"pushed {review['pushed']}, pulled {review['pulled']}"),
+        ("train", result.model_id),
+        ("evaluate", ", ".join(f"{k} F1 {v:.3f}" for k, v in result.evaluation.items() if v is not None)),
+        ("export", f"{result.export.get('shipped')} -> {result.export.get('bundle')}"),
+    ]  # fmt: skip
     if result.promotion is not None:
-        verdict = "promoted" if result.promotion.get("allowed") else "not promoted"
-        table.add_row("promote", escape(f"{verdict}: {'; '.join(result.promotion.get('reasons', []))}"))
+        rows.append(("promote", promotion_verdict(result.promotion)))
+    for stage, text in rows:
+        table.add_row(stage, escape(text), f"{result.seconds.get(stage, 0):.0f}")
     console.print(table)

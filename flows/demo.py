@@ -14,9 +14,16 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from flows.artifacts import promotion_verdict
 from flows.settings import CONFIG_FILE, STATE_DIR, load_settings
 
 DEMO_DATA = Path(__file__).resolve().parent.parent / "demo"
+DEMO_MINUTES = "8-10"  # README states the same; measured on 2 cores (BENCHMARKS.md has no demo row)
+
+
+class DemoFolderError(ValueError):
+    """The demo's folder holds something else: it never writes into another project."""
+
 
 DEMO_CONFIG = """# The demo's settings: small enough for a laptop CPU. See README.md for all keys.
 guidelines = "general"
@@ -55,6 +62,7 @@ class DemoSummary:
     promotion: str
     review_message: str | None
     minutes: float
+    failures: str | None = None  # documents the teacher failed on, grouped by reason
 
 
 def first_run_cost(settings) -> list[str]:
@@ -72,28 +80,47 @@ def first_run_cost(settings) -> list[str]:
 
 
 def setup(project: Path):
+    """The demo's project folder: new, or one an earlier demo made (its config unchanged)."""
+    config = project / CONFIG_FILE
+    if config.exists() and config.read_text(encoding="utf-8") != DEMO_CONFIG:
+        raise DemoFolderError(
+            f"{project} holds another distil project (its {CONFIG_FILE} is not the demo's): the demo "
+            "never writes into a project; give it a folder of its own, e.g. `distil demo distil-demo`"
+        )
+    if not config.exists() and project.exists() and any(project.iterdir()):
+        raise DemoFolderError(
+            f"{project} is not empty: the demo needs a folder of its own (a new one is made)"
+        )
     project.mkdir(parents=True, exist_ok=True)
     (project / STATE_DIR).mkdir(exist_ok=True)
-    if not (project / CONFIG_FILE).exists():
-        (project / CONFIG_FILE).write_text(DEMO_CONFIG, encoding="utf-8")
+    if not config.exists():
+        config.write_text(DEMO_CONFIG, encoding="utf-8")
     return load_settings(project)
 
 
 def run_demo(project: Path) -> DemoSummary:
     from corpus.model import Split
     from corpus.store import Store
+    from flows.end_to_end import distill
     from flows.export import production_path
-    from flows.pipeline import annotate_flow, distill
+    from flows.pipeline import DocumentsFailed, annotate_flow
     from flows.review import status
 
     started = time.perf_counter()
     settings = setup(project)
-    result = distill(
-        str(project),
-        inputs=[str(DEMO_DATA / "corpus.txt")],
-        validation=[str(DEMO_DATA / "validation.markup")],
-    )
-    annotate_flow(str(project), split=Split.VALIDATION.value)  # teacher F1 on the same human set
+    failures = []
+    try:
+        result = distill(
+            str(project),
+            inputs=[str(DEMO_DATA / "corpus.txt")],
+            validation=[str(DEMO_DATA / "validation.markup")],
+        )
+    except DocumentsFailed as failed:  # every stage ran: show what it made, then say what failed
+        result, failures = failed.result, [f"pool: {failed}"]
+    try:
+        annotate_flow(str(project), split=Split.VALIDATION.value)  # teacher F1 on the same human set
+    except DocumentsFailed as failed:
+        failures.append(f"validation: {failed}")
     from flows.train import evaluate, students_dir
 
     evaluation = evaluate(settings, students_dir(settings) / result.model_id)
@@ -116,17 +143,11 @@ def run_demo(project: Path) -> DemoSummary:
         bundle=bundle,
         production=production_path(settings),
         review_queued=counts.get("queued", 0),
-        promotion=_promotion_text(result.promotion),
+        promotion=promotion_verdict(result.promotion),
         review_message=result.review.get("unavailable"),
         minutes=(time.perf_counter() - started) / 60,
+        failures="; ".join(failures) or None,
     )
-
-
-def _promotion_text(promotion: dict | None) -> str:
-    if promotion is None:
-        return "not tried"
-    verdict = "promoted" if promotion.get("allowed") else "not promoted"
-    return f"{verdict}: {'; '.join(promotion.get('reasons', []))}"
 
 
 def _megabytes(folder: Path, *patterns: str) -> float:

@@ -16,7 +16,6 @@ same flow on a cluster: `annotate_flow.with_options(task_runner=DaskTaskRunner(a
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -27,9 +26,31 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from corpus.model import Split
 from flows import artifacts
 from flows.settings import Settings, load_settings
-from teacher.annotate import RunSummary
+from teacher.summary import RunSummary
 
 TASK = {"cache_policy": NO_CACHE, "persist_result": False}  # the store is the record, not Prefect
+
+
+class StageFailed(RuntimeError):
+    """A stage produced nothing the next one can use: the run stops there, saying why."""
+
+
+class DocumentsFailed(RuntimeError):
+    """The teacher failed on some documents (kept with their reasons; the next run retries
+    them): the flow run ends Failed, and `summary` says what was done."""
+
+    def __init__(self, summary: RunSummary, result=None):
+        super().__init__(summary.failure_line() + "; the next run retries them")
+        self.summary = summary
+        self.result = result  # distill's DistillResult, when every stage ran
+
+
+def _retry_unless_halted(task, task_run, state) -> bool:
+    """Prefect retries a batch that crashed, but not one the circuit breaker stopped: a wrong key
+    or a dead server would only be called again."""
+    from teacher.breaker import TeacherHalted
+
+    return not isinstance(state.result(raise_on_failure=False), TeacherHalted)
 
 
 def _settings(project: str) -> Settings:
@@ -47,7 +68,7 @@ def listen(on_message: Callable[[str], None], on_document: Callable[[], None] | 
         _document_listeners.append(on_document)
 
 
-def _log(message: str) -> None:
+def log_stage(message: str) -> None:
     get_run_logger().info(message)
     for listener in _listeners:
         listener(message)
@@ -83,14 +104,17 @@ def ingest_task(project: str, paths: list[str], split: str | None = None) -> dic
 def ingest_flow(project: str = ".", paths: list[str] | None = None, split: str | None = None) -> dict:
     """Add files to the store: raw text to the pool, or (with `split`) human-labelled documents."""
     report = ingest_task(project, paths or [], split)
-    _log(f"ingest into {split or 'pool'}: " + ", ".join(f"{k} {v}" for k, v in report.items()))
+    log_stage(f"ingest into {split or 'pool'}: " + ", ".join(f"{k} {v}" for k, v in report.items()))
     return report
 
 
 # -- annotate -------------------------------------------------------------------------
 
 
-@task(retries=2, retry_delay_seconds=10, task_run_name="annotate {first_id}+", **TASK)
+@task(
+    retries=2, retry_delay_seconds=10, retry_condition_fn=_retry_unless_halted,
+    task_run_name="annotate {first_id}+", **TASK,
+)  # fmt: skip
 def annotate_batch(project: str, ids: list[str], base_url: str, model: str, first_id: str = "") -> RunSummary:
     """One batch of documents through the teacher. Idempotent: the call ledger claims each
     document, so a retry only pays for what did not finish."""
@@ -103,7 +127,9 @@ def annotate_batch(project: str, ids: list[str], base_url: str, model: str, firs
 def annotate_flow(
     project: str = ".", limit: int | None = None, batch_size: int = 200, split: str = "pool"
 ) -> RunSummary:
-    """Label the pool (or a held-out split, to score the teacher) with the teacher LLM."""
+    """Label the pool (or a held-out split, to score the teacher) with the teacher LLM. Ends
+    Failed when any document failed (they are retried by the next run) or the teacher was
+    stopped (wrong key, unknown model, server gone)."""
     from corpus.store import Store
     from flows.annotate import ensemble_message, ids_of, teacher_target, unfinished
 
@@ -111,21 +137,26 @@ def annotate_flow(
     with Store(settings.store_url) as store:
         ids = ids_of(store, Split(split), limit)
         if message := ensemble_message(settings, store):
-            _log(message)
-    batches = [ids[i : i + batch_size] for i in range(0, len(ids), batch_size)]
-    _log(f"annotate: {len(ids)} {split} documents in {len(batches)} batches")
+            log_stage(message)
+    # the first batch is one document, done before the others start: a wrong key or a dead
+    # endpoint then costs one call, not one per batch in flight
+    batches = [ids[:1]] + [ids[i : i + batch_size] for i in range(1, len(ids), batch_size)] if ids else []
+    log_stage(f"annotate: {len(ids)} {split} documents in {len(batches)} batches")
     if not unfinished(settings, ids):  # all cached: no teacher (nor local server) needed
-        _log(f"teacher: all {len(ids)} documents already annotated; skipped")
+        log_stage(f"teacher: all {len(ids)} documents already annotated; skipped")
         total = RunSummary(documents=len(ids), cached=len(ids))
         create_markdown_artifact(artifacts.run_summary(total, 0), key="distil-teacher-run")
         return total
     total = RunSummary()
-    with teacher_target(settings, _log) as (base_url, model):
-        futures = [annotate_batch.submit(project, batch, base_url, model, batch[0][:12]) for batch in batches]
+    with teacher_target(settings, log_stage) as (base_url, model):
+        total.merge(annotate_batch(project, batches[0], base_url, model, batches[0][0][:12]))
+        futures = [annotate_batch.submit(project, b, base_url, model, b[0][:12]) for b in batches[1:]]
         for future in futures:
             total.merge(future.result())
-    _log(f"teacher: {total.annotated} annotated, {total.cached} from cache, {total.failed} failed")
+    log_stage(f"teacher: {total.annotated} annotated, {total.cached} from cache, {total.failed} failed")
     create_markdown_artifact(artifacts.run_summary(total, len(batches)), key="distil-teacher-run")
+    if total.failed:
+        raise DocumentsFailed(total)
     return total
 
 
@@ -156,7 +187,7 @@ def review_flow(project: str = ".", push: bool = True, pull: bool = True) -> dic
     """Sync the review queue with Argilla (push, pull, or both)."""
     result = review_sync_task(project, push, pull)
     if result["unavailable"]:
-        _log(f"review: {result['unavailable']}")
+        log_stage(f"review: {result['unavailable']}")
     create_markdown_artifact(
         artifacts.review_queue(result["queue"], result["unavailable"]), key="distil-review-queue"
     )
@@ -170,7 +201,7 @@ def review_flow(project: str = ".", push: bool = True, pull: bool = True) -> dic
 def train_task(project: str) -> str:
     from flows.train import train
 
-    trained = train(_settings(project), progress=_log)
+    trained = train(_settings(project), progress=log_stage)
     return trained[0].path.name
 
 
@@ -181,9 +212,11 @@ def train_flow(project: str = ".", force: bool = False) -> str:
     from flows.train import trained_already
 
     if not force and (done := trained_already(_settings(project))):
-        _log(f"train: {done.id} was trained on this exact training set ({done.training_set_hash}); skipped")
+        log_stage(
+            f"train: {done.id} was trained on this exact training set ({done.training_set_hash}); skipped"
+        )
         return done.id
-    _log("train: training the student candidates")
+    log_stage("train: training the student candidates")
     return train_task(project)
 
 
@@ -208,9 +241,9 @@ def evaluate_flow(project: str = ".", model_id: str | None = None) -> dict:
     model_id = model_id or latest_student(settings).name
     current = _validation_hash(settings)
     if evaluated_on(settings, model_id) == current:
-        _log(f"evaluate: {model_id} was already evaluated on this validation set; skipped")
+        log_stage(f"evaluate: {model_id} was already evaluated on this validation set; skipped")
         return _registered(settings, model_id).metrics.get("evaluation", {})
-    _log(f"evaluate: scoring {model_id} on the validation set")
+    log_stage(f"evaluate: scoring {model_id} on the validation set")
     return evaluate_task(project, model_id)
 
 
@@ -220,7 +253,7 @@ def export_task(project: str, model_id: str) -> dict:
     from flows.train import students_dir
 
     settings = _settings(project)
-    result = export_model(settings, students_dir(settings) / model_id, progress=_log)
+    result = export_model(settings, students_dir(settings) / model_id, progress=log_stage)
     create_markdown_artifact(
         artifacts.export_gate(model_id, result.gate, str(result.bundle)), key="distil-export"
     )
@@ -240,9 +273,9 @@ def export_flow(project: str = ".", model_id: str | None = None) -> dict:
     bundle = record.artifacts.get("bundle")
     same_set = record.artifacts.get("validation_hash") == _validation_hash(settings)
     if bundle and Path(bundle).exists() and same_set and not verify_bundle(Path(bundle)):
-        _log(f"export: {model_id} already has an intact bundle gated on this validation set; skipped")
+        log_stage(f"export: {model_id} already has an intact bundle gated on this validation set; skipped")
         return {"bundle": bundle, "shipped": record.artifacts.get("format"), "skipped": True}
-    _log(f"export: ONNX and INT8 for {model_id}")
+    log_stage(f"export: ONNX and INT8 for {model_id}")
     return export_task(project, model_id)
 
 
@@ -265,7 +298,7 @@ def promote_flow(
     settings = _settings(project)
     model_id = model_id or latest_student(settings).name
     if _registered(settings, model_id).status == "production":
-        _log(f"promote: {model_id} is already in production; skipped")
+        log_stage(f"promote: {model_id} is already in production; skipped")
         return {"allowed": True, "reasons": ["already in production"], "skipped": True}
     return promote_task(project, model_id, force, reason)
 
@@ -284,65 +317,3 @@ def _validation_hash(settings: Settings) -> str:
 
     with Store(settings.store_url) as store:
         return held_out_hash(held_out_set(store, Split.VALIDATION))
-
-
-# -- schedules and end to end ---------------------------------------------------------
-
-
-@flow(name="distil-label")
-def label_flow(project: str = ".", limit: int | None = None) -> dict:
-    """Nightly: annotate what is new, then sync review (push the doubtful, pull the answers)."""
-    teacher = annotate_flow(project, limit)
-    return {"teacher": asdict(teacher), "review": review_flow(project)}
-
-
-@flow(name="distil-release")
-def release_flow(project: str = ".", promote: bool = False) -> dict:
-    """Weekly: train on what the store holds now, evaluate, export; promotion is left to a person
-    (`distil models promote`) unless `promote` is set."""
-    model_id = train_flow(project)
-    result = {"model_id": model_id, "evaluation": evaluate_flow(project, model_id)}
-    result["export"] = export_flow(project, model_id)
-    if promote:
-        result["promotion"] = promote_flow(project, model_id)
-    return result
-
-
-# -- end to end ---------------------------------------------------------------------------
-
-
-@dataclass
-class DistillResult:
-    teacher: RunSummary
-    review: dict
-    model_id: str
-    evaluation: dict
-    export: dict
-    promotion: dict | None
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
-@flow(name="distill")
-def distill(
-    project: str = ".",
-    inputs: list[str] | None = None,
-    validation: list[str] | None = None,
-    limit: int | None = None,
-    promote: bool = True,
-) -> DistillResult:
-    """The whole pipeline: ingest (optional), annotate, review sync, train, evaluate, export,
-    promote. Each stage skips work that is already done, so re-running is cheap and resumes
-    after a failure. Review never blocks: training uses what reviewers submitted so far."""
-    if inputs:
-        ingest_flow(project, inputs)
-    if validation:
-        ingest_flow(project, validation, "validation")
-    teacher = annotate_flow(project, limit)
-    review = review_flow(project)
-    model_id = train_flow(project)
-    evaluation = evaluate_flow(project, model_id)
-    exported = export_flow(project, model_id)
-    promotion = promote_flow(project, model_id) if promote else None
-    return DistillResult(teacher, review, model_id, evaluation, exported, promotion)

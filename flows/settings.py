@@ -8,14 +8,17 @@ is refused, so it can be committed and shared safely.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from export.config import ExportConfig
 from review.config import ReviewConfig
@@ -101,7 +104,56 @@ class _TomlSource(PydanticBaseSettingsSource):
                 f"{path}: {', '.join(secrets)} look like secrets; config files are shared, so secrets come "
                 "from the environment only (e.g. DISTIL_TEACHER__API_KEY). Remove them from the file."
             )
+        problems = [f"{path}: {problem}" for problem in _unknown_keys(data, self.settings_cls)]
+        if _has_password(data.get("database_url")):
+            problems.append(
+                f"{path}: database_url holds a password; config files are shared, so put the URL in "
+                "DISTIL_DATABASE_URL, or the password in PGPASSWORD or ~/.pgpass"
+            )
+        if problems:
+            raise ConfigError("\n".join(problems))
         return data
+
+
+def _unknown_keys(data: dict, model: type[BaseModel], prefix: str = "") -> list[str]:
+    """One line per key (or table) the settings do not have, with the nearest known name."""
+    problems = []
+    fields = model.model_fields
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if key not in fields or key == "project_dir":
+            known = [k for k in fields if k != "project_dir"]
+            near = difflib.get_close_matches(key, known, n=1)
+            hint = f"did you mean {prefix}{near[0]}?" if near else f"known here: {', '.join(known)}"
+            problems.append(f"unknown key {name!r} ({hint})")
+            continue
+        nested = _model_of(fields[key].annotation)
+        if nested is not None and isinstance(value, dict):
+            problems += _unknown_keys(value, nested, f"{name}.")
+        elif nested is not None and isinstance(value, list):  # [[student.candidates]]
+            for index, item in enumerate(value):
+                if isinstance(item, dict):
+                    problems += _unknown_keys(item, nested, f"{name}[{index}].")
+    return problems
+
+
+def _model_of(annotation) -> type[BaseModel] | None:
+    """The settings model a field holds (itself, inside a list, or optional)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for argument in getattr(annotation, "__args__", ()):
+        if (found := _model_of(argument)) is not None:
+            return found
+    return None
+
+
+def _has_password(url) -> bool:
+    if not isinstance(url, str):
+        return False
+    try:
+        return make_url(url).password is not None
+    except ArgumentError:
+        return False
 
 
 def _walk(data: dict, prefix: tuple[str, ...] = ()):
@@ -113,9 +165,35 @@ def _walk(data: dict, prefix: tuple[str, ...] = ()):
 
 
 def load_settings(project_dir: Path | str | None = None, **overrides) -> Settings:
+    """The project's settings; a bad value anywhere is a ConfigError with one line per problem,
+    saying whether it came from distil.toml or the environment."""
     if project_dir is not None:
         overrides["project_dir"] = Path(project_dir)
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as error:
+        project = Path(overrides.get("project_dir") or os.environ.get("DISTIL_PROJECT_DIR") or ".")
+        raise ConfigError(validation_lines(error, project / CONFIG_FILE)) from None
+
+
+def validation_lines(error: ValidationError, config_file: Path) -> str:
+    """pydantic's errors as 'where: key: what (got value)', one line each."""
+    lines = []
+    for problem in error.errors():
+        key = ".".join(str(part) for part in problem["loc"])
+        variable = "DISTIL_" + "__".join(str(part).upper() for part in problem["loc"])
+        where = f"environment {variable}" if variable in os.environ else str(config_file)
+        value = problem.get("input")
+        got = "" if isinstance(value, dict) else f" (got {value!r})"
+        lines.append(f"{where}: {key}: {problem['msg']}{got}")
+    return "\n".join(lines)
+
+
+def with_overrides(config: BaseModel, **overrides) -> BaseModel:
+    """A copy of a settings table with command-line values, validated like the file's
+    (model_copy would let --samples 0 through)."""
+    values = {k: v for k, v in overrides.items() if v is not None}
+    return type(config).model_validate({**dict(config), **values}) if values else config
 
 
 def config_template(guidelines: str) -> str:

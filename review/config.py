@@ -3,20 +3,22 @@ Argilla's URL and key may also come from Argilla's own ARGILLA_API_URL / ARGILLA
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from review.policy import ReviewPolicy
 
 
 class ReviewConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is an error, never silently ignored
+
     api_url: str | None = Field(default=None, description="Argilla, e.g. http://localhost:6900")
     api_key: SecretStr | None = Field(default=None, description="environment only")
     workspace: str = "argilla"
     min_submitted: int = Field(default=1, ge=1, description="annotators per record; >1 measures agreement")
-    budget: int | None = 100
-    threshold: float | None = 0.8
-    min_per_label: int = 3
-    audit_fraction: float = 0.1
+    budget: int | None = Field(default=100, ge=0)
+    threshold: float | None = Field(default=0.8, ge=0, le=1)
+    min_per_label: int = Field(default=3, ge=0)
+    audit_fraction: float = Field(default=0.1, ge=0, le=1)
     seed: int = 0
 
     def policy(self) -> ReviewPolicy:

@@ -8,6 +8,8 @@ Order of precedence, all under one budget per run:
 4. a random audit sample of confident documents (`audit_fraction` of the budget),
    so the confidence itself can be checked against reviewers.
 Everything else is accepted with the teacher's labels. Every decision has a reason.
+A failed document that does not make the budget gets no decision: the teacher retries it, and
+it is routed once it has labels (accepting it would accept labels it does not have).
 """
 
 from __future__ import annotations
@@ -90,6 +92,8 @@ def route(annotations: list[Annotation], policy: ReviewPolicy) -> list[Decision]
 
     decisions = []
     for annotation in annotations:
+        if annotation.status is AnnotationStatus.FAILED and annotation.document_id not in chosen:
+            continue
         if annotation.document_id in chosen:
             decisions.append(
                 Decision(

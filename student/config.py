@@ -2,30 +2,37 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Candidate(BaseModel):
     """One model to train in a run; the best on dev F1 wins."""
 
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is an error, never silently ignored
+
     base: str = Field(default="minilm", description="'minilm' (offline), a GLiNER checkpoint dir or hub id")
-    learning_rate: float = 5e-5  # encoder
-    head_learning_rate: float = 1e-3  # span and label heads: new, so they learn faster
+    learning_rate: float = Field(default=5e-5, gt=0)  # encoder
+    head_learning_rate: float = Field(default=1e-3, gt=0)  # span and label heads: new, so they learn faster
     teacher_floor: float = Field(
-        default=0.0, description="teacher documents below this confidence are left out"
+        default=0.0, ge=0, le=1, description="teacher documents below this confidence are left out"
     )
 
 
 class StudentConfig(BaseModel):
-    candidates: list[Candidate] = Field(default_factory=lambda: [Candidate()])
-    max_steps: int = 600
-    batch_size: int = 8
-    eval_every: int = 50  # steps between dev evaluations (early stopping, best checkpoint)
-    patience: int = 4  # evaluations without improvement before stopping
-    dev_fraction: float = 0.15
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is an error, never silently ignored
+
+    candidates: list[Candidate] = Field(default_factory=lambda: [Candidate()], min_length=1)
+    max_steps: int = Field(default=600, ge=1)
+    batch_size: int = Field(default=8, ge=1)
+    eval_every: int = Field(
+        default=50, ge=1
+    )  # steps between dev evaluations (early stopping, best checkpoint)
+    patience: int = Field(default=4, ge=1)  # evaluations without improvement before stopping
+    dev_fraction: float = Field(default=0.15, ge=0, lt=1)
     seed: int = 0
-    max_width: int = 12  # longest entity, in words
-    max_words: int = 256  # words per inference window (long texts are cut with overlap, never truncated)
-    window_overlap: int = 32
+    max_width: int = Field(default=12, ge=1)  # longest entity, in words
+    # words per inference window (long texts are cut with overlap, never truncated)
+    max_words: int = Field(default=256, ge=16)
+    window_overlap: int = Field(default=32, ge=0)
     include_waiting_for_review: bool = False
     threshold_grid: list[float] = Field(default_factory=lambda: [round(0.1 * i, 1) for i in range(1, 10)])

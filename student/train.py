@@ -80,8 +80,10 @@ def train_candidate(
     data: TrainingSet, candidate: Candidate, config: StudentConfig, out_dir: Path, progress=print
 ) -> TrainedStudent:
     import torch
-    from gliner.training import Trainer, TrainingArguments
-    from transformers import TrainerCallback
+    from gliner.training import Trainer
+    from transformers import PrinterCallback, ProgressCallback
+
+    from student.early_stopping import BestOnDev, DevF1Callback
 
     if not data.train:
         raise ValueError("no training documents: annotate or review some pool documents first")
@@ -89,36 +91,44 @@ def train_candidate(
     labels = list(data.labels)
     model = load_base(candidate.base, config.max_width, max_len=max(config.max_words, 384), seed=config.seed)
     cuda = torch.cuda.is_available()
-    device = torch.cuda.get_device_name(0) if cuda else "cpu"
     out_dir = Path(out_dir)
     best_dir, work_dir = out_dir / "best", out_dir / "checkpoints"
-    log: list[dict] = []
-    state = {"best": -1.0, "best_step": 0, "stale": 0}
-
-    def evaluate(step: int, loss: float | None) -> None:
-        model.eval()
-        f1 = dev_f1(model, dev, labels, 0.5, config)
-        model.train()
-        log.append({"step": step, "dev_f1": round(f1, 4), "loss": loss})
-        progress(f"step {step}: dev F1 {f1:.3f}")
-        if f1 > state["best"]:
-            state.update(best=f1, best_step=step, stale=0)
-            model.save_pretrained(str(best_dir))
-        else:
-            state["stale"] += 1
-
-    class DevF1(TrainerCallback):
-        def on_step_end(self, args, trainer_state, control, **kwargs):
-            if trainer_state.global_step % config.eval_every == 0:
-                losses = [e["loss"] for e in trainer_state.log_history if "loss" in e]
-                evaluate(trainer_state.global_step, losses[-1] if losses else None)
-                if state["stale"] >= config.patience:
-                    control.should_training_stop = True
-            return control
-
+    tracker = BestOnDev(model, lambda: dev_f1(model, dev, labels, 0.5, config), best_dir, progress)
     untrained = dev_f1(model, dev, labels, 0.5, config)
-    log.append({"step": 0, "dev_f1": round(untrained, 4), "loss": None})
-    args = TrainingArguments(
+    tracker.log.append({"step": 0, "dev_f1": round(untrained, 4), "loss": None})
+    trainer = Trainer(
+        model=model,
+        args=training_arguments(candidate, config, work_dir, cuda),
+        train_dataset=[e.gliner(data.labels) for e in data.train],
+        eval_dataset=None,
+        # what gliner's own train_model builds (its _create_data_collator), from public attributes
+        data_collator=model.data_collator_class(
+            model.config, data_processor=model.data_processor, prepare_labels=True
+        ),
+        processing_class=model.data_processor.transformer_tokenizer,
+    )
+    trainer.add_callback(DevF1Callback(tracker, config.eval_every, config.patience))
+    for noisy in (PrinterCallback, ProgressCallback):  # loss dicts and bars: distil reports dev F1 itself
+        trainer.remove_callback(noisy)
+    started = time.perf_counter()
+    trainer.train()
+    seconds = time.perf_counter() - started
+    steps = trainer.state.global_step
+    if tracker.log[-1]["step"] != steps:
+        tracker.evaluate(steps, None)
+    shutil.rmtree(work_dir, ignore_errors=True)
+    student = _trained(data, candidate, config, tracker, untrained, steps, seconds)
+    student.device = torch.cuda.get_device_name(0) if cuda else "cpu"
+    student.save()
+    return student
+
+
+def training_arguments(candidate: Candidate, config: StudentConfig, work_dir: Path, cuda: bool):
+    """gliner's TrainingArguments for one candidate: the new heads learn at their own rate."""
+    import torch
+    from gliner.training import TrainingArguments
+
+    return TrainingArguments(
         output_dir=str(work_dir),
         learning_rate=candidate.learning_rate,
         others_lr=candidate.head_learning_rate,
@@ -131,6 +141,7 @@ def train_candidate(
         save_strategy="no",
         logging_steps=max(1, config.eval_every // 2),
         report_to="none",
+        disable_tqdm=True,
         seed=config.seed,
         data_seed=config.seed,
         use_cpu=not cuda,
@@ -139,48 +150,35 @@ def train_candidate(
         focal_loss_alpha=0.75,
         focal_loss_gamma=2.0,
     )
-    train_examples = [e.gliner(data.labels) for e in data.train]
-    trainer = Trainer(
-        model=model,
-        args=args,
-        train_dataset=train_examples,
-        eval_dataset=None,
-        data_collator=model._create_data_collator(),
-        processing_class=model.data_processor.transformer_tokenizer,
-    )
-    trainer.add_callback(DevF1())
-    started = time.perf_counter()
-    trainer.train()
-    seconds = time.perf_counter() - started
-    steps = trainer.state.global_step
-    if not log or log[-1]["step"] != steps:
-        evaluate(steps, None)
-    shutil.rmtree(work_dir, ignore_errors=True)
 
+
+def _trained(
+    data, candidate, config, tracker, untrained: float, steps: int, seconds: float
+) -> TrainedStudent:
+    """The best checkpoint, reloaded, with its threshold swept on dev."""
     from gliner import GLiNER
 
-    best = GLiNER.from_pretrained(str(best_dir), local_files_only=True)
-    threshold, curve = sweep_threshold(best, dev, labels, config.threshold_grid, config)
-    student = TrainedStudent(
-        path=best_dir,
+    best = GLiNER.from_pretrained(str(tracker.best_dir), local_files_only=True)
+    dev = data.dev or data.train[:1]
+    threshold, curve = sweep_threshold(best, dev, list(data.labels), config.threshold_grid, config)
+    return TrainedStudent(
+        path=tracker.best_dir,
         base=candidate.base,
         candidate=candidate.model_dump(),
-        labels=labels,
+        labels=list(data.labels),
         training_set_hash=data.hash,
         dev_f1=round(max(f for _, f in curve), 4),
         untrained_dev_f1=round(untrained, 4),
         threshold=threshold,
         threshold_curve=curve,
-        best_step=state["best_step"],
+        best_step=tracker.best_step,
         steps=steps,
         seconds=round(seconds, 2),
         samples_per_second=round(steps * config.batch_size / seconds, 2),
-        device=device,
+        device="cpu",
         counts=dict(data.counts),
-        log=log,
+        log=tracker.log,
     )
-    student.save()
-    return student
 
 
 def train_candidates(

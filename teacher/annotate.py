@@ -14,12 +14,13 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 from corpus.chunking import chunk_text
 from corpus.guidelines import Guidelines
 from corpus.model import Annotation, AnnotationStatus, Annotator, AnnotatorKind, Document, Span
 from corpus.store import Store
+from teacher.breaker import CircuitBreaker, TeacherHalted
 from teacher.confidence import ConfidenceEstimator, Sample, SelfConsistency, span_probabilities
 from teacher.config import TeacherConfig
 from teacher.endpoint import Extraction, PermanentError, TeacherCallError, TeacherEndpoint, TransientError
@@ -29,66 +30,8 @@ from teacher.ledger import CallKey, CallLedger
 from teacher.localize import invalid_count, localize
 from teacher.prompt import PROMPT_VERSION, system_prompt, verify_messages
 from teacher.schema import verdicts_model
+from teacher.summary import RunSummary
 from teacher.techniques import Verification, questions, spans_in
-
-
-@dataclass
-class RunSummary:
-    documents: int = 0
-    annotated: int = 0  # newly annotated in this run
-    cached: int = 0  # already done: zero tokens spent
-    busy: int = 0  # claimed by another worker right now
-    failed: int = 0
-    spans: int = 0
-    candidates: int = 0  # entities the model proposed, over all samples
-    invalid: int = 0
-    dropped: Counter = field(default_factory=Counter)
-    calls: int = 0
-    tokens_in: int = 0
-    tokens_out: int = 0
-    cost_usd: float = 0.0
-    seconds: float = 0.0
-    confidences: list[float] = field(default_factory=list)
-    failures: list[tuple[str, str]] = field(default_factory=list)  # (document id, reason)
-
-    def merge(self, other: RunSummary) -> None:
-        """Add another batch's counts (a flow annotates in batches); seconds add up as work time."""
-        for item in fields(self):
-            if isinstance(getattr(self, item.name), int | float):
-                setattr(self, item.name, getattr(self, item.name) + getattr(other, item.name))
-        self.dropped.update(other.dropped)
-        self.confidences.extend(other.confidences)
-        self.failures.extend(other.failures)
-
-    def report_rows(self) -> list[tuple[str, str]]:
-        """(what, value) rows for the command line's table and the flow's artifact."""
-        rows = [
-            ("documents", self.documents),
-            ("newly annotated", self.annotated),
-            ("from cache (0 tokens)", self.cached),
-            ("claimed by another worker", self.busy),
-            ("failed (kept with reason, retried next run)", self.failed),
-            ("spans", self.spans),
-            ("invalid / proposed spans", f"{self.invalid} / {self.candidates} ({self.invalid_rate:.1%})"),
-            ("calls", self.calls),
-            ("tokens in / out", f"{self.tokens_in:,} / {self.tokens_out:,}"),
-            ("cost", f"${self.cost_usd:.4f}"),
-            ("seconds", f"{self.seconds:.1f}"),
-        ]
-        rows += [(f"dropped: {reason}", n) for reason, n in sorted(self.dropped.items())]
-        rows += [(f"confidence {band}", n) for band, n in self.histogram()]
-        return [(name, str(value)) for name, value in rows]
-
-    @property
-    def invalid_rate(self) -> float:
-        return self.invalid / self.candidates if self.candidates else 0.0
-
-    def histogram(self, bins: int = 5) -> list[tuple[str, int]]:
-        edges = [i / bins for i in range(bins + 1)]
-        counts = [0] * bins
-        for c in self.confidences:
-            counts[min(int(c * bins), bins - 1)] += 1
-        return [(f"{edges[i]:.1f}-{edges[i + 1]:.1f}", counts[i]) for i in range(bins)]
 
 
 @dataclass
@@ -114,8 +57,10 @@ class TeacherRun:
         worker: str | None = None,
         embedder: Embedder | None = None,
         second_opinion: SecondOpinion | None = None,
+        breaker: CircuitBreaker | None = None,
     ):
         self.store = store
+        self.breaker = breaker or CircuitBreaker()
         self.guidelines = guidelines
         self.endpoint = endpoint
         self.config = config
@@ -155,12 +100,30 @@ class TeacherRun:
 
         async def worker() -> None:
             for document in queue:  # one shared iterator: each document goes to exactly one worker
+                self.breaker.check()  # tripped: take no more documents
                 await self._one(document, summary)
                 if progress:
                     progress()
+                first_done.set()
 
-        await asyncio.gather(*(worker() for _ in range(self.config.concurrency)))
-        summary.seconds = time.monotonic() - started
+        # Slow start: one worker until the first document is through, so a wrong key or an
+        # unknown model costs one call, not `concurrency` of them.
+        first_done = asyncio.Event()
+        workers = [asyncio.ensure_future(worker())]
+        waiter = asyncio.ensure_future(first_done.wait())
+        try:
+            await asyncio.wait([workers[0], waiter], return_when=asyncio.FIRST_COMPLETED)
+            workers += [asyncio.ensure_future(worker()) for _ in range(self.config.concurrency - 1)]
+            await asyncio.gather(*workers)
+        except TeacherHalted as halted:
+            for other in workers:  # calls in flight are abandoned; their documents stay unclaimed
+                other.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+            halted.summary = summary
+            raise
+        finally:
+            waiter.cancel()
+            summary.seconds = time.monotonic() - started
         return summary
 
     async def _one(self, document: Document, summary: RunSummary) -> None:
@@ -314,6 +277,7 @@ class TeacherRun:
         """One endpoint call, retried with exponential backoff and jitter on transient errors."""
         config = self.config
         for attempt in range(config.max_retries + 1):
+            self.breaker.check()
             try:
                 extraction = await self.endpoint.extract(
                     prompt, response_model, temperature=temperature, seed=seed
@@ -322,6 +286,8 @@ class TeacherRun:
                 work.calls += 1
                 work.tokens_in += error.tokens_in
                 work.tokens_out += error.tokens_out
+                self.breaker.failure(error)
+                self.breaker.check()  # no document can succeed: stop the run, record no failure
                 if isinstance(error, PermanentError) or attempt == config.max_retries:
                     if isinstance(error, TransientError):
                         error.reason = f"{error.reason} (gave up after {attempt + 1} attempts)"
@@ -336,6 +302,7 @@ class TeacherRun:
             work.calls += 1
             work.tokens_in += extraction.tokens_in
             work.tokens_out += extraction.tokens_out
+            self.breaker.success()
             return extraction
         raise AssertionError("unreachable")
 

@@ -6,7 +6,7 @@ import hashlib
 import json
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from teacher.prompt import SHOTS_VERSION
 
@@ -14,8 +14,10 @@ from teacher.prompt import SHOTS_VERSION
 class Prices(BaseModel):
     """USD per million tokens. Known models' prices come from `PRICES`; set your own in distil.toml."""
 
-    input_per_million: float = 0.0
-    output_per_million: float = 0.0
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is an error, never silently ignored
+
+    input_per_million: float = Field(default=0.0, ge=0)
+    output_per_million: float = Field(default=0.0, ge=0)
 
     def cost(self, tokens_in: int, tokens_out: int) -> float:
         return (tokens_in * self.input_per_million + tokens_out * self.output_per_million) / 1e6
@@ -31,6 +33,8 @@ PRICES: dict[str, Prices] = {
 
 
 class TeacherConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is an error, never silently ignored
+
     # endpoint: none configured -> the embedded local llama.cpp teacher
     base_url: str | None = Field(
         default=None, description="OpenAI-compatible endpoint, e.g. http://host:8000/v1"
@@ -41,7 +45,7 @@ class TeacherConfig(BaseModel):
         default="qwen2.5-coder-0.5b",
         description="embedded teacher: packaged name, .gguf path or hf:REPO/FILE",
     )
-    local_context: int = 4096
+    local_context: int = Field(default=4096, ge=512)
     instructor_mode: Literal["auto", "tools", "json", "md_json", "json_schema", "grammar"] = Field(
         default="auto",
         description="how answers are asked for; auto: tool calls, the schema's grammar when local",
@@ -73,17 +77,17 @@ class TeacherConfig(BaseModel):
         description="once a student exists its agreement feeds the confidence; 'filter': agreed spans only",
     )
     # sampling and confidence
-    temperature: float = 0.0  # the first sample: the answer
+    temperature: float = Field(default=0.0, ge=0, le=2)  # the first sample: the answer
     samples: int = Field(default=3, ge=1, description="self-consistency samples per document")
-    sample_temperature: float = 0.7  # the other samples, for agreement
+    sample_temperature: float = Field(default=0.7, ge=0, le=2)  # the other samples, for agreement
     vote_threshold: float = Field(
-        default=0.5, description="keep spans found by at least this share of samples"
+        default=0.5, gt=0, le=1, description="keep spans found by at least this share of samples"
     )
     logprobs: bool | None = Field(
         default=None,
         description="ask for token logprobs (they feed span scores); unset: from remote endpoints only",
     )
-    max_output_tokens: int = 1024
+    max_output_tokens: int = Field(default=1024, ge=1)
     # not in the cache key: it changes only answers that would otherwise fail, and those are retried
     loop_penalty: float = Field(
         default=0.5,
@@ -94,14 +98,16 @@ class TeacherConfig(BaseModel):
     seed: int = 0
     # throughput and faults
     concurrency: int = Field(default=4, ge=1)
-    timeout_s: float = 120.0
-    max_retries: int = 5  # 429 / 5xx / timeouts / connection errors
-    validation_retries: int = 2  # malformed output: re-ask the model
-    backoff_base_s: float = 1.0
-    backoff_max_s: float = 60.0
-    claim_lease_s: float = 600.0  # a claim older than this is taken over (its worker died)
-    max_chunk_chars: int = 2000
-    chunk_overlap_chars: int = 200
+    timeout_s: float = Field(default=120.0, gt=0)
+    max_retries: int = Field(default=5, ge=0)  # 429 / 5xx / timeouts / connection errors
+    validation_retries: int = Field(default=2, ge=0)  # malformed output: re-ask the model
+    backoff_base_s: float = Field(default=1.0, ge=0)
+    backoff_max_s: float = Field(default=60.0, ge=0)
+    claim_lease_s: float = Field(
+        default=600.0, gt=0
+    )  # a claim older than this is taken over (its worker died)
+    max_chunk_chars: int = Field(default=2000, ge=50)
+    chunk_overlap_chars: int = Field(default=200, ge=0)
     prices: Prices | None = None
 
     @property

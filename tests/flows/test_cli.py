@@ -35,26 +35,52 @@ def test_init_scaffolds_config_and_an_editable_guidelines_copy(project):
     assert (project / "guidelines" / "pii.md").read_text() == "edited", "init never overwrites a user's edits"
 
 
-def test_ingest_status_and_dump(project, shared_data, tmp_path):
+def test_ingest_status_and_dump(project, corpora, tmp_path):
     raw = tmp_path / "raw.txt"
     raw.write_bytes(b"One raw doc.\nTwo raw doc.\nOne raw doc.\nbad \xff\n")
     result = distil("ingest", raw, "-p", project)
     assert result.exit_code == 0, result.output
     assert "read 3, added 2, duplicates 1" in result.output
     assert f"skipped {raw}:4: not valid UTF-8" in result.output
-    gold = shared_data / "presidio-synth-pii/synth_dataset_v2.json"
+    gold, texts, entities = _presidio_in_guidelines(corpora, tmp_path)
     result = distil("ingest", gold, "--split", "validation", "-p", project)
     assert result.exit_code == 0, result.output
-    assert "read 1500, added 1392, duplicates 108, entities 2863" in result.output
+    unique = len(set(texts))
+    assert (
+        f"read {len(texts)}, added {unique}, duplicates {len(texts) - unique}, entities {entities}"
+        in result.output
+    )
 
     status = distil("status", "-p", project).output
-    assert "documents: pool" in status and "1392" in status
+    assert "documents: pool" in status and str(unique) in status
     assert "guidelines: pii version" in status
 
     out = tmp_path / "human.jsonl"
     assert distil("dump", out, "--kind", "human", "-p", project).exit_code == 0
     records = [json.loads(line) for line in out.read_text().splitlines()]
-    assert len(records) == 1392 and {r["split"] for r in records} == {"validation"}
+    assert len(records) == unique and {r["split"] for r in records} == {"validation"}
+
+
+def _presidio_in_guidelines(corpora, tmp_path):
+    """The Presidio slice's records whose every label the built-in pii guidelines have (6 of its
+    17 types are not among them), as a JSON list; with their texts and entity count."""
+    from corpus.guidelines import load_guidelines
+
+    labels = set(load_guidelines("pii").label_names)
+    raw = json.loads((corpora / "presidio-synth-pii/synth_dataset_v2.json").read_text(encoding="utf-8"))
+    kept = [r for r in raw if all(span["entity_type"] in labels for span in r["spans"])]
+    path = tmp_path / "presidio-known-labels.json"
+    path.write_text(json.dumps(kept), encoding="utf-8")
+    return path, [r["full_text"] for r in kept], sum(len(r["spans"]) for r in kept)
+
+
+def test_gold_with_labels_the_guidelines_do_not_have_is_refused(project, corpora):
+    gold = corpora / "presidio-synth-pii/synth_dataset_v2.json"
+    result = distil("ingest", gold, "--split", "validation", "-p", project)
+    assert result.exit_code == 2
+    assert "label 'AGE' is not in the guidelines (" in result.output and f"{gold}:" in result.output
+    with Store(load_settings(project).store_url) as store:
+        assert store.documents() == [], "a file with any bad record stores nothing"
 
 
 def test_a_bad_labelled_file_fails_clearly_and_stores_nothing(project, tmp_path):

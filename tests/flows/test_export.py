@@ -36,7 +36,7 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory, shared_data):
+def project(tmp_path_factory, corpora):
     root = tmp_path_factory.mktemp("export")
     # A 120-step student on 60 validation sentences: one entity is worth about a point of F1,
     # so INT8's budget is 3 points here; the gate's logic, not the tiny model, is under test.
@@ -45,7 +45,7 @@ def project(tmp_path_factory, shared_data):
         "[export]\nbootstrap = 200\nf1_budget = 3.0\n"
     )
     (root / "distil.toml").write_text(config, encoding="utf-8")
-    items = [i for i in read_conll(shared_data / "wikigold/wikigold.conll.txt") if i.spans][:300]
+    items = [i for i in read_conll(corpora / "wikigold/wikigold.conll.txt") if i.spans][:300]
     settings = load_settings(root)
     with Store(settings.store_url) as store:
         gold = Annotator(AnnotatorKind.HUMAN, "gold:wikigold")
@@ -171,7 +171,7 @@ def test_promotion_refuses_a_worse_model_force_records_why_and_rollback_restores
         assert [e["action"] for e in registry.get(weak.path.name).events][-2:] == ["rolled back", "archived"]
 
 
-def test_the_current_student_is_the_teachers_second_opinion(project, shared_data):
+def test_the_current_student_is_the_teachers_second_opinion(project, corpora):
     """`ensemble = "filter"`: the teacher's spans the real student does not also find are dropped."""
     from corpus.model import Document
     from flows.annotate import annotate_ids
@@ -186,7 +186,7 @@ def test_the_current_student_is_the_teachers_second_opinion(project, shared_data
         if registry.production() is None:  # run alone, not after the promotion test
             registry.set_production(good.path.name, "promoted", "test", "second opinion", {})
         assert current_student(store).id == registry.production().id
-    items = [i for i in read_conll(shared_data / "wikigold/wikigold.conll.txt") if i.spans][400:460]
+    items = [i for i in read_conll(corpora / "wikigold/wikigold.conll.txt") if i.spans][400:460]
     with Store(settings.store_url) as store:
         record = current_student(store)
         opinion = student_opinion(settings, store)

@@ -33,6 +33,7 @@ class FakeOpenAI:
     logprob: float | None = None  # give every output token this logprob (None: no logprobs)
     delay_s: float = 0.0
     record: bool = True  # False for long benchmark runs: 100K recorded requests would be GBs
+    on_request: Any = None  # called with each request's body before it is answered
     requests: list[dict] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -82,6 +83,8 @@ class FakeOpenAI:
                 )
             marker = next((m for m in self.script if m in text and self.script[m]), None)
             behaviour = self.script[marker].pop(0) if marker else {}
+        if self.on_request is not None:
+            self.on_request(body)
         if self.delay_s:
             time.sleep(self.delay_s)
         if "hang" in behaviour:

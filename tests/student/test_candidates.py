@@ -18,8 +18,8 @@ LABELS = ("PER", "ORG", "LOC", "MISC")
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory, shared_data):
-    items = [i for i in read_conll(shared_data / "wikigold/wikigold.conll.txt") if i.spans][:80]
+def data(tmp_path_factory, corpora):
+    items = [i for i in read_conll(corpora / "wikigold/wikigold.conll.txt") if i.spans][:80]
     with Store(f"sqlite:///{tmp_path_factory.mktemp('cand') / 's.db'}") as store:
         store.add_labelled(items, Split.POOL, Annotator(AnnotatorKind.HUMAN, "gold"))
         return build_training_set(store, LABELS, dev_fraction=0.2)

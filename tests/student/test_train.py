@@ -19,12 +19,12 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory, shared_data):
+def project(tmp_path_factory, corpora):
     """wikigold: 360 sentences with their human labels in the pool, 80 held out for validation."""
     root = tmp_path_factory.mktemp("student")
     config = 'guidelines = "general"\n[student]\nmax_steps = 160\neval_every = 40\npatience = 10\n'
     (root / "distil.toml").write_text(config, encoding="utf-8")
-    items = [i for i in read_conll(shared_data / "wikigold/wikigold.conll.txt") if i.spans][:440]
+    items = [i for i in read_conll(corpora / "wikigold/wikigold.conll.txt") if i.spans][:440]
     with Store(load_settings(root).store_url) as store:
         gold = Annotator(AnnotatorKind.HUMAN, "gold:wikigold")
         store.add_labelled(items[:360], Split.POOL, gold)

@@ -190,3 +190,74 @@ def _alive(pid: int) -> bool:
     if state == "Z":  # exited; only its (dead) parent could have reaped it
         return False
     return True
+
+
+def test_the_server_killed_mid_run_stops_the_run_with_its_signal_and_log(tmp_path):
+    """kill -9 of the real llama.cpp process after the first document: the run stops at once (no
+    retries per document, no failure records), saying the signal, the log's path and its tail."""
+    from teacher import local_server
+    from teacher.breaker import CircuitBreaker, TeacherHalted
+
+    docs = [Document(f"Item {i}: Ada Lovelace visited Turin.") for i in range(12)]
+    with local_teacher("smollm2-135m", context=2048, threads=2) as (url, alias):
+        process, log_path = local_server._running[url]
+        config = TeacherConfig(samples=1, concurrency=2, max_output_tokens=256, guidelines_style="brief",
+                               few_shot=0, ensemble="off", max_retries=5)  # fmt: skip
+        endpoint = OpenAIEndpoint.from_config(config, url, alias)
+        breaker = CircuitBreaker(health=lambda: local_server.server_gone(url))
+        with Store(f"sqlite:///{tmp_path / 'local.db'}") as store:
+            store.add_documents(docs)
+            run = TeacherRun(store, load_guidelines("general"), endpoint, config, breaker=breaker)
+            started = time.monotonic()
+            with pytest.raises(TeacherHalted) as halted:
+                asyncio.run(run.run(docs, progress=lambda: process.send_signal(signal.SIGKILL)))
+            elapsed = time.monotonic() - started
+            failed = [
+                a
+                for a in store.annotations(kind=AnnotatorKind.TEACHER)
+                if a.status is AnnotationStatus.FAILED
+            ]
+    message = halted.value.reason
+    assert "was killed by SIGKILL" in message and f"log: {log_path}" in message and "  | " in message
+    assert failed == [], [a.error for a in failed]
+    assert halted.value.summary.annotated <= 2
+    assert elapsed < 60, "stopped at once, not after retrying every document"
+
+
+STAND_IN = """
+import json, os, signal, sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self):  # /v1/models answers, as llama.cpp's does before any prompt
+        body = json.dumps({"object": "list", "data": [{"id": "local:x"}]}).encode()
+        self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self):  # the first real prompt: the CPU kernel faults, as AMX does on some VMs
+        print("ggml: running the first prompt", flush=True)
+        os.kill(os.getpid(), signal.SIGSEGV)
+
+HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+"""
+
+
+def test_healthy_means_a_real_answer_not_a_models_list(tmp_path, monkeypatch):
+    """A scripted stand-in for what a real server will not do on demand: answer /v1/models, then
+    crash with SIGSEGV on the first prompt (what native AMX kernels did on our Intel VMs)."""
+    from teacher import local_server
+
+    script = tmp_path / "stand_in.py"
+    script.write_text(STAND_IN, encoding="utf-8")
+    monkeypatch.setattr(local_server, "resolve_model", lambda model, progress: tmp_path / "x.gguf")
+    monkeypatch.setattr(
+        local_server,
+        "server_command",
+        lambda gguf, alias, port, context, threads: [sys.executable, str(script), str(port)],
+    )
+    with pytest.raises(LocalServerError) as failure:
+        with local_teacher("x.gguf", startup_timeout_s=30):
+            pytest.fail("a server that crashes on its first prompt is not healthy")
+    message = str(failure.value)
+    assert "on its first prompt" in message and "killed by SIGSEGV" in message
+    assert "rebuild llama.cpp for any AVX2 CPU" in message and "ggml: running the first prompt" in message

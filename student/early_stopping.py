@@ -1,0 +1,44 @@
+"""Dev-F1 checkpointing for gliner's Trainer: every `eval_every` steps the model is scored on
+dev, the best checkpoint is saved, and training stops after `patience` evaluations without
+improvement. Imported when training starts (it needs transformers)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from transformers import TrainerCallback
+
+
+class BestOnDev:
+    """The best dev F1 so far, its step, and the evaluations since it last improved."""
+
+    def __init__(self, model, score_dev: Callable[[], float], best_dir: Path, progress=print):
+        self.model, self.score_dev, self.best_dir, self.progress = model, score_dev, best_dir, progress
+        self.best, self.best_step, self.stale = -1.0, 0, 0
+        self.log: list[dict] = []
+
+    def evaluate(self, step: int, loss: float | None) -> None:
+        self.model.eval()
+        f1 = self.score_dev()
+        self.model.train()
+        self.log.append({"step": step, "dev_f1": round(f1, 4), "loss": loss})
+        self.progress(f"step {step}: dev F1 {f1:.3f}")
+        if f1 > self.best:
+            self.best, self.best_step, self.stale = f1, step, 0
+            self.model.save_pretrained(str(self.best_dir))
+        else:
+            self.stale += 1
+
+
+class DevF1Callback(TrainerCallback):
+    def __init__(self, tracker: BestOnDev, every: int, patience: int):
+        self.tracker, self.every, self.patience = tracker, every, patience
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if state.global_step % self.every == 0:
+            losses = [entry["loss"] for entry in state.log_history if "loss" in entry]
+            self.tracker.evaluate(state.global_step, losses[-1] if losses else None)
+            if self.tracker.stale >= self.patience:
+                control.should_training_stop = True
+        return control
