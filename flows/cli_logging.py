@@ -64,7 +64,6 @@ def start_log(verbose: bool = False) -> Path:
     return path
 
 
-
 def follow_prefect() -> None:
     """Importing Prefect replaces the root logger's handlers with its console handler (held at
     CRITICAL by `quiet_libraries`): call this after that import, so every record still reaches

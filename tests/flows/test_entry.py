@@ -61,10 +61,22 @@ def test_a_missing_input_path_exits_non_zero(project, capsys):
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        (["annotate", "--samples", "0"], "Invalid value for '--samples': Input should be greater than or equal to 1"),
-        (["annotate", "--concurrency", "0"], "Invalid value for '--concurrency': Input should be greater than or equal to 1"),
-        (["annotate", "--limit", "-1"], "Invalid value for '--limit': Input should be greater than or equal to 1"),
-        (["train", "--max-steps", "0"], "Invalid value for '--max-steps': Input should be greater than or equal to 1"),
+        (
+            ["annotate", "--samples", "0"],
+            "Invalid value for '--samples': Input should be greater than or equal to 1",
+        ),
+        (
+            ["annotate", "--concurrency", "0"],
+            "Invalid value for '--concurrency': Input should be greater than or equal to 1",
+        ),
+        (
+            ["annotate", "--limit", "-1"],
+            "Invalid value for '--limit': Input should be greater than or equal to 1",
+        ),
+        (
+            ["train", "--max-steps", "0"],
+            "Invalid value for '--max-steps': Input should be greater than or equal to 1",
+        ),
     ],
 )
 def test_options_take_the_configs_bounds(project, capsys, args, words):
