@@ -12,21 +12,24 @@ from flows.artifacts import promotion_verdict
 from flows.cli_common import console, fail, progress_bar
 from flows.settings import Settings
 
-# what the demo ignores: it always runs on embedded defaults, never on a team's endpoint,
-# key, database or Argilla
-_SEALED_PREFIXES = ("DISTIL_",)
-_SEALED_NAMES = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ARGILLA_API_URL", "ARGILLA_API_KEY")
+# What the demo ignores: everything that would point it outside its own folder (a team's
+# endpoint, key, database, Argilla, production path, guidelines). Settings that only tune the
+# embedded run (DISTIL_TEACHER__LOCAL_MODEL, DISTIL_STUDENT__MAX_STEPS, ...) still apply.
+SEALED = (
+    "DISTIL_PROJECT_DIR", "DISTIL_DATABASE_URL", "DISTIL_GUIDELINES",
+    "DISTIL_TEACHER__BASE_URL", "DISTIL_TEACHER__MODEL", "DISTIL_TEACHER__API_KEY",
+    "DISTIL_REVIEW__API_URL", "DISTIL_REVIEW__API_KEY", "DISTIL_EXPORT__PRODUCTION_PATH",
+    "OPENAI_API_KEY", "OPENAI_BASE_URL", "ARGILLA_API_URL", "ARGILLA_API_KEY",
+)  # fmt: skip
 
 
-def _seal_environment() -> list[str]:
-    """Drop the variables that would point the demo at anything but its embedded defaults."""
-    ignored = sorted(
-        name for name in os.environ if name.startswith(_SEALED_PREFIXES) or name in _SEALED_NAMES
-    )
+def seal_environment() -> list[str]:
+    """Drop the variables that would point the demo at anything but its embedded defaults;
+    return their names, to say so."""
+    ignored = sorted(name for name in SEALED if name in os.environ)
     for name in ignored:
-        if name not in ("DISTIL_LOG_DIR", "DISTIL_MODEL_CACHE"):  # where files go, not what runs
-            del os.environ[name]
-    return [n for n in ignored if n not in ("DISTIL_LOG_DIR", "DISTIL_MODEL_CACHE")]
+        del os.environ[name]
+    return ignored
 
 
 def run_demo_command(directory: Path) -> None:
@@ -35,7 +38,7 @@ def run_demo_command(directory: Path) -> None:
     from flows.demo import DEMO_MINUTES, first_run_cost, run_demo, setup
 
     follow_prefect()
-    ignored = _seal_environment()
+    ignored = seal_environment()
     settings = setup(directory)
     console.print(
         f"distil demo in {directory}/: the demo corpus (60 documents) and its human validation set "
@@ -71,6 +74,7 @@ def run_demo_command(directory: Path) -> None:
     for name, value in rows:
         table.add_row(name, str(value))
     console.print(table)
+    console.print("stages: " + ", ".join(f"{stage} {s:.0f} s" for stage, s in summary.seconds.items()))
     console.print(f"promotion: {escape(summary.promotion)}")
     console.print(f"bundle: {summary.bundle}")  # outside the table: paths stay whole, copy-pasteable
     console.print(f"production path: {summary.production}")

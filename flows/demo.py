@@ -11,7 +11,7 @@ summary can put teacher and student side by side.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from flows.artifacts import promotion_verdict
@@ -63,6 +63,7 @@ class DemoSummary:
     review_message: str | None
     minutes: float
     failures: str | None = None  # documents the teacher failed on, grouped by reason
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time per stage
 
 
 def first_run_cost(settings) -> list[str]:
@@ -117,10 +118,13 @@ def run_demo(project: Path) -> DemoSummary:
         )
     except DocumentsFailed as failed:  # every stage ran: show what it made, then say what failed
         result, failures = failed.result, [f"pool: {failed}"]
+    seconds = dict(result.seconds)
+    scoring_started = time.perf_counter()
     try:
         annotate_flow(str(project), split=Split.VALIDATION.value)  # teacher F1 on the same human set
     except DocumentsFailed as failed:
         failures.append(f"validation: {failed}")
+    seconds["teacher on validation"] = round(time.perf_counter() - scoring_started, 1)
     from flows.train import evaluate, students_dir
 
     evaluation = evaluate(settings, students_dir(settings) / result.model_id)
@@ -147,6 +151,7 @@ def run_demo(project: Path) -> DemoSummary:
         review_message=result.review.get("unavailable"),
         minutes=(time.perf_counter() - started) / 60,
         failures="; ".join(failures) or None,
+        seconds=seconds,
     )
 
 
