@@ -48,6 +48,8 @@ def ids_of(store: Store, split: Split = Split.POOL, limit: int | None = None) ->
     teacher can be scored on them next to the student; training never reads them. Pool
     documents people already labelled are not sent to the teacher (their labels win anyway).
     Ids only: texts are read a batch at a time, so memory stays flat however large the pool."""
+    if limit is not None and limit < 1:  # ids[:-1] would be "all but one"
+        raise ValueError(f"limit must be at least 1, got {limit}")
     ids = store.document_ids(split=split)
     if split == Split.POOL:
         human = store.annotated_ids(AnnotatorKind.HUMAN)

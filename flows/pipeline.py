@@ -23,9 +23,11 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from corpus.errors import InputError
 from corpus.model import Split
 from flows import artifacts
 from flows.settings import Settings, load_settings
+from teacher.breaker import TeacherHalted
 from teacher.summary import RunSummary
 
 TASK = {"cache_policy": NO_CACHE, "persist_result": False}  # the store is the record, not Prefect
@@ -45,12 +47,14 @@ class DocumentsFailed(RuntimeError):
         self.result = result  # distill's DistillResult, when every stage ran
 
 
-def _retry_unless_halted(task, task_run, state) -> bool:
-    """Prefect retries a batch that crashed, but not one the circuit breaker stopped: a wrong key
-    or a dead server would only be called again."""
-    from teacher.breaker import TeacherHalted
+def _retry_unless(*final: type[BaseException]):
+    """A Prefect retry condition: retry what crashed, but not failures a retry cannot mend (bad
+    input; a teacher the circuit breaker stopped, which would only be called again)."""
 
-    return not isinstance(state.result(raise_on_failure=False), TeacherHalted)
+    def retry(task, task_run, state) -> bool:
+        return not isinstance(state.result(raise_on_failure=False), final)
+
+    return retry
 
 
 def _settings(project: str) -> Settings:
@@ -82,21 +86,30 @@ def _document_done() -> None:
 # -- ingest ---------------------------------------------------------------------------
 
 
-@task(retries=2, retry_delay_seconds=5, **TASK)
+@task(
+    retries=2, retry_delay_seconds=5, retry_condition_fn=_retry_unless(InputError, FileNotFoundError), **TASK
+)
 def ingest_task(project: str, paths: list[str], split: str | None = None) -> dict:
     """Raw files into the pool, or human-labelled files into `split`. Idempotent: the store keys
     documents on their text, so a retry or a re-run adds nothing twice."""
-    from corpus.ingest import ingest_labelled, ingest_raw
+    from corpus.guidelines import load_guidelines
+    from corpus.ingest import IngestReport, ingest_labelled, ingest_raw
     from corpus.store import Store
 
     settings = _settings(project)
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        raise FileNotFoundError(f"no such file or folder: {', '.join(missing)}")
     with Store(settings.store_url) as store:
         if split is None:
             report = ingest_raw(store, [Path(p) for p in paths])
         else:
-            report = ingest_labelled(store, Path(paths[0]), Split(split), annotator="gold")
-            for path in paths[1:]:
-                report.merge(ingest_labelled(store, Path(path), Split(split), annotator="gold"))
+            labels = load_guidelines(settings.guidelines_ref).label_names  # gold is checked against them
+            report = IngestReport()
+            for path in paths:
+                report.merge(
+                    ingest_labelled(store, Path(path), Split(split), annotator="gold", labels=labels)
+                )
     return {"read": report.read, "added": report.added, "duplicates": report.duplicates}
 
 
@@ -112,7 +125,7 @@ def ingest_flow(project: str = ".", paths: list[str] | None = None, split: str |
 
 
 @task(
-    retries=2, retry_delay_seconds=10, retry_condition_fn=_retry_unless_halted,
+    retries=2, retry_delay_seconds=10, retry_condition_fn=_retry_unless(TeacherHalted),
     task_run_name="annotate {first_id}+", **TASK,
 )  # fmt: skip
 def annotate_batch(project: str, ids: list[str], base_url: str, model: str, first_id: str = "") -> RunSummary:

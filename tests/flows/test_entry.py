@@ -222,3 +222,22 @@ def test_an_unexpected_failure_is_one_line_naming_the_log(project, capsys, monke
     assert code == 1 and "unexpected KeyError: 'deep inside'" in line
     log = Path(line.rsplit("(details: ", 1)[1].rstrip(")"))
     assert log.parent == logs and "Traceback" in log.read_text() and "boom" in log.read_text()
+
+
+@pytest.mark.slow
+def test_distill_with_a_teacher_that_labels_nothing_stops_there_in_one_line(project, capsys, tmp_path):
+    """The installed script on Prefect's local API: no Prefect traceback, no training attempted."""
+    fake = FakeOpenAI(script={"Document": [{"arguments": "not json"}] * 100})
+    fake.url = fake.start()
+    try:
+        _with_raw(project, capsys, tmp_path, 3)
+        env = {"DISTIL_TEACHER__BASE_URL": fake.url, "DISTIL_TEACHER__MODEL": "fake-teacher",
+               "DISTIL_TEACHER__FEW_SHOT": "0", "DISTIL_TEACHER__SAMPLES": "1"}  # fmt: skip
+        result = installed_distil("distill", "-p", project, env=env)
+    finally:
+        fake.stop()
+    assert result.returncode == 1, result.stdout + result.stderr
+    line = error_line(result.stderr)
+    assert "annotate: no document got labels: 3 of 3 documents failed: 3 x malformed output" in line
+    assert "Traceback" not in result.stdout and "Flow run" not in result.stdout + result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

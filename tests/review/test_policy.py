@@ -40,6 +40,18 @@ def test_failures_and_invalid_spans_first_then_least_confident_under_budget():
     assert decisions["d9"].route == "accept" and decisions["d9"].reason == "confidence >= 0.8"
 
 
+def test_a_failed_document_over_the_budget_is_never_accepted():
+    """It has no labels to accept: it gets no decision, so once the teacher's retry labels it,
+    it is routed like any other document."""
+    failed = [ann(f"failed{i}", None, labels=(), status=AnnotationStatus.FAILED) for i in range(5)]
+    decisions = {
+        d.document_id: d for d in route(failed + [ann("ok", 0.95)], ReviewPolicy(budget=2, audit_fraction=0))
+    }
+    assert sorted(d for d, x in decisions.items() if x.route == "review") == ["failed0", "failed1"]
+    assert sorted(decisions) == ["failed0", "failed1", "ok"], "the three over the budget are left undecided"
+    assert decisions["ok"].route == "accept"
+
+
 def test_threshold_without_budget():
     annotations = [ann(f"d{i}", confidence=i / 10) for i in range(10)]
     decisions = route(annotations, ReviewPolicy(budget=None, threshold=0.35, audit_fraction=0))
