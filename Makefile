@@ -29,7 +29,7 @@ $(VENV)/.installed: pyproject.toml teacher/llama_build.py | $(BIN)/python
 setup: $(VENV)/.installed
 
 demo: setup
-	$(BIN)/distil demo
+	@$(BIN)/distil demo
 
 # the tests start real servers: PostgreSQL (binaries from the system), Argilla (its own venv,
 # made by the tests on first use) with Redis from Debian, llama.cpp (the [local] extra)
