@@ -45,7 +45,7 @@ from benchmarks.report import load_results, save_results, write_section
 from benchmarks.review_budget_report import render
 from benchmarks.reviewed_student import CACHE, reviewed_documents, reviewed_student
 from benchmarks.teacher_quality import CORPORA, annotate_all, confidence_pairs
-from corpus.guidelines import load_guidelines
+from corpus.guideline_files import load_guidelines
 from corpus.metrics import Scores, score
 from corpus.model import Annotation, AnnotationStatus, Annotator, AnnotatorKind, Split
 from corpus.store import Store

@@ -10,9 +10,10 @@ from pathlib import Path
 
 from corpus.model import Annotator, AnnotatorKind, Split
 from corpus.store import Store
+from flows.project import Project
 from flows.second_opinion import StudentOpinion, current_student
 from flows.settings import load_settings
-from flows.train import train
+from flows.student_step import train
 
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "distil" / "benchmarks"
 STEPS = 300
@@ -38,7 +39,7 @@ def reviewed_student(corpus: str, reviewed, guidelines_name: str) -> StudentOpin
             store.add_labelled(reviewed, Split.POOL, Annotator(AnnotatorKind.HUMAN, "oracle-reviewer"))
     if record is None:
         print(f"training the ensemble's student on {len(reviewed)} reviewed {corpus} documents", flush=True)
-        train(settings, progress=lambda _: None)
+        train(Project(settings), progress=lambda _: None)
         with Store(settings.store_url) as store:
             record = current_student(store)
     student = settings.student

@@ -2,7 +2,7 @@
 what a second run over the same documents costs.
 
 The real flows run (ingest_flow, then annotate_flow under Prefect, in batches of 1,000) in a
-fresh process per size, against the scripted fast endpoint (`tests/services/fake_openai.py`),
+fresh process per size, against the scripted fast endpoint (`teacher/scripted_server.py`),
 which answers at once: what is measured is distil's own cost (store, claims, structured
 output, localization, Prefect tasks), not a model's. Documents are wikigold sentences, each
 numbered so that all are distinct.
@@ -100,7 +100,7 @@ def main() -> None:
         return
 
     sys.path.insert(0, str(ROOT))
-    from tests.services.fake_openai import FakeOpenAI
+    from teacher.scripted_server import FakeOpenAI
 
     results = load_results(RESULTS)
     todo = [size for size in args.sizes if args.again or str(size) not in results]

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from benchmarks.report import load_results, save_results, table, write_section
 from benchmarks.teacher_quality import CORPORA, annotate_all
-from corpus.guidelines import load_guidelines
+from corpus.guideline_files import load_guidelines
 from corpus.metrics import score
 from corpus.model import AnnotationStatus, Span
 from corpus.store import Store

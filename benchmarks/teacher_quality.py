@@ -23,7 +23,7 @@ from sklearn.metrics import roc_auc_score
 
 from benchmarks.report import SHARED, calibration_plot, load_results, save_results, table, write_section
 from corpus.conll import read_conll
-from corpus.guidelines import load_guidelines
+from corpus.guideline_files import load_guidelines
 from corpus.jsonspans import read_span_json
 from corpus.metrics import score
 from corpus.model import Annotation, Annotator, AnnotatorKind, Split

@@ -28,7 +28,7 @@ import openai
 
 from benchmarks.report import SHARED, load_results, save_results, table, write_section
 from corpus.conll import read_conll
-from corpus.guidelines import load_guidelines
+from corpus.guideline_files import load_guidelines
 from corpus.store import Store
 from teacher.annotate import TeacherRun
 from teacher.config import TeacherConfig
@@ -134,7 +134,7 @@ def main() -> None:
     results = {} if args.again else load_results(RESULTS)
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from tests.services.fake_openai import FakeOpenAI
+    from teacher.scripted_server import FakeOpenAI
 
     fake = FakeOpenAI(answers={"": [{"text": "the", "label": "MISC", "occurrence": 1}]})
     fast_url = fake.start()

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, Table, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+BATCH = 500  # ids per IN (...) query, rows per INSERT: well under SQLite's and PostgreSQL's parameter limits
 _URL_PASSWORD = re.compile(r"(://[^:/@\s]+):[^@\s]+@")
 
 
@@ -73,3 +77,34 @@ def store_error_line(error: Exception) -> str:
     else:
         hint = "see the log"
     return f"store: {words} ({hint})"
+
+
+def in_batches(items: Sequence, size: int = BATCH) -> Iterator[Sequence]:
+    """`items` a slice at a time: queries over many ids stay under the databases' limits."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def scalars_in(session: Session, query, column, ids: Sequence | None) -> list:
+    """The query's rows; with `ids`, only those whose `column` is one of them, asked a batch at
+    a time (a single IN of 100K ids would pass the databases' parameter limits)."""
+    if ids is None:
+        return list(session.scalars(query))
+    return [row for batch in in_batches(list(ids)) for row in session.scalars(query.where(column.in_(batch)))]
+
+
+def insert_ignoring_existing(session: Session, table: Table, rows: list[dict], key: str) -> list:
+    """INSERT ... ON CONFLICT (key) DO NOTHING, in batches; the keys of the rows it inserted
+    (RETURNING: rowcount is unreliable for multi-row inserts). Safe against a concurrent writer
+    inserting the same key on PostgreSQL and SQLite; other databases get plain inserts, where a
+    concurrent duplicate fails the transaction instead."""
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(session.get_bind().dialect.name)
+    if insert is None:
+        if rows:
+            session.execute(table.insert(), rows)
+        return [row[key] for row in rows]
+    inserted: list = []
+    for batch in in_batches(rows):
+        statement = insert(table).values(list(batch)).on_conflict_do_nothing(index_elements=[key])
+        inserted += session.execute(statement.returning(table.c[key])).scalars().all()
+    return inserted

@@ -4,25 +4,22 @@ so annotators and the teacher always read the same rules."""
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
-from corpus.guidelines import Example, Guidelines, parse_markup
-
-_ENTITY = re.compile(r"\[([^\[\]]+)\]\(([^()\s]+)\)")
-_NEGATIVE = re.compile(r"\{([^{}]+)\}")
+from corpus.guideline_model import Example, Guidelines
+from corpus.markup_syntax import ENTITY, NEGATIVE, parse_markup
 
 
 def _human(text: str) -> str:
     """Markup to readable markdown: entities bold with their label, non-entities struck."""
-    text = _ENTITY.sub(lambda m: f"**{m.group(1)}** _({m.group(2)})_", text)
-    return _NEGATIVE.sub(lambda m: f"~~{m.group(1)}~~", text)
+    text = ENTITY.sub(lambda m: f"**{m.group(1)}** _({m.group(2)})_", text)
+    return NEGATIVE.sub(lambda m: f"~~{m.group(1)}~~", text)
 
 
 def _plain(text: str) -> str:
     """Markup to plain text the LLM reads: Paris [LOC]."""
-    text = _ENTITY.sub(lambda m: f"{m.group(1)} [{m.group(2)}]", text)
-    return _NEGATIVE.sub(lambda m: m.group(1), text).replace("**", "")
+    text = ENTITY.sub(lambda m: f"{m.group(1)} [{m.group(2)}]", text)
+    return NEGATIVE.sub(lambda m: m.group(1), text).replace("**", "")
 
 
 def render_markdown(guidelines: Guidelines) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from corpus.errors import InputError
-from corpus.guidelines import has_stray_markup, parse_markup
+from corpus.markup_syntax import has_stray_markup, parse_markup
 from corpus.model import Document, LabelledDocument, Split
 
 

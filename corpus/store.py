@@ -14,10 +14,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from corpus.database import make_engine, migrate
+from corpus.database import in_batches, insert_ignoring_existing, make_engine, migrate, scalars_in
 from corpus.model import (
     Annotation,
     AnnotationStatus,
@@ -25,14 +24,11 @@ from corpus.model import (
     AnnotatorKind,
     Document,
     LabelledDocument,
-    Span,
     Split,
     utcnow,
 )
+from corpus.store_rows import annotation, annotation_row, document, document_row, document_values
 from corpus.tables import AnnotationRow, DocumentRow, SpanRow
-
-# ids per IN (...) query: well under SQLite's and PostgreSQL's parameter limits
-_CHUNK = 500
 
 
 class LeakageError(RuntimeError):
@@ -102,12 +98,12 @@ class Store:
             for doc_id, doc in batch.items():
                 split = existing.get(doc_id)
                 if split is None:
-                    new_rows.append(_document_values(doc_id, doc, Split.POOL))
+                    new_rows.append(document_values(doc_id, doc, Split.POOL))
                 elif Split(split).held_out:
                     report.skipped.append((doc_id, f"held out ({split}): never annotated for training"))
                 else:
                     report.duplicates += 1
-            inserted = _insert_ignoring_existing(session, new_rows)
+            inserted = len(insert_ignoring_existing(session, DocumentRow.__table__, new_rows, "id"))
             # another worker may have added some of them since we looked: those are duplicates
             report.added += inserted
             report.duplicates += len(new_rows) - inserted
@@ -140,7 +136,7 @@ class Store:
             for doc_id, item in batch.items():
                 current = existing.get(doc_id)
                 if current is None:
-                    session.add(_document_row(doc_id, item.document, split))
+                    session.add(document_row(doc_id, item.document, split))
                     report.added += 1
                 elif current == split:
                     history = self._replaced_history(session, doc_id, item) if replace else None
@@ -174,7 +170,7 @@ class Store:
             .options(selectinload(AnnotationRow.spans))
             .where(AnnotationRow.document_id == doc_id, AnnotationRow.annotator_kind == AnnotatorKind.HUMAN)
         ).all()
-        old = [_annotation(row) for row in rows]
+        old = [annotation(row) for row in rows]
         if {span for a in old for span in a.spans} == set(item.spans):
             return []
         for row in rows:
@@ -193,10 +189,8 @@ class Store:
     def _splits_of(session: Session, ids: Iterable[str]) -> dict[str, str]:
         found: dict[str, str] = {}
         ids = list(ids)
-        for i in range(0, len(ids), _CHUNK):
-            rows = session.execute(
-                select(DocumentRow.id, DocumentRow.split).where(DocumentRow.id.in_(ids[i : i + _CHUNK]))
-            )
+        for batch in in_batches(ids):
+            rows = session.execute(select(DocumentRow.id, DocumentRow.split).where(DocumentRow.id.in_(batch)))
             found.update({row.id: row.split for row in rows})
         return found
 
@@ -212,15 +206,8 @@ class Store:
         if source is not None:
             query = query.where(DocumentRow.source == source)
         with self._sessions() as session:
-            if ids is None:
-                rows = session.scalars(query).all()
-            else:
-                rows = [
-                    row
-                    for i in range(0, len(ids), _CHUNK)
-                    for row in session.scalars(query.where(DocumentRow.id.in_(ids[i : i + _CHUNK])))
-                ]
-        return [_document(row) for row in rows]
+            rows = scalars_in(session, query, DocumentRow.id, ids)
+        return [document(row) for row in rows]
 
     def document_ids(self, split: Split | None = None) -> list[str]:
         """Ids in the order `documents` returns them, without loading texts: what a flow over
@@ -234,7 +221,7 @@ class Store:
     def get_document(self, doc_id: str) -> Document | None:
         with self._sessions() as session:
             row = session.get(DocumentRow, doc_id)
-        return None if row is None else _document(row)
+        return None if row is None else document(row)
 
     def held_out_ids(self) -> set[str]:
         with self._sessions() as session:
@@ -276,26 +263,7 @@ class Store:
                     AnnotationRow.guidelines_version == ann.guidelines_version,
                 )
             )
-            session.add(
-                AnnotationRow(
-                    document_id=ann.document_id,
-                    annotator_kind=ann.annotator.kind,
-                    annotator=ann.annotator.name,
-                    guidelines_version=ann.guidelines_version,
-                    confidence=ann.confidence,
-                    status=ann.status,
-                    error=ann.error,
-                    tokens_in=ann.tokens_in,
-                    tokens_out=ann.tokens_out,
-                    cost_usd=ann.cost_usd,
-                    meta=ann.metadata,
-                    created_at=ann.created_at,
-                    updated_at=ann.updated_at,
-                    spans=[
-                        SpanRow(start=s.start, end=s.end, label=s.label, score=s.score) for s in ann.spans
-                    ],
-                )
-            )
+            session.add(annotation_row(ann))
 
     def annotations(
         self,
@@ -312,18 +280,8 @@ class Store:
         if guidelines_version is not None:
             query = query.where(AnnotationRow.guidelines_version == guidelines_version)
         with self._sessions() as session:
-            if document_ids is None:
-                rows = session.scalars(query).all()
-            else:
-                ids = list(document_ids)
-                rows = [
-                    row
-                    for i in range(0, len(ids), _CHUNK)
-                    for row in session.scalars(
-                        query.where(AnnotationRow.document_id.in_(ids[i : i + _CHUNK]))
-                    )
-                ]
-        return [_annotation(row) for row in rows]
+            rows = scalars_in(session, query, AnnotationRow.document_id, document_ids)
+        return [annotation(row) for row in rows]
 
     # -- status ------------------------------------------------------------------------
 
@@ -365,73 +323,3 @@ class Store:
             "annotations": annotations,
             "spans": spans,
         }
-
-
-def _document_values(doc_id: str, doc: Document, split: Split) -> dict:
-    return {
-        "id": doc_id,
-        "text": doc.text,
-        "source": doc.source,
-        "metadata": dict(doc.metadata),
-        "split": str(split),
-        "created_at": utcnow(),
-    }
-
-
-def _document_row(doc_id: str, doc: Document, split: Split) -> DocumentRow:
-    return DocumentRow(
-        id=doc_id,
-        text=doc.text,
-        source=doc.source,
-        meta=dict(doc.metadata),
-        split=split,
-    )
-
-
-def _insert_ignoring_existing(session: Session, rows: list[dict]) -> int:
-    """INSERT ... ON CONFLICT DO NOTHING; returns how many rows were inserted."""
-    if not rows:
-        return 0
-    dialects = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
-    insert = dialects.get(session.get_bind().dialect.name)
-    if insert is None:  # other databases: plain inserts (a concurrent duplicate fails the batch)
-        session.execute(DocumentRow.__table__.insert(), rows)
-        return len(rows)
-    inserted = 0
-    for i in range(0, len(rows), _CHUNK):
-        statement = (
-            insert(DocumentRow.__table__)
-            .values(rows[i : i + _CHUNK])
-            .on_conflict_do_nothing(index_elements=["id"])
-            .returning(DocumentRow.__table__.c.id)  # rowcount is unreliable for multi-row inserts
-        )
-        inserted += len(session.execute(statement).all())
-    return inserted
-
-
-def _document(row: DocumentRow) -> Document:
-    return Document(
-        text=row.text,
-        source=row.source,
-        metadata=dict(row.meta or {}),
-        split=Split(row.split),
-    )
-
-
-def _annotation(row: AnnotationRow) -> Annotation:
-    annotator = Annotator(AnnotatorKind(row.annotator_kind), row.annotator)
-    return Annotation(
-        document_id=row.document_id,
-        annotator=annotator,
-        spans=[Span(s.start, s.end, s.label, s.score, str(annotator)) for s in row.spans],
-        guidelines_version=row.guidelines_version,
-        confidence=row.confidence,
-        status=AnnotationStatus(row.status),
-        error=row.error,
-        tokens_in=row.tokens_in,
-        tokens_out=row.tokens_out,
-        cost_usd=row.cost_usd,
-        metadata=dict(row.meta or {}),
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )

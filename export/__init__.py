@@ -1,1 +1,1 @@
-"""Export stage: quantized ONNX, accuracy gate, registry and promotion (issue: export)."""
+"""Export stage: quantized ONNX, accuracy gate, registry and promotion."""

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 
 def render_card(meta: dict, metrics: dict) -> str:
-    gate, guide = meta["gate"], meta["guidelines"]
     held_out = metrics.get("held_out") or {}
-    micro = held_out.get("micro") or {}
-    low, high = held_out.get("f1_interval") or (None, None)
-    counts = meta.get("training_counts") or {}
-    trained_on = counts.get("human", 0) + counts.get("teacher", 0)
-    review_share = counts.get("human", 0) / trained_on if trained_on else 0.0
-    lines = [
+    lines = _use(meta) + _data(meta) + _metrics(meta, held_out) + _formats(meta["gate"]) + _limits(held_out)
+    return "\n".join(lines)
+
+
+def _use(meta: dict) -> list[str]:
+    guide = meta["guidelines"]
+    return [
         f"# distil student `{meta['model_id']}`",
         "",
         f"A GLiNER named-entity model for the labels {', '.join(f'`{x}`' for x in meta['labels'])}, "
@@ -34,6 +34,14 @@ def render_card(meta: dict, metrics: dict) -> str:
         f"Needs only `gliner` and `onnxruntime`. Texts longer than {meta['max_words']} words must be cut "
         "into overlapping windows (distil's predictor does this); GLiNER alone truncates them.",
         "",
+    ]
+
+
+def _data(meta: dict) -> list[str]:
+    counts = meta.get("training_counts") or {}
+    trained_on = counts.get("human", 0) + counts.get("teacher", 0)
+    review_share = counts.get("human", 0) / trained_on if trained_on else 0.0
+    return [
         "## Data",
         "",
         f"- Parent model: `{meta['base']}`",
@@ -45,6 +53,13 @@ def render_card(meta: dict, metrics: dict) -> str:
         f"- Left out: {counts.get('below floor', 0)} below the teacher confidence floor, "
         f"{counts.get('waiting for review', 0)} waiting for review, {counts.get('excluded', 0)} discarded.",
         "",
+    ]
+
+
+def _metrics(meta: dict, held_out: dict) -> list[str]:
+    micro = held_out.get("micro") or {}
+    low, high = held_out.get("f1_interval") or (None, None)
+    lines = [
         "## Metrics",
         "",
         f"Strict entity-level span F1 on the held-out, human-labelled validation set "
@@ -66,16 +81,21 @@ def render_card(meta: dict, metrics: dict) -> str:
                 f"{prf['tp'] + prf['fn']} |"
             )
         lines.append("")
-    lines += ["Formats (same documents):", "", "| format | F1 | size |", "|---|---|---|"]
+    return lines
+
+
+def _formats(gate: dict) -> list[str]:
+    lines = ["Formats (same documents):", "", "| format | F1 | size |", "|---|---|---|"]
     for result in gate["results"]:
         shipped = " (shipped)" if result["format"] == gate["shipped"] else ""
         lines.append(
             f"| {result['format']}{shipped} | {result['f1']:.4f} | {result['size_bytes'] / 1e6:.1f} MB |"
         )
-    lines += [
-        "",
-        f"Quantization: {gate['reason']}.",
-        "",
+    return lines + ["", f"Quantization: {gate['reason']}.", ""]
+
+
+def _limits(held_out: dict) -> list[str]:
+    return [
         "## Limits",
         "",
         "- Trained largely on labels from an LLM teacher: it inherits the teacher's systematic errors "
@@ -87,4 +107,3 @@ def render_card(meta: dict, metrics: dict) -> str:
         "zero-shot and unmeasured.",
         "",
     ]
-    return "\n".join(lines)

@@ -69,7 +69,7 @@ def build_check() -> Check:
 
 
 def model_file_checks() -> Iterator[Check]:
-    from teacher.models import PACKAGED, cache_dir
+    from teacher.gguf_files import PACKAGED, cache_dir
 
     for name, model in PACKAGED.items():
         path = cache_dir() / f"{name}.gguf"
@@ -88,8 +88,8 @@ def model_file_checks() -> Iterator[Check]:
 
 
 def local_completion_check(model: str) -> Check:
+    from teacher.gguf_files import PACKAGED, ModelError, cache_dir
     from teacher.local_server import LocalServerError, local_teacher
-    from teacher.models import PACKAGED, ModelError, cache_dir
 
     if model in PACKAGED and not (cache_dir() / f"{model}.gguf").exists():
         size = PACKAGED[model].size / 1e6
@@ -177,7 +177,7 @@ def prefect_check() -> Check:
 
 
 def disk_check(settings: Settings) -> Check:
-    from teacher.models import cache_dir
+    from teacher.gguf_files import cache_dir
 
     places = {settings.project_dir, cache_dir()}
     low = []

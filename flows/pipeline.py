@@ -24,9 +24,17 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from corpus.errors import InputError
+from corpus.ingest import IngestReport, ingest_labelled, ingest_raw
 from corpus.model import Split
+from export.bundle import verify_bundle
+from export.registry import ModelRecord, ModelStatus, Registry
 from flows import artifacts
-from flows.settings import Settings, load_settings
+from flows.export_step import export_model, promote
+from flows.project import Project
+from flows.review_step import status, sync
+from flows.student_step import evaluate, evaluated_on, latest_student, students_dir, train, trained_already
+from flows.teacher_step import annotate_ids, ensemble_message, ids_of, teacher_target, unfinished
+from student.evaluate import held_out_hash, held_out_set
 from teacher.breaker import TeacherHalted
 from teacher.summary import RunSummary
 
@@ -55,10 +63,6 @@ def _retry_unless(*final: type[BaseException]):
         return not isinstance(state.result(raise_on_failure=False), final)
 
     return retry
-
-
-def _settings(project: str) -> Settings:
-    return load_settings(Path(project))
 
 
 # In-process listeners (the CLI's progress display); Prefect's logs are the record.
@@ -92,23 +96,18 @@ def _document_done() -> None:
 def ingest_task(project: str, paths: list[str], split: str | None = None) -> dict:
     """Raw files into the pool, or human-labelled files into `split`. Idempotent: the store keys
     documents on their text, so a retry or a re-run adds nothing twice."""
-    from corpus.guidelines import load_guidelines
-    from corpus.ingest import IngestReport, ingest_labelled, ingest_raw
-    from corpus.store import Store
-
-    settings = _settings(project)
     missing = [p for p in paths if not Path(p).exists()]
     if missing:
         raise FileNotFoundError(f"no such file or folder: {', '.join(missing)}")
-    with Store(settings.store_url) as store:
+    with Project.load(project) as opened:
         if split is None:
-            report = ingest_raw(store, [Path(p) for p in paths])
+            report = ingest_raw(opened.store, [Path(p) for p in paths])
         else:
-            labels = load_guidelines(settings.guidelines_ref).label_names  # gold is checked against them
+            labels = opened.guidelines.label_names  # gold is checked against them
             report = IngestReport()
             for path in paths:
                 report.merge(
-                    ingest_labelled(store, Path(path), Split(split), annotator="gold", labels=labels)
+                    ingest_labelled(opened.store, Path(path), Split(split), annotator="gold", labels=labels)
                 )
     return {"read": report.read, "added": report.added, "duplicates": report.duplicates}
 
@@ -131,9 +130,8 @@ def ingest_flow(project: str = ".", paths: list[str] | None = None, split: str |
 def annotate_batch(project: str, ids: list[str], base_url: str, model: str, first_id: str = "") -> RunSummary:
     """One batch of documents through the teacher. Idempotent: the call ledger claims each
     document, so a retry only pays for what did not finish."""
-    from flows.annotate import annotate_ids
-
-    return annotate_ids(_settings(project), ids, base_url, model, on_document=_document_done)
+    with Project.load(project) as opened:
+        return annotate_ids(opened, ids, base_url, model, on_document=_document_done)
 
 
 @flow(name="distil-annotate", task_runner=ThreadPoolTaskRunner(max_workers=2))
@@ -143,19 +141,17 @@ def annotate_flow(
     """Label the pool (or a held-out split, to score the teacher) with the teacher LLM. Ends
     Failed when any document failed (they are retried by the next run) or the teacher was
     stopped (wrong key, unknown model, server gone)."""
-    from corpus.store import Store
-    from flows.annotate import ensemble_message, ids_of, teacher_target, unfinished
-
-    settings = _settings(project)
-    with Store(settings.store_url) as store:
-        ids = ids_of(store, Split(split), limit)
-        if message := ensemble_message(settings, store):
+    with Project.load(project) as opened:
+        ids = ids_of(opened.store, Split(split), limit)
+        if message := ensemble_message(opened):
             log_stage(message)
+        left = unfinished(opened, ids)
+        settings = opened.settings
     # the first batch is one document, done before the others start: a wrong key or a dead
     # endpoint then costs one call, not one per batch in flight
     batches = [ids[:1]] + [ids[i : i + batch_size] for i in range(1, len(ids), batch_size)] if ids else []
     log_stage(f"annotate: {len(ids)} {split} documents in {len(batches)} batches")
-    if not unfinished(settings, ids):  # all cached: no teacher (nor local server) needed
+    if not left:  # all cached: no teacher (nor local server) needed
         log_stage(f"teacher: all {len(ids)} documents already annotated; skipped")
         total = RunSummary(documents=len(ids), cached=len(ids))
         create_markdown_artifact(artifacts.run_summary(total, 0), key="distil-teacher-run")
@@ -180,11 +176,9 @@ def annotate_flow(
 def review_sync_task(project: str, push: bool = True, pull: bool = True) -> dict:
     """Route new annotations, pull answers, push what waits. Never fails on Argilla being down:
     the items stay queued and the next run catches up."""
-    from flows.review import status, sync
-
-    settings = _settings(project)
-    report = sync(settings, do_push=push, do_pull=pull)
-    counts, _ = status(settings)
+    with Project.load(project) as opened:
+        report = sync(opened, do_push=push, do_pull=pull)
+        counts, _ = status(opened)
     return {
         "routed": len(report.routed),
         "pushed": report.pushed.pushed if report.pushed else 0,
@@ -212,19 +206,17 @@ def review_flow(project: str = ".", push: bool = True, pull: bool = True) -> dic
 
 @task(**TASK)
 def train_task(project: str) -> str:
-    from flows.train import train
-
-    trained = train(_settings(project), progress=log_stage)
-    return trained[0].path.name
+    with Project.load(project) as opened:
+        return train(opened, progress=log_stage)[0].path.name
 
 
 @flow(name="distil-train")
 def train_flow(project: str = ".", force: bool = False) -> str:
     """Train the student candidates; skipped when a model was already trained on exactly this
     training set (unless `force`). Returns the winner's model id."""
-    from flows.train import trained_already
-
-    if not force and (done := trained_already(_settings(project))):
+    with Project.load(project) as opened:
+        done = None if force else trained_already(opened)
+    if done:
         log_stage(
             f"train: {done.id} was trained on this exact training set ({done.training_set_hash}); skipped"
         )
@@ -235,10 +227,8 @@ def train_flow(project: str = ".", force: bool = False) -> str:
 
 @task(**TASK)
 def evaluate_task(project: str, model_id: str) -> dict:
-    from flows.train import evaluate, students_dir
-
-    settings = _settings(project)
-    evaluation = evaluate(settings, students_dir(settings) / model_id, Split.VALIDATION)
+    with Project.load(project) as opened:
+        evaluation = evaluate(opened, students_dir(opened.settings) / model_id, Split.VALIDATION)
     create_markdown_artifact(
         artifacts.metrics(evaluation.results, evaluation.documents, model_id), key="distil-metrics"
     )
@@ -248,25 +238,19 @@ def evaluate_task(project: str, model_id: str) -> dict:
 @flow(name="distil-evaluate")
 def evaluate_flow(project: str = ".", model_id: str | None = None) -> dict:
     """Score student, teacher and base side by side on the human validation set."""
-    from flows.train import evaluated_on, latest_student
-
-    settings = _settings(project)
-    model_id = model_id or latest_student(settings).name
-    current = _validation_hash(settings)
-    if evaluated_on(settings, model_id) == current:
-        log_stage(f"evaluate: {model_id} was already evaluated on this validation set; skipped")
-        return _registered(settings, model_id).metrics.get("evaluation", {})
+    with Project.load(project) as opened:
+        model_id = model_id or latest_student(opened.settings).name
+        if evaluated_on(opened, model_id) == _validation_hash(opened):
+            log_stage(f"evaluate: {model_id} was already evaluated on this validation set; skipped")
+            return _registered(opened, model_id).metrics.get("evaluation", {})
     log_stage(f"evaluate: scoring {model_id} on the validation set")
     return evaluate_task(project, model_id)
 
 
 @task(retries=1, retry_delay_seconds=5, **TASK)
 def export_task(project: str, model_id: str) -> dict:
-    from flows.export import export_model
-    from flows.train import students_dir
-
-    settings = _settings(project)
-    result = export_model(settings, students_dir(settings) / model_id, progress=log_stage)
+    with Project.load(project) as opened:
+        result = export_model(opened, students_dir(opened.settings) / model_id, progress=log_stage)
     create_markdown_artifact(
         artifacts.export_gate(model_id, result.gate, str(result.bundle)), key="distil-export"
     )
@@ -277,14 +261,11 @@ def export_task(project: str, model_id: str) -> dict:
 def export_flow(project: str = ".", model_id: str | None = None) -> dict:
     """ONNX + INT8 behind the accuracy gate, into a bundle; skipped when the model's bundle is
     intact and was gated on this validation set."""
-    from export.bundle import verify_bundle
-    from flows.train import latest_student
-
-    settings = _settings(project)
-    model_id = model_id or latest_student(settings).name
-    record = _registered(settings, model_id)
+    with Project.load(project) as opened:
+        model_id = model_id or latest_student(opened.settings).name
+        record = _registered(opened, model_id)
+        same_set = record.artifacts.get("validation_hash") == _validation_hash(opened)
     bundle = record.artifacts.get("bundle")
-    same_set = record.artifacts.get("validation_hash") == _validation_hash(settings)
     if bundle and Path(bundle).exists() and same_set and not verify_bundle(Path(bundle)):
         log_stage(f"export: {model_id} already has an intact bundle gated on this validation set; skipped")
         return {"bundle": bundle, "shipped": record.artifacts.get("format"), "skipped": True}
@@ -294,9 +275,8 @@ def export_flow(project: str = ".", model_id: str | None = None) -> dict:
 
 @task(**TASK)
 def promote_task(project: str, model_id: str, force: bool = False, reason: str = "") -> dict:
-    from flows.export import promote
-
-    decision = promote(_settings(project), model_id, force=force, reason=reason)
+    with Project.load(project) as opened:
+        decision = promote(opened, model_id, force=force, reason=reason)
     create_markdown_artifact(artifacts.promotion(model_id, decision, force), key="distil-promotion")
     return decision.as_dict()
 
@@ -306,27 +286,18 @@ def promote_flow(
     project: str = ".", model_id: str | None = None, force: bool = False, reason: str = ""
 ) -> dict:
     """Promote the model if it beats production on today's validation set (and passed the INT8 gate)."""
-    from flows.train import latest_student
-
-    settings = _settings(project)
-    model_id = model_id or latest_student(settings).name
-    if _registered(settings, model_id).status == "production":
+    with Project.load(project) as opened:
+        model_id = model_id or latest_student(opened.settings).name
+        in_production = _registered(opened, model_id).status == ModelStatus.PRODUCTION
+    if in_production:
         log_stage(f"promote: {model_id} is already in production; skipped")
         return {"allowed": True, "reasons": ["already in production"], "skipped": True}
     return promote_task(project, model_id, force, reason)
 
 
-def _registered(settings: Settings, model_id: str):
-    from corpus.registry import Registry
-    from corpus.store import Store
-
-    with Store(settings.store_url) as store:
-        return Registry(store).get(model_id)
+def _registered(project: Project, model_id: str) -> ModelRecord:
+    return Registry(project.store).get(model_id)
 
 
-def _validation_hash(settings: Settings) -> str:
-    from corpus.store import Store
-    from student.evaluate import held_out_hash, held_out_set
-
-    with Store(settings.store_url) as store:
-        return held_out_hash(held_out_set(store, Split.VALIDATION))
+def _validation_hash(project: Project) -> str:
+    return held_out_hash(held_out_set(project.store, Split.VALIDATION))

@@ -8,10 +8,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from corpus.model import Span
-from corpus.registry import ModelRecord, ModelStatus, Registry
 from corpus.store import Store
-from flows.settings import Settings
+from export.registry import ModelRecord, ModelStatus, Registry
+from flows.project import Project
 from student.predict import predict
+from teacher.ensemble import EnsembleMode
 
 
 class StudentOpinion:
@@ -50,11 +51,12 @@ def _load(record_id: str, path: str, max_words: int, overlap: int, store_url: st
         return StudentOpinion(Registry(store).get(record_id), max_words, overlap)
 
 
-def student_opinion(settings: Settings, store: Store) -> StudentOpinion | None:
+def student_opinion(project: Project) -> StudentOpinion | None:
     """The second opinion when `ensemble` is on and a student exists; None otherwise."""
-    if settings.teacher.ensemble == "off":
+    settings = project.settings
+    if settings.teacher.ensemble == EnsembleMode.OFF:
         return None
-    record = current_student(store)
+    record = current_student(project.store)
     if record is None:
         return None
     path, student = record.artifacts["student"], settings.student

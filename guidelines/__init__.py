@@ -1,4 +1,4 @@
 """Annotation guidelines written by the distil team (markdown, one file per set).
 
-This folder is data people edit; corpus.guidelines loads and validates it.
+This folder is data people edit; corpus.guideline_files loads and validates it.
 """

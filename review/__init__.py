@@ -1,1 +1,1 @@
-"""Review stage: low-confidence documents to Argilla and back (issue: review)."""
+"""Review stage: low-confidence documents to Argilla and back."""

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from corpus.guidelines import Guidelines
+from corpus.guideline_model import Guidelines
 from corpus.guidelines_render import render_markdown
 from corpus.model import Span
-from review.backend import Answer, PushResult, ReviewTask, ReviewUnavailable
+from review.backend import Answer, PushResult, ReviewTask, ReviewUnavailable, review_backends
+from review.queue import ReviewStatus
 
 QUESTION = "entities"
 FIELD = "text"
@@ -135,10 +136,15 @@ class ArgillaBackend:
                         continue
                     spans = [Span(v["start"], v["end"], v["label"]) for v in (response.value or [])]
                     reviewer = users.get(str(response.user_id), str(response.user_id))
-                    out.append(Answer(str(record.id), reviewer, status, spans))
+                    out.append(Answer(str(record.id), reviewer, ReviewStatus(status), spans))
         return out
 
 
 def _status(response) -> str:
     status = response.status
     return str(getattr(status, "value", status))
+
+
+@review_backends.register("argilla.v1")
+def argilla_backend(api_url: str, api_key: str, guidelines: Guidelines, config) -> ArgillaBackend:
+    return ArgillaBackend(api_url, api_key, guidelines, config.workspace, config.min_submitted)

@@ -8,6 +8,8 @@ from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from corpus.model import Span
+from corpus.plugins import Plugins
+from review.queue import ReviewStatus
 
 
 class ReviewUnavailable(RuntimeError):
@@ -27,7 +29,7 @@ class ReviewTask:
 class Answer:
     document_id: str
     reviewer: str
-    status: str  # "submitted" | "discarded"
+    status: ReviewStatus  # SUBMITTED or DISCARDED
     spans: list[Span]
     at: datetime | None = None
 
@@ -43,3 +45,7 @@ class ReviewBackend(Protocol):
     def push(self, tasks: list[ReviewTask]) -> PushResult: ...
 
     def answers(self) -> list[Answer]: ...
+
+
+# factory(api_url, api_key, guidelines, config: ReviewConfig) -> ReviewBackend; [review] backend picks one
+review_backends: Plugins = Plugins("review_backends", "(api_url, api_key, guidelines, review config)")

@@ -11,6 +11,7 @@ from review.policy import ReviewPolicy
 class ReviewConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")  # a misspelt key is an error, never silently ignored
 
+    backend: str = Field(default="argilla.v1", description="the review backend, by registered name")
     api_url: str | None = Field(default=None, description="Argilla, e.g. http://localhost:6900")
     api_key: SecretStr | None = Field(default=None, description="environment only")
     workspace: str = "argilla"

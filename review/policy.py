@@ -17,6 +17,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from dataclasses import dataclass
+from enum import StrEnum
 
 from corpus.model import Annotation, AnnotationStatus
 
@@ -31,10 +32,15 @@ class ReviewPolicy:
     seed: int = 0
 
 
+class Route(StrEnum):
+    REVIEW = "review"  # goes to annotators
+    ACCEPT = "accept"  # the teacher's labels stand
+
+
 @dataclass(frozen=True)
 class Decision:
     document_id: str
-    route: str  # "review" | "accept"
+    route: Route
     reason: str
     confidence: float | None
 
@@ -42,54 +48,68 @@ class Decision:
 def route(annotations: list[Annotation], policy: ReviewPolicy) -> list[Decision]:
     budget = policy.budget if policy.budget is not None else len(annotations)
     audit_slots = int(round(budget * policy.audit_fraction)) if policy.audit_fraction else 0
-    main_budget = budget - audit_slots
-    by_confidence = sorted(
-        annotations, key=lambda a: (a.confidence if a.confidence is not None else 0.0, a.document_id)
-    )
-    chosen: dict[str, str] = {}
-
-    def pick(annotation: Annotation, reason: str) -> bool:
-        if len(chosen) >= main_budget or annotation.document_id in chosen:
-            return False
-        chosen[annotation.document_id] = reason
-        return True
-
+    by_confidence = sorted(annotations, key=lambda a: (_confidence(a), a.document_id))
+    chosen = _Chosen(budget - audit_slots)
     for annotation in by_confidence:
         if annotation.status is AnnotationStatus.FAILED:
-            pick(annotation, f"teacher failed: {annotation.error}")
+            chosen.pick(annotation, f"teacher failed: {annotation.error}")
         elif annotation.metadata.get("invalid_spans"):
-            pick(annotation, f"{annotation.metadata['invalid_spans']} invalid span(s) from the teacher")
-
-    label_counts = Counter(s.label for a in annotations for s in a.spans)
-    total = sum(label_counts.values())
-    for label, count in sorted(label_counts.items(), key=lambda kv: kv[1]):
-        if total and count / total >= policy.rare_share:
-            continue
-        have = sum(
-            1 for a in annotations if a.document_id in chosen and any(s.label == label for s in a.spans)
-        )
-        for annotation in by_confidence:
-            if have >= policy.min_per_label:
-                break
-            if any(s.label == label for s in annotation.spans) and pick(
-                annotation, f"rare label {label} ({count} of {total} spans)"
-            ):
-                have += 1
-
+            chosen.pick(
+                annotation, f"{annotation.metadata['invalid_spans']} invalid span(s) from the teacher"
+            )
+    _pick_rare_labels(annotations, by_confidence, chosen, policy)
     for annotation in by_confidence:
-        confidence = annotation.confidence if annotation.confidence is not None else 0.0
+        confidence = _confidence(annotation)
         if policy.threshold is not None and confidence >= policy.threshold:
             break
         reason = f"confidence {confidence:.2f}" + (
             f" < {policy.threshold}" if policy.threshold is not None else ""
         )
-        pick(annotation, reason + " (least confident first)")
+        chosen.pick(annotation, reason + " (least confident first)")
+    confident = [
+        a for a in annotations if a.document_id not in chosen.reasons and a.status is AnnotationStatus.OK
+    ]
+    for annotation in random.Random(policy.seed).sample(confident, min(audit_slots, len(confident))):
+        chosen.reasons[annotation.document_id] = "audit: random sample of confident documents"
+    return _decisions(annotations, chosen.reasons, policy)
 
-    confident = [a for a in annotations if a.document_id not in chosen and a.status is AnnotationStatus.OK]
-    rng = random.Random(policy.seed)
-    for annotation in rng.sample(confident, min(audit_slots, len(confident))):
-        chosen[annotation.document_id] = "audit: random sample of confident documents"
 
+def _confidence(annotation: Annotation) -> float:
+    return annotation.confidence if annotation.confidence is not None else 0.0
+
+
+class _Chosen:
+    """The documents routed to review so far, with why, under the budget (audit slots aside)."""
+
+    def __init__(self, budget: int):
+        self.budget, self.reasons = budget, {}
+
+    def pick(self, annotation: Annotation, reason: str) -> bool:
+        if len(self.reasons) >= self.budget or annotation.document_id in self.reasons:
+            return False
+        self.reasons[annotation.document_id] = reason
+        return True
+
+
+def _pick_rare_labels(annotations, by_confidence, chosen: _Chosen, policy: ReviewPolicy) -> None:
+    """For each rare label, rarest first: its least confident documents, until `min_per_label`."""
+    label_counts = Counter(s.label for a in annotations for s in a.spans)
+    total = sum(label_counts.values())
+    for label, count in sorted(label_counts.items(), key=lambda kv: kv[1]):
+        if total and count / total >= policy.rare_share:
+            continue
+        carries = lambda a, label=label: any(s.label == label for s in a.spans)  # noqa: E731
+        have = sum(1 for a in annotations if a.document_id in chosen.reasons and carries(a))
+        for annotation in by_confidence:
+            if have >= policy.min_per_label:
+                break
+            if carries(annotation) and chosen.pick(
+                annotation, f"rare label {label} ({count} of {total} spans)"
+            ):
+                have += 1
+
+
+def _decisions(annotations, chosen: dict[str, str], policy: ReviewPolicy) -> list[Decision]:
     decisions = []
     for annotation in annotations:
         if annotation.status is AnnotationStatus.FAILED and annotation.document_id not in chosen:
@@ -97,11 +117,14 @@ def route(annotations: list[Annotation], policy: ReviewPolicy) -> list[Decision]
         if annotation.document_id in chosen:
             decisions.append(
                 Decision(
-                    annotation.document_id, "review", chosen[annotation.document_id], annotation.confidence
+                    annotation.document_id,
+                    Route.REVIEW,
+                    chosen[annotation.document_id],
+                    annotation.confidence,
                 )
             )
         else:
             over = policy.threshold is None or (annotation.confidence or 0.0) < policy.threshold
             why = "over this run's review budget" if over else f"confidence >= {policy.threshold}"
-            decisions.append(Decision(annotation.document_id, "accept", why, annotation.confidence))
+            decisions.append(Decision(annotation.document_id, Route.ACCEPT, why, annotation.confidence))
     return decisions

@@ -8,15 +8,24 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from sqlalchemy import func, select, update
 
 from corpus.model import AnnotatorKind, Split, utcnow
 from corpus.store import Store
 from corpus.tables import ReviewItemRow
-from review.policy import Decision, ReviewPolicy, route
+from review.policy import Decision, ReviewPolicy, Route, route
 
-QUEUED, PUSHED, SUBMITTED, DISCARDED, ACCEPTED = "queued", "pushed", "submitted", "discarded", "accepted"
+
+class ReviewStatus(StrEnum):
+    """Where a routed document stands (`review_items.status`)."""
+
+    QUEUED = "queued"  # waiting to be pushed
+    PUSHED = "pushed"  # in the review backend, unanswered
+    SUBMITTED = "submitted"  # a human answer came back: it overrides the teacher's labels
+    DISCARDED = "discarded"  # annotators threw it out: never trained on
+    ACCEPTED = "accepted"  # routed past review: the teacher's labels stand
 
 
 class ReviewQueue:
@@ -43,7 +52,7 @@ class ReviewQueue:
                         guidelines_version=self.version,
                         route=d.route,
                         reason=d.reason,
-                        status=QUEUED if d.route == "review" else ACCEPTED,
+                        status=ReviewStatus.QUEUED if d.route == Route.REVIEW else ReviewStatus.ACCEPTED,
                         batch=batch,
                         confidence=d.confidence,
                     )
@@ -69,10 +78,10 @@ class ReviewQueue:
 
     def waiting(self) -> set[str]:
         """Routed to review, no human answer yet: left out of training by default."""
-        return {item.document_id for item in self.items((QUEUED, PUSHED))}
+        return {item.document_id for item in self.items((ReviewStatus.QUEUED, ReviewStatus.PUSHED))}
 
     def discarded(self) -> set[str]:
-        return set(self._ids(DISCARDED))
+        return set(self._ids(ReviewStatus.DISCARDED))
 
     def mark(self, document_ids: list[str], status: str) -> None:
         if not document_ids:

@@ -18,7 +18,7 @@ from corpus.metrics import score
 from corpus.model import Annotation, Annotator, AnnotatorKind, Span
 from corpus.store import Store
 from review.backend import Answer, ReviewBackend, ReviewTask
-from review.queue import DISCARDED, PUSHED, QUEUED, SUBMITTED, ReviewQueue
+from review.queue import ReviewQueue, ReviewStatus
 
 
 @dataclass
@@ -37,7 +37,7 @@ class PullReport:
 
 
 def push(store: Store, queue: ReviewQueue, backend: ReviewBackend) -> PushReport:
-    items = {item.document_id: item for item in queue.items((QUEUED, PUSHED))}
+    items = {item.document_id: item for item in queue.items((ReviewStatus.QUEUED, ReviewStatus.PUSHED))}
     if not items:
         return PushReport()
     documents = {d.id: d for d in store.documents(ids=list(items))}
@@ -67,7 +67,7 @@ def push(store: Store, queue: ReviewQueue, backend: ReviewBackend) -> PushReport
             )
         )
     result = backend.push(tasks)
-    queue.mark(result.pushed, PUSHED)
+    queue.mark(result.pushed, ReviewStatus.PUSHED)
     return PushReport(len(result.pushed), len(result.kept))
 
 
@@ -89,7 +89,7 @@ def pull(store: Store, queue: ReviewQueue, backend: ReviewBackend) -> PullReport
         by_document[answer.document_id].append(answer)
     annotations, submitted, discarded, pair_scores = [], [], [], []
     for doc_id, answers in by_document.items():
-        done = [a for a in answers if a.status == "submitted"]
+        done = [a for a in answers if a.status == ReviewStatus.SUBMITTED]
         if not done:
             discarded.append(doc_id)
             continue
@@ -114,8 +114,8 @@ def pull(store: Store, queue: ReviewQueue, backend: ReviewBackend) -> PullReport
         submitted.append(doc_id)
     known = {d.id for d in store.documents(ids=list(by_document))}
     store.save_annotations([a for a in annotations if a.document_id in known])
-    queue.mark([d for d in submitted if d in known], SUBMITTED)
-    queue.mark([d for d in discarded if d in known], DISCARDED)
+    queue.mark([d for d in submitted if d in known], ReviewStatus.SUBMITTED)
+    queue.mark([d for d in discarded if d in known], ReviewStatus.DISCARDED)
     report.submitted, report.discarded = len(submitted), len(discarded)
     report.agreement_f1 = sum(pair_scores) / len(pair_scores) if pair_scores else None
     return report

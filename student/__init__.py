@@ -1,1 +1,1 @@
-"""Student stage: fine-tune GLiNER and evaluate it on held-out human labels (issue: student)."""
+"""Student stage: fine-tune GLiNER and evaluate it on held-out human labels."""

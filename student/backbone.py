@@ -7,6 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 OFFLINE_BACKBONE = "minilm"
+# what a base is called outside this machine (model cards, bundles): its hub id
+PUBLIC_NAMES = {OFFLINE_BACKBONE: "sentence-transformers/all-MiniLM-L6-v2"}
+
+
+def public_name(base: str) -> str:
+    return PUBLIC_NAMES.get(base, base)
 
 
 class BackboneError(RuntimeError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 
 from corpus.metrics import Scores, score
 from corpus.model import AnnotatorKind, Document, Span, Split
@@ -68,3 +69,29 @@ def held_out_hash(held: HeldOut) -> str:
         for span in sorted(spans):
             digest.update(f"|{span.start},{span.end},{span.label}".encode())
     return digest.hexdigest()[:16]
+
+
+def score_side_by_side(
+    store: Store, model_dir: Path, student, split: Split, config
+) -> tuple[dict[str, Scores | None], HeldOut]:
+    """The trained student (a TrainedStudent, from `model_dir`), the teacher's labels and the
+    base model (zero-shot, where it has labels to offer) on the same held-out documents."""
+    from gliner import GLiNER
+
+    from student.backbone import OFFLINE_BACKBONE, load_base
+
+    labels = tuple(student.labels)
+    held = held_out_set(store, split, labels)
+    if not held.documents:
+        raise ValueError(f"no human-labelled {split} documents: distil ingest FILE --split {split}")
+    results: dict[str, Scores | None] = {"teacher": score_teacher(store, held)}
+    model = GLiNER.from_pretrained(str(model_dir), local_files_only=True)
+    results["student"] = score_model(
+        model, held, labels, student.threshold, config.max_words, config.window_overlap
+    )
+    if student.base != OFFLINE_BACKBONE:  # a bare encoder has no zero-shot ability to score
+        base = load_base(student.base)
+        results["base (zero-shot)"] = score_model(
+            base, held, labels, 0.5, config.max_words, config.window_overlap
+        )
+    return results, held

@@ -1,1 +1,1 @@
-"""Teacher stage: bulk annotation by an LLM against the guidelines (issue: teacher)."""
+"""Teacher stage: bulk annotation by an LLM against the guidelines."""

@@ -17,18 +17,19 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from corpus.chunking import chunk_text
-from corpus.guidelines import Guidelines
-from corpus.model import Annotation, AnnotationStatus, Annotator, AnnotatorKind, Document, Span
+from corpus.guideline_model import Guidelines
+from corpus.model import Annotation, AnnotationStatus, Document, Span
 from corpus.store import Store
 from teacher.breaker import CircuitBreaker, TeacherHalted
 from teacher.confidence import ConfidenceEstimator, Sample, SelfConsistency, span_probabilities
 from teacher.config import TeacherConfig
 from teacher.endpoint import Extraction, PermanentError, TeacherCallError, TeacherEndpoint, TransientError
-from teacher.ensemble import Agreement, SecondOpinion, apply, compare
+from teacher.ensemble import Agreement, EnsembleMode, SecondOpinion, apply, compare
 from teacher.fewshot import Embedder, ExamplePool, SentenceEmbedder
-from teacher.ledger import CallKey, CallLedger
+from teacher.ledger import Claim
 from teacher.localize import invalid_count, localize
-from teacher.prompt import PROMPT_VERSION, system_prompt, verify_messages
+from teacher.plan import CallPlan
+from teacher.prompt import PROMPT_VERSION, verify_messages
 from teacher.schema import verdicts_model
 from teacher.summary import RunSummary
 from teacher.techniques import Verification, questions, spans_in
@@ -37,7 +38,7 @@ from teacher.techniques import Verification, questions, spans_in
 @dataclass
 class _DocumentWork:
     samples: list[Sample] = field(default_factory=list)
-    candidates: int = 0
+    proposed: int = 0  # entities the model proposed, over all samples
     dropped: Counter = field(default_factory=Counter)
     tokens_in: int = 0
     tokens_out: int = 0
@@ -65,31 +66,15 @@ class TeacherRun:
         self.endpoint = endpoint
         self.config = config
         self.estimator = estimator or SelfConsistency(config.vote_threshold)
-        self.ledger = CallLedger(store, worker, config.claim_lease_s)
-        self.system = system_prompt(guidelines, config.guidelines_style)
+        self.plan = CallPlan(store, guidelines, endpoint.model, config, worker)
+        self.ledger, self.system, self.prices = self.plan.ledger, self.plan.system, self.plan.prices
         self.names_only = config.names_only if config.names_only is not None else guidelines.capitalized_names
         self.response_models: dict = {}  # label set -> schema, shared by every document
         self.embedder = embedder
-        self.second_opinion = second_opinion if config.ensemble != "off" else None
+        self.second_opinion = second_opinion if config.ensemble != EnsembleMode.OFF else None
         self._pool: ExamplePool | None = None
         self._pool_lock = asyncio.Lock()
-        self.annotator = Annotator(AnnotatorKind.TEACHER, endpoint.model)
-        self.prices = config.price(endpoint.model)
-
-    def finished(self, documents: list[Document]) -> set[str]:
-        """Ids of the documents whose call under this run's settings is done (cached)."""
-        keys = {self.key(d).key for d in documents}
-        rows = self.ledger.rows([d.id for d in documents])
-        return {row.document_id for row in rows if row.status == "done" and row.key in keys}
-
-    def key(self, document: Document) -> CallKey:
-        return CallKey(
-            self.endpoint.model,
-            self.guidelines.version,
-            PROMPT_VERSION,
-            self.config.sampling_key(),
-            document.id,
-        )
+        self.annotator = self.plan.annotator
 
     async def run(
         self, documents: Iterable[Document], progress: Callable[[], None] | None = None
@@ -128,12 +113,12 @@ class TeacherRun:
 
     async def _one(self, document: Document, summary: RunSummary) -> None:
         summary.documents += 1
-        call = self.key(document)
+        call = self.plan.key(document)
         outcome = await asyncio.to_thread(self.ledger.claim, call)
-        if outcome == "cached":
+        if outcome == Claim.CACHED:
             summary.cached += 1
             return
-        if outcome == "busy":
+        if outcome == Claim.BUSY:
             summary.busy += 1
             return
         work = _DocumentWork()
@@ -167,10 +152,10 @@ class TeacherRun:
             tokens_out=work.tokens_out,
             cost_usd=cost,
             metadata={
-                "candidates": work.candidates,
+                "candidates": work.proposed,  # the stored key keeps its name: annotations already hold it
                 "invalid_spans": invalid,
                 "dropped": dict(work.dropped),
-                "invalid_rate": round(invalid / work.candidates, 4) if work.candidates else 0.0,
+                "invalid_rate": round(invalid / work.proposed, 4) if work.proposed else 0.0,
                 "samples": len(work.samples),
                 "calls": work.calls,
                 "prompt_version": PROMPT_VERSION,
@@ -205,7 +190,7 @@ class TeacherRun:
                         question.messages, question.response_model, temperature, seed, work
                     )
                     located = localize(chunk.text, extraction.entities, question.labels, self.names_only)
-                    work.candidates += len(extraction.entities)
+                    work.proposed += len(extraction.entities)
                     work.dropped.update(located.dropped)
                     shift = lambda s, c=chunk: Span(s.start + c.start, s.end + c.start, s.label)  # noqa: E731
                     spans.update(shift(s) for s in located.spans)
@@ -329,7 +314,7 @@ class TeacherRun:
 
     @staticmethod
     def _count(summary: RunSummary, work: _DocumentWork, cost: float) -> None:
-        summary.candidates += work.candidates
+        summary.proposed += work.proposed
         summary.invalid += invalid_count(work.dropped)
         summary.dropped.update(work.dropped)
         summary.calls += work.calls

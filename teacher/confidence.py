@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from corpus.model import Span
+from corpus.plugins import Plugins
 
 
 @dataclass
@@ -33,6 +34,10 @@ class Judgement:
 @runtime_checkable
 class ConfidenceEstimator(Protocol):
     def judge(self, samples: list[Sample]) -> Judgement: ...
+
+
+# factory(teacher config) -> ConfidenceEstimator; [teacher] confidence picks one
+confidence_estimators: Plugins = Plugins("confidence_estimators", "(teacher config)")
 
 
 @dataclass
@@ -110,3 +115,8 @@ def span_probabilities(token_logprobs: list[tuple[str, float]], located) -> dict
         if inside:
             result[span] = math.exp(sum(inside) / len(inside))
     return result
+
+
+@confidence_estimators.register("self-consistency.v1")
+def self_consistency(config) -> SelfConsistency:
+    return SelfConsistency(config.vote_threshold)

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from teacher.ensemble import EnsembleMode
 from teacher.prompt import SHOTS_VERSION
 
 
@@ -40,6 +41,12 @@ class TeacherConfig(BaseModel):
         default=None, description="OpenAI-compatible endpoint, e.g. http://host:8000/v1"
     )
     model: str | None = Field(default=None, description="model name at the endpoint")
+    endpoint: str = Field(
+        default="openai.v1", description="the client, by registered name (corpus/plugins.py)"
+    )
+    confidence: str = Field(
+        default="self-consistency.v1", description="the confidence estimator, by registered name"
+    )
     api_key: SecretStr | None = Field(default=None, description="environment only: DISTIL_TEACHER__API_KEY")
     local_model: str = Field(
         default="qwen2.5-coder-0.5b",
@@ -72,8 +79,8 @@ class TeacherConfig(BaseModel):
     )
     # on by default: it costs no teacher call and made the confidence rank errors far better
     # (BENCHMARKS.md "Teacher techniques"); it does nothing until a student exists
-    ensemble: Literal["off", "confidence", "filter"] = Field(
-        default="confidence",
+    ensemble: EnsembleMode = Field(
+        default=EnsembleMode.CONFIDENCE,
         description="once a student exists its agreement feeds the confidence; 'filter': agreed spans only",
     )
     # sampling and confidence
@@ -144,7 +151,9 @@ class TeacherConfig(BaseModel):
         }
         if self.names_only is not None:  # unset resolves through the guidelines, whose version is in the key
             settings["names_only"] = self.names_only
-        if self.ensemble != "off":  # only in the key when on: keys of runs before it existed stay valid
+        if (
+            self.ensemble != EnsembleMode.OFF
+        ):  # only in the key when on: keys of runs before it existed stay valid
             techniques["ensemble"] = self.ensemble
         if any(techniques.values()):  # all off: the key stays what it was before they existed
             settings["techniques"] = {**techniques, "embedder": self.embedder if self.few_shot else None}

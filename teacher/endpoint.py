@@ -20,6 +20,8 @@ import openai
 from instructor.core.exceptions import IncompleteOutputException, InstructorError, InstructorRetryException
 from pydantic import BaseModel, ValidationError
 
+from corpus.plugins import Plugins
+
 if TYPE_CHECKING:
     from teacher.config import TeacherConfig
 
@@ -76,6 +78,10 @@ class TeacherEndpoint(Protocol):
     async def extract(
         self, messages: list[dict], response_model: type[BaseModel], *, temperature: float, seed: int | None
     ) -> Extraction: ...
+
+
+# factory(teacher config, base_url, model, api_key) -> TeacherEndpoint; [teacher] endpoint picks one
+teacher_endpoints: Plugins = Plugins("teacher_endpoints", "(teacher config, base_url, model, api_key)")
 
 
 _MODES = {
@@ -279,3 +285,9 @@ def _logprobs(completion) -> list[tuple[str, float]] | None:
     if not content:
         return None
     return [(item.token, item.logprob) for item in content]
+
+
+@teacher_endpoints.register("openai.v1")
+def openai_endpoint(config: TeacherConfig, base_url: str, model: str, api_key: str) -> OpenAIEndpoint:
+    """Any OpenAI-compatible server (OpenAI, vLLM, llama.cpp, Ollama, TGI) through instructor."""
+    return OpenAIEndpoint.from_config(config, base_url, model, api_key)

@@ -7,9 +7,16 @@ The teacher never imports the student: `flows/` passes any `SecondOpinion`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Protocol
 
 from corpus.model import Span
+
+
+class EnsembleMode(StrEnum):
+    OFF = "off"  # the teacher alone
+    CONFIDENCE = "confidence"  # agreement feeds the confidence: disagreements go to review first
+    FILTER = "filter"  # also keep only the spans both found
 
 
 class SecondOpinion(Protocol):
@@ -50,5 +57,5 @@ def apply(
 ) -> tuple[list[Span], float]:
     """The spans and confidence after the second opinion. `filter` keeps only agreed spans;
     both modes average the confidence with the agreement share."""
-    spans = [s for s in teacher if s in agreement.agreed] if mode == "filter" else teacher
+    spans = [s for s in teacher if s in agreement.agreed] if mode == EnsembleMode.FILTER else teacher
     return spans, round((confidence + agreement.share) / 2, 4)

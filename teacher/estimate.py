@@ -19,8 +19,9 @@ from sqlalchemy import func, select
 from corpus.chunking import chunk_text
 from corpus.model import Document
 from corpus.tables import DocumentRow, TeacherCallRow
-from teacher.annotate import TeacherRun
 from teacher.fewshot import pool_shots
+from teacher.ledger import CallStatus
+from teacher.plan import CallPlan
 from teacher.prompt import ask, shot_answer
 
 CHARS_PER_TOKEN = 4.0
@@ -39,16 +40,16 @@ class Estimate:
     calibrated: bool  # output estimate from this model's own history
 
 
-def estimate(run: TeacherRun, documents: Iterable[Document], batch: int = 1000) -> Estimate:
+def estimate(plan: CallPlan, documents: Iterable[Document], batch: int = 1000) -> Estimate:
     """`documents` may be a stream: they are checked against the cache `batch` at a time."""
-    config = run.config
-    out_per_char, calibrated = _history(run)
+    config = plan.config
+    out_per_char, calibrated = _history(plan)
     seen = cached = calls = tokens_in = tokens_out = 0
-    prefix_tokens = (len(run.system) + _shot_chars(run)) / CHARS_PER_TOKEN
-    questions = config.samples * (len(run.guidelines.labels) if config.per_label else 1)
+    prefix_tokens = (len(plan.system) + _shot_chars(plan)) / CHARS_PER_TOKEN
+    questions = config.samples * (len(plan.guidelines.labels) if config.per_label else 1)
     stream = iter(documents)
     while part := list(islice(stream, batch)):
-        done = run.finished(part)
+        done = plan.finished(part)
         seen, cached = seen + len(part), cached + len(done)
         for document in part:
             if document.id in done:
@@ -64,30 +65,30 @@ def estimate(run: TeacherRun, documents: Iterable[Document], batch: int = 1000) 
         calls=calls,
         tokens_in=tokens_in,
         tokens_out=tokens_out,
-        cost_usd=run.prices.cost(tokens_in, tokens_out),
+        cost_usd=plan.prices.cost(tokens_in, tokens_out),
         out_per_char=out_per_char,
         calibrated=calibrated,
     )
 
 
-def _shot_chars(run: TeacherRun) -> float:
+def _shot_chars(plan: CallPlan) -> float:
     """Characters the few-shot turns add to each question: `few_shot` examples of average size."""
-    shots = pool_shots(run.guidelines, run.store) if run.config.few_shot else []
+    shots = pool_shots(plan.guidelines, plan.store) if plan.config.few_shot else []
     if not shots:
         return 0.0
     sizes = [len(ask(s.text)) + len(shot_answer(s.text, s.entities)) for s in shots]
-    return min(run.config.few_shot, len(shots)) * sum(sizes) / len(sizes)
+    return min(plan.config.few_shot, len(shots)) * sum(sizes) / len(sizes)
 
 
-def _history(run: TeacherRun) -> tuple[float, bool]:
-    with run.store.transaction() as session:
+def _history(plan: CallPlan) -> tuple[float, bool]:
+    with plan.store.transaction() as session:
         row = session.execute(
             select(
                 func.sum(TeacherCallRow.tokens_out),
                 func.sum(func.length(DocumentRow.text) * TeacherCallRow.calls),
             )
             .join(DocumentRow, DocumentRow.id == TeacherCallRow.document_id)
-            .where(TeacherCallRow.model == run.endpoint.model, TeacherCallRow.status == "done")
+            .where(TeacherCallRow.model == plan.model, TeacherCallRow.status == CallStatus.DONE)
         ).one()
     tokens_out, chars = row
     if tokens_out and chars:

@@ -18,10 +18,10 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from corpus.guidelines import Guidelines
+from corpus.guideline_model import Guidelines
 from corpus.model import AnnotationStatus, AnnotatorKind, Split
 from corpus.store import Store
-from teacher.models import ModelError
+from teacher.gguf_files import ModelError
 
 HUB_EMBEDDER = "sentence-transformers/all-MiniLM-L6-v2"
 

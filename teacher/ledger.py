@@ -15,11 +15,11 @@ import socket
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Literal
+from enum import StrEnum
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
+from corpus.database import insert_ignoring_existing, scalars_in
 from corpus.model import Annotation, utcnow
 from corpus.store import Store
 from corpus.tables import TeacherCallRow
@@ -39,7 +39,20 @@ class CallKey:
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-Outcome = Literal["mine", "cached", "busy"]
+class CallStatus(StrEnum):
+    """A teacher call in the ledger (`teacher_calls.status`)."""
+
+    CLAIMED = "claimed"  # a worker is on it (taken over when its lease runs out)
+    DONE = "done"  # paid for: a re-run reads it from here at zero tokens
+    FAILED = "failed"  # gave up, with the reason: the next run retries it
+
+
+class Claim(StrEnum):
+    """What claiming a call found."""
+
+    MINE = "mine"  # this worker does it
+    CACHED = "cached"  # done already
+    BUSY = "busy"  # another worker holds it
 
 
 def new_worker_id() -> str:
@@ -67,41 +80,33 @@ class CallLedger:
         self.worker = worker or new_worker_id()
         self.lease = timedelta(seconds=lease_s)
 
-    def claim(self, call: CallKey) -> Outcome:
+    def claim(self, call: CallKey) -> Claim:
         now = utcnow()
         values = {
             "key": call.key, "document_id": call.document_id, "model": call.model,
             "guidelines_version": call.guidelines_version, "prompt_version": call.prompt_version,
-            "sampling": call.sampling, "status": "claimed", "worker": self.worker, "attempts": 1,
+            "sampling": call.sampling, "status": CallStatus.CLAIMED, "worker": self.worker, "attempts": 1,
             "claimed_at": now, "result": {}, "tokens_in": 0, "tokens_out": 0, "calls": 0, "cost_usd": 0.0,
             "error": "",
         }  # fmt: skip
         with self.store.transaction() as session:
-            dialect = session.get_bind().dialect.name
-            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-            inserted = session.execute(
-                insert(TeacherCallRow.__table__)
-                .values(values)
-                .on_conflict_do_nothing(index_elements=["key"])
-                .returning(TeacherCallRow.__table__.c.key)
-            ).first()
-            if inserted:
-                return "mine"
+            if insert_ignoring_existing(session, TeacherCallRow.__table__, [values], "key"):
+                return Claim.MINE
             row = session.execute(
                 select(TeacherCallRow.status, TeacherCallRow.worker, TeacherCallRow.claimed_at).where(
                     TeacherCallRow.key == call.key
                 )
             ).one()
-            if row.status == "done":
-                return "cached"
+            if row.status == CallStatus.DONE:
+                return Claim.CACHED
             claimed_at = (
                 row.claimed_at if row.claimed_at.tzinfo else row.claimed_at.replace(tzinfo=now.tzinfo)
             )
-            abandoned = row.status == "claimed" and (
+            abandoned = row.status == CallStatus.CLAIMED and (
                 now - claimed_at > self.lease or _worker_is_dead(row.worker)
             )
-            if row.status != "failed" and not abandoned:
-                return "busy"
+            if row.status != CallStatus.FAILED and not abandoned:
+                return Claim.BUSY
             taken = session.execute(
                 update(TeacherCallRow)
                 .where(
@@ -110,10 +115,13 @@ class CallLedger:
                     TeacherCallRow.worker == row.worker,
                 )
                 .values(
-                    status="claimed", worker=self.worker, claimed_at=now, attempts=TeacherCallRow.attempts + 1
+                    status=CallStatus.CLAIMED,
+                    worker=self.worker,
+                    claimed_at=now,
+                    attempts=TeacherCallRow.attempts + 1,
                 )
             )
-            return "mine" if taken.rowcount == 1 else "busy"
+            return Claim.MINE if taken.rowcount == 1 else Claim.BUSY
 
     def finish(
         self, call: CallKey, result: dict, tokens_in: int, tokens_out: int, calls: int, cost: float,
@@ -121,7 +129,7 @@ class CallLedger:
     ) -> None:  # fmt: skip
         """Mark the call done and store its annotation, in one transaction."""
         with self.store.transaction() as session:
-            self._close(session, call, "done", result, tokens_in, tokens_out, calls, cost, "")
+            self._close(session, call, CallStatus.DONE, result, tokens_in, tokens_out, calls, cost, "")
             Store.write_annotations(session, [annotation])
 
     def fail(
@@ -129,7 +137,7 @@ class CallLedger:
         annotation: Annotation,
     ) -> None:  # fmt: skip
         with self.store.transaction() as session:
-            self._close(session, call, "failed", {}, tokens_in, tokens_out, calls, cost, reason)
+            self._close(session, call, CallStatus.FAILED, {}, tokens_in, tokens_out, calls, cost, reason)
             Store.write_annotations(session, [annotation])
 
     def release(self, call: CallKey) -> None:
@@ -138,7 +146,7 @@ class CallLedger:
             session.execute(
                 update(TeacherCallRow)
                 .where(TeacherCallRow.key == call.key, TeacherCallRow.worker == self.worker)
-                .values(status="failed", error="interrupted before the call finished")
+                .values(status=CallStatus.FAILED, error="interrupted before the call finished")
             )
 
     def _close(self, session, call, status, result, tokens_in, tokens_out, calls, cost, error) -> None:
@@ -163,13 +171,4 @@ class CallLedger:
 
     def rows(self, document_ids: list[str] | None = None) -> list[TeacherCallRow]:
         with self.store.transaction() as session:
-            query = select(TeacherCallRow)
-            if document_ids is None:
-                return list(session.scalars(query))
-            return [
-                row
-                for i in range(0, len(document_ids), 500)
-                for row in session.scalars(
-                    query.where(TeacherCallRow.document_id.in_(document_ids[i : i + 500]))
-                )
-            ]
+            return scalars_in(session, select(TeacherCallRow), TeacherCallRow.document_id, document_ids)

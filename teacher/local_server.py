@@ -23,7 +23,7 @@ from pathlib import Path
 
 import httpx
 
-from teacher.models import resolve_model
+from teacher.gguf_files import resolve_model
 
 INSTALL_HINT = (
     "the local teacher needs llama-cpp-python's server: pip install 'distil[local]' "
@@ -98,7 +98,7 @@ def local_teacher(
     progress=print,
     startup_timeout_s: float = 180.0,
 ) -> Iterator[tuple[str, str]]:
-    """Start llama.cpp on `model` (see teacher.models.resolve_model); yield (base_url, model alias)."""
+    """Start llama.cpp on `model` (see teacher.gguf_files.resolve_model); yield (base_url, model alias)."""
     if importlib.util.find_spec("llama_cpp") is None:
         raise LocalServerError(INSTALL_HINT)
     gguf = resolve_model(model, progress)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from corpus.guidelines import Guidelines
+from corpus.guideline_model import Guidelines
 from corpus.guidelines_render import render_text
 
 PROMPT_VERSION = "p1"

@@ -15,7 +15,7 @@ class RunSummary:
     busy: int = 0  # claimed by another worker right now
     failed: int = 0
     spans: int = 0
-    candidates: int = 0  # entities the model proposed, over all samples
+    proposed: int = 0  # entities the model proposed, over all samples
     invalid: int = 0
     dropped: Counter = field(default_factory=Counter)
     calls: int = 0
@@ -44,7 +44,7 @@ class RunSummary:
             ("claimed by another worker", self.busy),
             ("failed (kept with reason, retried next run)", self.failed),
             ("spans", self.spans),
-            ("invalid / proposed spans", f"{self.invalid} / {self.candidates} ({self.invalid_rate:.1%})"),
+            ("invalid / proposed spans", f"{self.invalid} / {self.proposed} ({self.invalid_rate:.1%})"),
             ("calls", self.calls),
             ("tokens in / out", f"{self.tokens_in:,} / {self.tokens_out:,}"),
             ("cost", f"${self.cost_usd:.4f}"),
@@ -56,7 +56,7 @@ class RunSummary:
 
     @property
     def invalid_rate(self) -> float:
-        return self.invalid / self.candidates if self.candidates else 0.0
+        return self.invalid / self.proposed if self.proposed else 0.0
 
     def histogram(self, bins: int = 5) -> list[tuple[str, int]]:
         edges = [i / bins for i in range(bins + 1)]

@@ -9,14 +9,14 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel
 
 from corpus.chunking import Chunk
-from corpus.guidelines import Guidelines
+from corpus.guideline_model import Guidelines
 from corpus.model import Span
-from teacher.candidates import substring_candidates
 from teacher.confidence import Sample
 from teacher.config import TeacherConfig
 from teacher.fewshot import ExamplePool
 from teacher.prompt import LABEL_FOCUS, messages, shot_answer
 from teacher.schema import entities_model
+from teacher.word_runs import substring_candidates
 
 
 @dataclass

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from corpus.guidelines import GuidelinesError, builtin_names, load_guidelines, parse_markup
+from corpus.guideline_files import builtin_names, load_guidelines
+from corpus.guideline_model import GuidelinesError
 from corpus.guidelines_render import render_markdown, render_text
+from corpus.markup_syntax import parse_markup
 from corpus.model import Span
 
 GOOD = """---

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from corpus.errors import InputError
-from corpus.guidelines import load_guidelines
+from corpus.guideline_files import load_guidelines
 from corpus.markup import read_markup
 from corpus.model import Split
-from flows.demo import DEMO_DATA
+from flows.demo_run import DEMO_DATA
 
 
 def test_markup_lines_become_labelled_documents(tmp_path):

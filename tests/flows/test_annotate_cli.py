@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from flows.annotate import endpoint_for
-from flows.cli import app
+from flows.cli.app import app
+from flows.project import Project
 from flows.settings import Settings
+from flows.teacher_step import endpoint_for
 from teacher.config import TeacherConfig
+from teacher.scripted_server import FakeOpenAI
 from tests.flows.test_demo import table_rows
-from tests.services.fake_openai import FakeOpenAI
 
 
 @pytest.fixture
@@ -52,7 +53,7 @@ def test_estimate_then_annotate_then_rerun_from_cache(tmp_path, fake, monkeypatc
 def test_the_teacher_can_label_the_held_out_set_to_be_scored_but_it_is_never_trained_on(
     tmp_path, fake, monkeypatch
 ):
-    from corpus.guidelines import load_guidelines
+    from corpus.guideline_files import load_guidelines
     from corpus.model import AnnotatorKind
     from corpus.store import Store
     from flows.settings import load_settings
@@ -85,7 +86,7 @@ def test_the_teacher_can_label_the_held_out_set_to_be_scored_but_it_is_never_tra
 def test_the_pool_is_read_a_batch_at_a_time(tmp_path, fake, monkeypatch):
     """At 100K documents, reading every text and ledger row at once doubled the flow's peak memory."""
     from corpus.store import Store
-    from flows import annotate
+    from flows import teacher_step as annotate
     from flows.settings import load_settings
 
     for name in ("DISTIL_DATABASE_URL", "DISTIL_TEACHER__API_KEY"):
@@ -114,7 +115,7 @@ def test_the_pool_is_read_a_batch_at_a_time(tmp_path, fake, monkeypatch):
 
     monkeypatch.setattr(Store, "documents", counted)
     monkeypatch.setattr(annotate, "READ_BATCH", 2)
-    assert annotate.unfinished(settings, ids) == ids[3:]
+    assert annotate.unfinished(Project(settings), ids) == ids[3:]
     assert read == [2, 2, 1]
     # the teacher's workers take documents as they are read, not the pool at once
     rest = runner.invoke(app, ["annotate", "-p", str(project)])
@@ -124,7 +125,7 @@ def test_the_pool_is_read_a_batch_at_a_time(tmp_path, fake, monkeypatch):
     assert read == [2, 2, 1] * 2  # (few-shot retrieval reads no documents: none reviewed)
     # and so does the estimate, which counts every pool text's tokens
     read.clear()
-    estimate = annotate.estimate_annotation(settings)
+    estimate = annotate.estimate_annotation(Project(settings))
     assert (estimate.documents, estimate.cached, estimate.calls) == (5, 5, 0)
     assert read == [2, 2, 1]
 

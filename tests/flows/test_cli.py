@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from corpus.store import Store
-from flows.cli import app
+from flows.cli.app import app
 from flows.settings import load_settings
 
 runner = CliRunner()
@@ -64,7 +64,7 @@ def test_ingest_status_and_dump(project, corpora, tmp_path):
 def _presidio_in_guidelines(corpora, tmp_path):
     """The Presidio slice's records whose every label the built-in pii guidelines have (6 of its
     17 types are not among them), as a JSON list; with their texts and entity count."""
-    from corpus.guidelines import load_guidelines
+    from corpus.guideline_files import load_guidelines
 
     labels = set(load_guidelines("pii").label_names)
     raw = json.loads((corpora / "presidio-synth-pii/synth_dataset_v2.json").read_text(encoding="utf-8"))

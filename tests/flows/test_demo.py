@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from export.bundle import read_meta, verify_bundle
-from flows.cli import app
+from flows.cli.app import app
 
 pytestmark = pytest.mark.slow
 

@@ -7,9 +7,9 @@ import os
 
 import pytest
 
-from flows.cli_run import SEALED, seal_environment
-from flows.demo import DEMO_CONFIG, DemoFolderError, setup
-from flows.entry import main
+from flows.cli.entry import main
+from flows.cli.run_commands import SEALED, seal_environment
+from flows.demo_run import DEMO_CONFIG, DemoFolderError, setup
 
 
 def test_the_demo_refuses_a_folder_that_holds_another_project(tmp_path, capsys, monkeypatch):

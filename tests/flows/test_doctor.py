@@ -6,9 +6,9 @@ import socket
 
 import pytest
 
-from flows.entry import main
+from flows.cli.entry import main
 from teacher.llama_build import non_portable_features
-from tests.services.fake_openai import FakeOpenAI
+from teacher.scripted_server import FakeOpenAI
 
 
 def doctor(capsys, *args) -> tuple[int, str]:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.entry import main
-from tests.services.fake_openai import FakeOpenAI
+from flows.cli.entry import main
+from teacher.scripted_server import FakeOpenAI
 
 
 @pytest.fixture(autouse=True)
@@ -216,7 +216,7 @@ def test_an_unexpected_failure_is_one_line_naming_the_log(project, capsys, monke
     def boom(*args, **kwargs):
         raise KeyError("deep inside")
 
-    monkeypatch.setattr("flows.cli.Store", boom)
+    monkeypatch.setattr("flows.cli.corpus_commands.Store", boom)
     code, _, err = distil(capsys, "status", "-p", project)
     line = error_line(err)
     assert code == 1 and "unexpected KeyError: 'deep inside'" in line

@@ -20,14 +20,15 @@ from typer.testing import CliRunner
 
 from corpus.conll import read_conll
 from corpus.model import Annotator, AnnotatorKind, Split
-from corpus.registry import Registry
 from corpus.store import Store
 from export.bundle import verify_bundle
 from export.onnx import export_fp32, load_onnx
-from flows.cli import app
-from flows.export import export_model, production_path
+from export.registry import Registry
+from flows.cli.app import app
+from flows.export_step import export_model, production_path
+from flows.project import Project
 from flows.settings import load_settings
-from flows.train import train
+from flows.student_step import train
 from student.evaluate import held_out_set
 from student.predict import predict
 from teacher.localize import name_bounds, occurrences
@@ -51,9 +52,9 @@ def project(tmp_path_factory, corpora):
         gold = Annotator(AnnotatorKind.HUMAN, "gold:wikigold")
         store.add_labelled(items[:240], Split.POOL, gold)
         store.add_labelled(items[240:], Split.VALIDATION, gold)
-    good = train(settings, progress=lambda _: None)[0]
+    good = train(Project(settings), progress=lambda _: None)[0]
     settings.student = settings.student.model_copy(update={"max_steps": 8, "eval_every": 8})
-    weak = train(settings, progress=lambda _: None)[0]
+    weak = train(Project(settings), progress=lambda _: None)[0]
     return root, good, weak
 
 
@@ -123,7 +124,7 @@ def test_an_int8_that_loses_too_much_ships_fp32_and_cannot_be_promoted(project):
     root, _, weak = project
     settings = load_settings(root)
     settings.export = settings.export.model_copy(update={"f1_budget": -100.0})  # no INT8 can meet it
-    result = export_model(settings, weak.path, progress=lambda _: None)
+    result = export_model(Project(settings), weak.path, progress=lambda _: None)
     assert result.gate.shipped == "fp32" and not result.gate.passed_int8
     assert [r.format for r in result.gate.results] == ["fp32", "int8", "int8-selective"]
     assert "over the budget of -100.00" in result.gate.reason
@@ -174,9 +175,9 @@ def test_promotion_refuses_a_worse_model_force_records_why_and_rollback_restores
 def test_the_current_student_is_the_teachers_second_opinion(project, corpora):
     """`ensemble = "filter"`: the teacher's spans the real student does not also find are dropped."""
     from corpus.model import Document
-    from flows.annotate import annotate_ids
     from flows.second_opinion import current_student, student_opinion
-    from tests.services.fake_openai import FakeOpenAI
+    from flows.teacher_step import annotate_ids
+    from teacher.scripted_server import FakeOpenAI
 
     root, good, _ = project
     settings = load_settings(root)
@@ -189,7 +190,7 @@ def test_the_current_student_is_the_teachers_second_opinion(project, corpora):
     items = [i for i in read_conll(corpora / "wikigold/wikigold.conll.txt") if i.spans][400:460]
     with Store(settings.store_url) as store:
         record = current_student(store)
-        opinion = student_opinion(settings, store)
+        opinion = student_opinion(Project(settings))
     assert record is not None and opinion.name == f"student:{record.id}"
     # a sentence where the student finds an entity that is also the first occurrence of its text,
     # and a name the teacher can add that survives `names_only` and no student span touches
@@ -215,7 +216,7 @@ def test_the_current_student_is_the_teachers_second_opinion(project, corpora):
     try:
         with Store(settings.store_url) as store:
             store.add_documents([doc])
-        summary = annotate_ids(settings, [doc.id], url, "fake-teacher")
+        summary = annotate_ids(Project(settings), [doc.id], url, "fake-teacher")
     finally:
         fake.stop()
     assert summary.annotated == 1

@@ -10,7 +10,7 @@ from prefect.testing.utilities import prefect_test_harness
 from flows import end_to_end, pipeline
 from flows.pipeline import StageFailed
 from flows.settings import config_template
-from tests.services.fake_openai import FakeOpenAI
+from teacher.scripted_server import FakeOpenAI
 
 pytestmark = pytest.mark.slow
 

@@ -13,13 +13,13 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from corpus.conll import read_conll
-from corpus.guidelines import load_guidelines
+from corpus.guideline_files import load_guidelines
 from corpus.model import Annotator, AnnotatorKind, Span, Split
-from corpus.registry import Registry
 from corpus.store import Store
 from corpus.tables import TeacherCallRow
+from export.registry import Registry
 from flows import end_to_end, pipeline
-from flows.cli import app
+from flows.cli.app import app
 from flows.settings import load_settings
 from review.argilla_backend import dataset_name
 from tests.services.argilla import argilla_server, submit
@@ -132,7 +132,7 @@ def test_distill_runs_resumes_and_never_repeats_teacher_calls(harness, project, 
     def broken(*args, **kwargs):
         raise RuntimeError("injected: the training node died")
 
-    monkeypatch.setattr("flows.train.train_candidates", broken)
+    monkeypatch.setattr("flows.student_step.train_candidates", broken)
     with pytest.raises(RuntimeError, match="injected"):
         end_to_end.distill(str(project))
     assert unchanged(paid, finished_calls(settings)), (

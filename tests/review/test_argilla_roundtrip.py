@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from corpus.guidelines import load_guidelines
+from corpus.guideline_files import load_guidelines
 from corpus.model import Annotation, Annotator, AnnotatorKind, Document, Span
 from corpus.store import Store
-from flows.review import status, sync
+from flows.project import Project
+from flows.review_step import status, sync
 from flows.settings import load_settings
 from review.argilla_backend import QUESTION, dataset_name
 from student.data import build_training_set
@@ -76,7 +77,7 @@ def respond(argilla, guidelines, annotator, text, spans, status="submitted"):
 
 def test_round_trip(tmp_path, argilla):
     settings, guidelines = make_project(tmp_path, argilla)
-    first = sync(settings)
+    first = sync(Project(settings))
     assert first.unavailable is None
     routed = {d.document_id: d for d in first.routed}
     assert routed[Document(DOCS["confident"][0]).id].route == "accept"
@@ -103,10 +104,10 @@ def test_round_trip(tmp_path, argilla):
     respond(argilla, guidelines, "annie", DOCS["correct"][0], fixed)
     respond(argilla, guidelines, "annie", DOCS["discard"][0], DOCS["discard"][1], status="discarded")
 
-    second = sync(settings)
+    second = sync(Project(settings))
     assert (second.pulled.submitted, second.pulled.discarded) == (2, 1)
     assert second.pushed.pushed == 0, "answered records are never pushed again"
-    counts, metrics = status(settings)
+    counts, metrics = status(Project(settings))
     assert counts == {"submitted": 2, "discarded": 1, "accepted": 1}
     assert metrics.documents == 2 and metrics.teacher.tp == 3 and metrics.teacher.fn == 2
 
@@ -127,21 +128,21 @@ def test_round_trip(tmp_path, argilla):
     assert trained_on[DOCS["confident"][0]].origin == "teacher"
 
     # idempotent: pushing again neither duplicates nor touches answered records
-    third = sync(settings)
+    third = sync(Project(settings))
     assert third.pushed.pushed == 0 and len(list(dataset.records())) == 3
 
 
 def test_several_annotators_are_resolved_and_their_agreement_measured(tmp_path, argilla):
     text = load_guidelines("general").source.replace("title: General", "title: Multi-annotator General")
     settings, guidelines = make_project(tmp_path, argilla, guidelines_text=text, min_submitted=2)
-    sync(settings)
+    sync(Project(settings))
     doc_text = DOCS["correct"][0]
     respond(argilla, guidelines, "annie", doc_text, [Span(0, 3, "PER"), Span(13, 17, "ORG")])
     respond(argilla, guidelines, "bob", doc_text, [Span(0, 3, "PER"), Span(21, 25, "LOC")])
     respond(
         argilla, guidelines, "cleo", doc_text, [Span(0, 3, "PER"), Span(13, 17, "ORG"), Span(21, 25, "LOC")]
     )
-    report = sync(settings)
+    report = sync(Project(settings))
     assert report.pulled.multi_annotated == 1
     assert report.pulled.agreement_f1 == pytest.approx(
         (0.5 + 0.8 + 0.8) / 3, abs=1e-6
@@ -156,11 +157,11 @@ def test_argilla_down_keeps_everything_queued_and_the_next_sync_catches_up(tmp_p
     text = load_guidelines("general").source.replace("title: General", "title: Down General")
     settings, _ = make_project(tmp_path, argilla, guidelines_text=text)
     settings.review.api_url = "http://127.0.0.1:9"  # nothing listens there
-    down = sync(settings)
+    down = sync(Project(settings))
     assert "cannot be reached" in down.unavailable and "distil review push" in down.unavailable
     assert argilla[1] not in down.unavailable
-    assert status(settings)[0] == {"queued": 3, "accepted": 1}
+    assert status(Project(settings))[0] == {"queued": 3, "accepted": 1}
     settings.review.api_url = argilla[0]
-    up = sync(settings)
+    up = sync(Project(settings))
     assert up.pushed.pushed == 3 and not up.routed, "routed once; pushed when Argilla is back"
-    assert status(settings)[0] == {"pushed": 3, "accepted": 1}
+    assert status(Project(settings))[0] == {"pushed": 3, "accepted": 1}

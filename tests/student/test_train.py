@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from corpus.conll import read_conll
 from corpus.model import Annotator, AnnotatorKind, Split
 from corpus.store import Store
-from flows.cli import app
+from flows.cli.app import app
 from flows.settings import load_settings
 from student.train import TrainedStudent
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.services.fake_openai import FakeOpenAI
+from teacher.scripted_server import FakeOpenAI
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 
-from corpus.guidelines import load_guidelines
+from corpus.guideline_files import load_guidelines
 from corpus.model import AnnotatorKind, Document
 from corpus.store import Store
 from teacher.annotate import TeacherRun

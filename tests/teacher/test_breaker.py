@@ -9,7 +9,7 @@ import socket
 
 import pytest
 
-from corpus.guidelines import load_guidelines
+from corpus.guideline_files import load_guidelines
 from corpus.model import AnnotationStatus, AnnotatorKind, Document
 from corpus.store import Store
 from teacher.annotate import TeacherRun

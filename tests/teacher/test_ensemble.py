@@ -11,14 +11,14 @@ import asyncio
 
 import pytest
 
-from corpus.guidelines import load_guidelines
+from corpus.guideline_files import load_guidelines
 from corpus.model import AnnotatorKind, Document, Span
 from corpus.store import Store
 from teacher.annotate import TeacherRun
 from teacher.config import TeacherConfig
 from teacher.endpoint import OpenAIEndpoint
 from teacher.ensemble import compare
-from tests.services.fake_openai import FakeOpenAI
+from teacher.scripted_server import FakeOpenAI
 
 GUIDELINES = load_guidelines("general")
 TEXT = "Maria Lopez visited the Louvre in Paris."

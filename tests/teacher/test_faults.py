@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from corpus.guidelines import load_guidelines
+from corpus.guideline_files import load_guidelines
 from corpus.model import AnnotationStatus, AnnotatorKind, Document
 from corpus.store import Store
 from teacher.annotate import TeacherRun
@@ -207,7 +207,7 @@ def test_invalid_spans_are_dropped_and_counted(store, fake):
     assert [doc.text[s.start : s.end] for s in annotation.spans] == ["Ann", "Rome"]
     assert annotation.metadata["dropped"] == {"text not in document": 1, "unknown label": 1}
     assert annotation.metadata["invalid_rate"] == 0.4
-    assert (summary.candidates, summary.invalid) == (5, 2)
+    assert (summary.proposed, summary.invalid) == (5, 2)
 
 
 def test_a_rerun_costs_zero_tokens(store, fake):

@@ -16,14 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from corpus.guidelines import load_guidelines
+from corpus.guideline_files import load_guidelines
 from corpus.model import AnnotationStatus, AnnotatorKind, Document
 from corpus.store import Store
 from teacher.annotate import TeacherRun
 from teacher.config import TeacherConfig
 from teacher.endpoint import OpenAIEndpoint, PermanentError
+from teacher.gguf_files import ModelError, resolve_model
 from teacher.local_server import LocalServerError, local_alias, local_teacher
-from teacher.models import ModelError, resolve_model
 from teacher.schema import entities_model
 
 pytestmark = pytest.mark.slow
@@ -120,8 +120,8 @@ def test_constrained_decoding_on_a_real_grammar_leaves_no_invalid_span(server, t
         free = asyncio.run(teacher_run(store, server).run(DOCS))
         constrained = asyncio.run(teacher_run(store, server, constrain=True).run(DOCS))
         assert constrained.annotated == len(DOCS) and constrained.failed == 0, constrained.failures
-        assert constrained.candidates > 0 and constrained.invalid == 0
-        assert free.candidates > 0  # the same model unconstrained, for the record: it may invent spans
+        assert constrained.proposed > 0 and constrained.invalid == 0
+        assert free.proposed > 0  # the same model unconstrained, for the record: it may invent spans
         for annotation in store.annotations(kind=AnnotatorKind.TEACHER):
             text = next(d.text for d in DOCS if d.id == annotation.document_id)
             for span in annotation.spans:

@@ -9,7 +9,7 @@ import asyncio
 
 import pytest
 
-from corpus.guidelines import load_guidelines
+from corpus.guideline_files import load_guidelines
 from corpus.model import AnnotatorKind, Document
 from corpus.store import Store
 from teacher.annotate import TeacherRun

@@ -13,14 +13,15 @@ from collections import Counter
 
 import pytest
 
-from corpus.guidelines import load_guidelines
+from corpus.guideline_files import load_guidelines
 from corpus.model import AnnotatorKind, Document
 from corpus.store import Store
 from teacher.annotate import TeacherRun
 from teacher.config import TeacherConfig
 from teacher.endpoint import OpenAIEndpoint
 from teacher.estimate import estimate
-from tests.services.fake_openai import FakeOpenAI
+from teacher.plan import CallPlan
+from teacher.scripted_server import FakeOpenAI
 
 DOCS = [Document(f"Resumable document {i} about Rome.") for i in range(30)]
 CONCURRENCY = 3
@@ -81,12 +82,12 @@ def test_estimate_counts_calls_exactly_and_knows_what_is_cached(fake, tmp_path):
         store.add_documents(DOCS)
         config = TeacherConfig(samples=2, concurrency=4, few_shot=0)
         run = TeacherRun(store, load_guidelines("general"), OpenAIEndpoint(fake.url, "fake-teacher"), config)
-        before = estimate(run, DOCS)
+        before = estimate(run.plan, DOCS)
         assert (before.documents, before.cached, before.calls) == (30, 0, 60)
         assert not before.calibrated and before.tokens_in > 0
         asyncio.run(run.run(DOCS[:10]))
         assert len(fake.requests) == 20
-        after = estimate(run, DOCS)
+        after = estimate(run.plan, DOCS)
         assert (after.cached, after.calls) == (10, 40)
         assert after.calibrated, "output tokens now come from this model's own past calls"
 
@@ -98,9 +99,7 @@ def test_estimate_counts_the_few_shot_turns_and_one_question_per_label(fake, tmp
 
         def estimated(**techniques):
             config = TeacherConfig(samples=2, **{"few_shot": 0, **techniques})
-            return estimate(
-                TeacherRun(store, guidelines, OpenAIEndpoint(fake.url, "fake-teacher"), config), DOCS
-            )
+            return estimate(CallPlan(store, guidelines, "fake-teacher", config), DOCS)
 
         plain, shots, per_label = estimated(), estimated(few_shot=3), estimated(per_label=True)
     examples = guidelines.examples()

@@ -16,18 +16,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from corpus.guidelines import load_guidelines
+from corpus.guideline_files import load_guidelines
 from corpus.model import Annotation, Annotator, AnnotatorKind, Document, LabelledDocument, Span, Split
 from corpus.store import Store
 from teacher.annotate import TeacherRun
-from teacher.candidates import substring_candidates
 from teacher.config import TeacherConfig
 from teacher.endpoint import OpenAIEndpoint
 from teacher.fewshot import ExamplePool, SentenceEmbedder
+from teacher.gguf_files import ModelError
 from teacher.localize import localize
-from teacher.models import ModelError
 from teacher.prompt import shot_answer
 from teacher.schema import entities_model
+from teacher.word_runs import substring_candidates
 
 GUIDELINES = load_guidelines("general")
 LABELS = GUIDELINES.label_names

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from corpus.registry import ROLLED_BACK, ModelRecord, ModelStatus, Registry, RegistryError
 from corpus.store import Store
+from export.registry import ROLLED_BACK, ModelRecord, ModelStatus, Registry, RegistryError
 
 
 @pytest.fixture

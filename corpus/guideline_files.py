@@ -14,18 +14,16 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from corpus.errors import InputError
+from corpus.guideline_model import Example, Guidelines, GuidelinesError, LabelGuide, Section
+from corpus.markup_syntax import check_markup, parse_markup
 from corpus.model import Span
 
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "guidelines"
 
-_ENTITY = re.compile(r"\[([^\[\]]+)\]\(([^()\s]+)\)")
-_NEGATIVE = re.compile(r"\{([^{}]+)\}")
 _LABEL_HEADING = re.compile(r"^##\s+(\S+)\s*(?:[—:-]+\s*(.*))?$")
 _SUBSECTIONS = {
     "definition": "definition",
@@ -36,96 +34,6 @@ _SUBSECTIONS = {
     "edge cases": "edge_cases",
 }
 NOTE_SEPARATOR = " — "
-
-
-class GuidelinesError(InputError):
-    """Every problem found in a guidelines file, each with its file and line."""
-
-
-@dataclass(frozen=True, slots=True)
-class Example:
-    """An example sentence. `spans` are its entities; `negatives` the strings
-    marked `{...}` that must not be labelled (their label is the section's)."""
-
-    text: str
-    spans: tuple[Span, ...]
-    negatives: tuple[Span, ...] = ()
-    note: str = ""
-    line: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class LabelGuide:
-    name: str
-    title: str
-    definition: str
-    rules: tuple[str, ...]
-    examples: tuple[Example, ...]
-    counter_examples: tuple[Example, ...]
-    edge_cases: tuple[str, ...]
-    line: int
-
-    @property
-    def summary(self) -> str:
-        """The definition's first sentence: the one-line label description."""
-        first = re.split(r"(?<=[.!?])\s", self.definition, maxsplit=1)[0]
-        return first
-
-
-@dataclass(frozen=True, slots=True)
-class Section:
-    title: str
-    body: str
-
-
-@dataclass(frozen=True, slots=True)
-class Guidelines:
-    name: str
-    title: str
-    description: str
-    labels: tuple[LabelGuide, ...]
-    general: tuple[Section, ...]
-    version: str  # sha256 of the file's bytes, first 12 hex digits
-    source: str  # the file's full text: snapshots and Argilla show it as written
-    path: Path | None = None
-    # header `names: capitalized`: every entity is a name written with a capital (English proper
-    # names); the teacher may then trim spans to their capitalised words (teacher.names_only)
-    capitalized_names: bool = False
-
-    @property
-    def label_names(self) -> tuple[str, ...]:
-        return tuple(label.name for label in self.labels)
-
-    def label(self, name: str) -> LabelGuide:
-        for label in self.labels:
-            if label.name == name:
-                return label
-        raise KeyError(name)
-
-    def examples(self) -> list[Example]:
-        return [example for label in self.labels for example in label.examples]
-
-
-def parse_markup(text: str) -> tuple[str, list[Span], list[Span]]:
-    """`[Paris](LOC) is {big}` -> ("Paris is big", [Span(0,5,LOC)], [Span(9,12,"")])."""
-    plain: list[str] = []
-    spans: list[Span] = []
-    negatives: list[Span] = []
-    position = 0
-    pattern = re.compile(f"{_ENTITY.pattern}|{_NEGATIVE.pattern}")
-    for match in pattern.finditer(text):
-        plain.append(text[position : match.start()])
-        offset = sum(map(len, plain))
-        if match.group(1) is not None:
-            value, label = match.group(1), match.group(2)
-            spans.append(Span(offset, offset + len(value), label))
-        else:
-            value = match.group(3)
-            negatives.append(Span(offset, offset + len(value), "-"))
-        plain.append(value)
-        position = match.end()
-    plain.append(text[position:])
-    return "".join(plain), spans, negatives
 
 
 def load_guidelines(name_or_path: str | Path) -> Guidelines:
@@ -161,51 +69,12 @@ def parse_guidelines(text: str, path: Path | None = None, version: str | None = 
 
     lines = text.splitlines()
     header, body_start = _front_matter(lines, problem)
-    declared = header.get("labels") or []
-    if not isinstance(declared, list) or not all(isinstance(x, str) for x in declared):
-        problem(
-            header.get("__labels_line", 1),
-            "'labels' must be a list of label names, e.g. [PER, ORG]",
-        )
-        declared = []
-    for missing in ("name", "labels"):
-        if missing not in header and header:
-            problem(1, f"the header has no '{missing}:'")
-    duplicates = {x for x in declared if declared.count(x) > 1}
-    for name in sorted(duplicates):
-        problem(header.get("__labels_line", 1), f"label {name} is declared twice")
-
-    sections = _sections(lines, body_start)
-    labels: dict[str, LabelGuide] = {}
-    general: list[Section] = []
-    for heading_line, heading, content in sections:
-        match = _LABEL_HEADING.match(heading)
-        code = match.group(1) if match else ""
-        if code in declared:
-            if code in labels:
-                problem(
-                    heading_line,
-                    f"a second section for label {code} (first at line {labels[code].line})",
-                )
-                continue
-            labels[code] = _label_guide(
-                code,
-                (match.group(2) or code).strip(),
-                heading_line,
-                content,
-                declared,
-                problem,
-            )
-        else:
-            body = "\n".join(line for _, line in content).strip()
-            for number, line in content:
-                _check_markup(line, number, declared, problem)
-            general.append(Section(heading[2:].strip(), body))
+    declared = _declared_labels(header, problem)
+    labels, general = _label_sections(lines, body_start, declared, problem)
     for code in declared:
         if code not in labels:
             problem(
-                header.get("__labels_line", 1),
-                f"label {code} is declared but has no '## {code}' section",
+                header.get("__labels_line", 1), f"label {code} is declared but has no '## {code}' section"
             )
     if not declared and not problems:
         problem(1, "no labels declared")
@@ -222,6 +91,39 @@ def parse_guidelines(text: str, path: Path | None = None, version: str | None = 
         path=path,
         capitalized_names=str(header.get("names", "")).strip().lower() == "capitalized",
     )
+
+
+def _declared_labels(header: dict, problem) -> list[str]:
+    """The header's `labels:`, each problem with them reported."""
+    declared = header.get("labels") or []
+    if not isinstance(declared, list) or not all(isinstance(x, str) for x in declared):
+        problem(header.get("__labels_line", 1), "'labels' must be a list of label names, e.g. [PER, ORG]")
+        declared = []
+    for missing in ("name", "labels"):
+        if missing not in header and header:
+            problem(1, f"the header has no '{missing}:'")
+    for name in sorted({x for x in declared if declared.count(x) > 1}):
+        problem(header.get("__labels_line", 1), f"label {name} is declared twice")
+    return declared
+
+
+def _label_sections(lines, body_start: int, declared, problem) -> tuple[dict[str, LabelGuide], list[Section]]:
+    """Each `## LABEL` section parsed into its guide; every other `##` section kept as general."""
+    labels: dict[str, LabelGuide] = {}
+    general: list[Section] = []
+    for heading_line, heading, content in _sections(lines, body_start):
+        match = _LABEL_HEADING.match(heading)
+        code = match.group(1) if match else ""
+        if code not in declared:
+            for number, line in content:
+                check_markup(line, number, declared, problem)
+            general.append(Section(heading[2:].strip(), "\n".join(line for _, line in content).strip()))
+        elif code in labels:
+            problem(heading_line, f"a second section for label {code} (first at line {labels[code].line})")
+        else:
+            title = (match.group(2) or code).strip()
+            labels[code] = _label_guide(code, title, heading_line, content, declared, problem)
+    return labels, general
 
 
 def _front_matter(lines: list[str], problem) -> tuple[dict, int]:
@@ -297,7 +199,7 @@ def _label_guide(code, title, heading_line, content, declared, problem) -> Label
     if not definition:
         problem(heading_line, f"label {code} has no '### Definition' text")
     for number, line in parts.get("definition", []):
-        _check_markup(line, number, declared, problem)
+        check_markup(line, number, declared, problem)
     return LabelGuide(
         name=code,
         title=title,
@@ -329,7 +231,7 @@ def _bullet_items(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
 def _bullets(lines, declared, problem) -> tuple[str, ...]:
     items = _bullet_items(lines)
     for number, item in items:
-        _check_markup(item, number, declared, problem)
+        check_markup(item, number, declared, problem)
     return tuple(item for _, item in items)
 
 
@@ -337,7 +239,7 @@ def _examples(lines, declared, problem, code, negative: bool) -> tuple[Example, 
     examples = []
     for number, item in _bullet_items(lines):
         sentence, _, note = item.rpartition(NOTE_SEPARATOR) if NOTE_SEPARATOR in item else (item, "", "")
-        if not _check_markup(sentence, number, declared, problem):
+        if not check_markup(sentence, number, declared, problem):
             continue
         text, spans, negatives = parse_markup(sentence)
         if negative and not negatives:
@@ -353,28 +255,3 @@ def _examples(lines, declared, problem, code, negative: bool) -> tuple[Example, 
         negatives = [Span(s.start, s.end, code) for s in negatives]
         examples.append(Example(text, tuple(spans), tuple(negatives), note.strip(), number))
     return tuple(examples)
-
-
-def has_stray_markup(line: str) -> bool:
-    """Brackets or braces left over once every [text](LABEL) and {text} is taken out:
-    broken markup that would otherwise silently become plain text."""
-    rest = _NEGATIVE.sub("", _ENTITY.sub("", line))
-    return "](" in rest or rest.count("[") != rest.count("]") or rest.count("{") != rest.count("}")
-
-
-def _check_markup(line: str, number: int, declared, problem) -> bool:
-    ok = True
-    for match in _ENTITY.finditer(line):
-        if match.group(2) not in declared:
-            problem(
-                number,
-                f"unknown label {match.group(2)!r} in [{match.group(1)}] (labels: {', '.join(declared)})",
-            )
-            ok = False
-    if has_stray_markup(line):
-        problem(
-            number,
-            "unbalanced markup: write entities as [text](LABEL) and non-entities as {text}",
-        )
-        ok = False
-    return ok

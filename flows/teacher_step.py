@@ -6,16 +6,20 @@ import asyncio
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from corpus.guidelines import load_guidelines
+from corpus.database import in_batches
 from corpus.model import AnnotatorKind, Document, Split
 from corpus.store import Store
+from flows.project import Project
 from flows.second_opinion import current_student, student_opinion
 from flows.settings import Settings
 from teacher.annotate import TeacherRun
 from teacher.breaker import CircuitBreaker
-from teacher.endpoint import OpenAIEndpoint
+from teacher.confidence import confidence_estimators
+from teacher.endpoint import TeacherEndpoint, teacher_endpoints
+from teacher.ensemble import EnsembleMode
 from teacher.estimate import Estimate, estimate
 from teacher.local_server import local_alias, local_teacher, server_gone
+from teacher.plan import CallPlan
 from teacher.summary import RunSummary
 
 READ_BATCH = 1000  # documents read from the store at once: memory stays flat in the pool's size
@@ -34,13 +38,13 @@ def teacher_target(settings: Settings, progress: Callable[[str], None] = print) 
         yield target
 
 
-def endpoint_for(settings: Settings, base_url: str, model: str) -> OpenAIEndpoint:
-    """A client for the teacher; the key comes from settings (never passed around, so never
-    stored as a flow parameter)."""
+def endpoint_for(settings: Settings, base_url: str, model: str) -> TeacherEndpoint:
+    """A client for the teacher, of the kind `[teacher] endpoint` names; the key comes from
+    settings (never passed around, so never stored as a flow parameter)."""
     config = settings.teacher
     configured = config.api_key is not None and base_url == config.base_url
     key = config.api_key.get_secret_value() if configured else "not-needed"
-    return OpenAIEndpoint.from_config(config, base_url, model, api_key=key)
+    return teacher_endpoints.get(config.endpoint)(config, base_url, model, key)
 
 
 def ids_of(store: Store, split: Split = Split.POOL, limit: int | None = None) -> list[str]:
@@ -57,92 +61,90 @@ def ids_of(store: Store, split: Split = Split.POOL, limit: int | None = None) ->
     return ids[:limit] if limit else ids
 
 
-class _ModelOnly:
-    """Stands in for the endpoint when only estimating: nothing is called."""
-
-    def __init__(self, model: str):
-        self.model = model
-
-
 def teacher_model_name(settings: Settings) -> str:
     """The name the teacher's calls are cached under: the endpoint's model, or the local alias."""
     config = settings.teacher
     return (config.model or "default") if config.base_url else local_alias(config.local_model)
 
 
-def estimate_annotation(settings: Settings, limit: int | None = None, split: Split = Split.POOL) -> Estimate:
-    guidelines = load_guidelines(settings.guidelines_ref)
-    with Store(settings.store_url) as store:
-        run = TeacherRun(store, guidelines, _ModelOnly(teacher_model_name(settings)), settings.teacher)
-        return estimate(run, read_in_batches(store, ids_of(store, split, limit)), batch=READ_BATCH)
+def call_plan(project: Project) -> CallPlan:
+    """What the teacher would be asked, without a client: for estimates and what is left to do."""
+    return CallPlan(
+        project.store, project.guidelines, teacher_model_name(project.settings), project.settings.teacher
+    )
 
 
-def unfinished(settings: Settings, ids: list[str]) -> list[str]:
+def estimate_annotation(project: Project, limit: int | None = None, split: Split = Split.POOL) -> Estimate:
+    store = project.store
+    return estimate(call_plan(project), read_in_batches(store, ids_of(store, split, limit)), batch=READ_BATCH)
+
+
+def unfinished(project: Project, ids: list[str]) -> list[str]:
     """The documents the teacher has not finished under today's settings (nothing to start a
     server for when this is empty)."""
-    guidelines = load_guidelines(settings.guidelines_ref)
-    with Store(settings.store_url) as store:
-        run = TeacherRun(store, guidelines, _ModelOnly(teacher_model_name(settings)), settings.teacher)
-        done: set[str] = set()
-        for i in range(0, len(ids), READ_BATCH):
-            done |= run.finished(store.documents(ids=ids[i : i + READ_BATCH]))
+    plan, done = call_plan(project), set()
+    for batch in in_batches(ids, READ_BATCH):
+        done |= plan.finished(project.store.documents(ids=list(batch)))
     return [i for i in ids if i not in done]
 
 
-def ensemble_message(settings: Settings, store: Store) -> str | None:
+def ensemble_message(project: Project) -> str | None:
     """What the teacher's second opinion will be, when `ensemble` is on."""
-    if settings.teacher.ensemble == "off":
+    mode = project.settings.teacher.ensemble
+    if mode == EnsembleMode.OFF:
         return None
-    record = current_student(store)
+    record = current_student(project.store)
     if record is None:
         return "ensemble: no student yet, the teacher runs alone (the next run after training uses one)"
-    mode = settings.teacher.ensemble
     return f"ensemble ({mode}): student {record.id} ({record.status}) is the teacher's second opinion"
 
 
 def annotate(
-    settings: Settings,
+    project: Project,
     limit: int | None = None,
     progress: Callable[[str], None] = print,
     on_document: Callable[[], None] | None = None,
     split: Split = Split.POOL,
 ) -> RunSummary:
-    with Store(settings.store_url) as store:
-        ids = ids_of(store, split, limit)
-        if message := ensemble_message(settings, store):
-            progress(message)
-    with teacher_target(settings, progress) as (base_url, model):
-        return annotate_ids(settings, ids, base_url, model, on_document)
+    ids = ids_of(project.store, split, limit)
+    if message := ensemble_message(project):
+        progress(message)
+    with teacher_target(project.settings, progress) as (base_url, model):
+        return annotate_ids(project, ids, base_url, model, on_document)
 
 
 def read_in_batches(store: Store, ids: list[str]) -> Iterator[Document]:
     """The documents, READ_BATCH at a time as the teacher's workers take them."""
-    for i in range(0, len(ids), READ_BATCH):
-        yield from store.documents(ids=ids[i : i + READ_BATCH])
+    for batch in in_batches(ids, READ_BATCH):
+        yield from store.documents(ids=list(batch))
 
 
 def annotate_ids(
-    settings: Settings,
+    project: Project,
     ids: list[str],
     base_url: str,
     model: str,
     on_document: Callable[[], None] | None = None,
 ) -> RunSummary:
     """Annotate these documents with the teacher at `base_url` (one batch of a flow's fan-out)."""
-    guidelines = load_guidelines(settings.guidelines_ref)
-    with Store(settings.store_url) as store:
-        documents = read_in_batches(store, ids)
-        endpoint = endpoint_for(settings, base_url, model)
-        opinion = student_opinion(settings, store)
-        breaker = CircuitBreaker(health=lambda: server_gone(base_url))  # the local server's death stops it
-        run = TeacherRun(
-            store, guidelines, endpoint, settings.teacher, second_opinion=opinion, breaker=breaker
-        )
-        return asyncio.run(_run_and_close(run, endpoint, documents, on_document))
+    config = project.settings.teacher
+    endpoint = endpoint_for(project.settings, base_url, model)
+    run = TeacherRun(
+        project.store,
+        project.guidelines,
+        endpoint,
+        config,
+        estimator=confidence_estimators.get(config.confidence)(config),
+        second_opinion=student_opinion(project),
+        breaker=CircuitBreaker(health=lambda: server_gone(base_url)),  # the local server's death stops it
+    )
+    return asyncio.run(_run_and_close(run, endpoint, read_in_batches(project.store, ids), on_document))
 
 
-async def _run_and_close(run: TeacherRun, endpoint: OpenAIEndpoint, documents, on_document) -> RunSummary:
+async def _run_and_close(run: TeacherRun, endpoint: TeacherEndpoint, documents, on_document) -> RunSummary:
     try:
         return await run.run(documents, progress=on_document)
     finally:
-        await endpoint.close()  # inside the loop: a client closed after it logs "Event loop is closed"
+        close = getattr(endpoint, "close", None)
+        if close:  # inside the loop: a client closed after it logs "Event loop is closed"
+            await close()

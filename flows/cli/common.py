@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from flows.project import Project
 from flows.settings import CONFIG_FILE, ConfigError, Settings, load_settings
 
 console = Console(soft_wrap=True)  # paths and reasons stay on one line, greppable
@@ -32,6 +33,11 @@ def settings_or_exit(project: Path | None) -> Settings:
         return load_settings(project)
     except ConfigError as error:
         fail(str(error))
+
+
+def project_or_exit(project: Path | None) -> Project:
+    """The project this command runs on; its store and guidelines open once, on first use."""
+    return Project(settings_or_exit(project))
 
 
 def bounds(model: type[BaseModel], name: str) -> dict:

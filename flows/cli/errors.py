@@ -4,14 +4,14 @@ already written for the user (what, where, the fix), so it is shown as is, one l
 from __future__ import annotations
 
 from corpus.errors import InputError
-from corpus.registry import RegistryError
 from corpus.store import LeakageError
-from flows.demo import DemoFolderError
+from export.registry import RegistryError
+from flows.demo_run import DemoFolderError
 from flows.pipeline import DocumentsFailed, StageFailed
 from flows.settings import ConfigError
 from teacher.breaker import TeacherHalted
+from teacher.gguf_files import ModelError
 from teacher.local_server import LocalServerError
-from teacher.models import ModelError
 
 # bad input exits 2 (fix the input, run again); a run that could not do its job exits 1
 BAD_INPUT = (ConfigError, InputError, FileNotFoundError, LeakageError, DemoFolderError)

@@ -8,7 +8,7 @@ import hashlib
 import pytest
 
 from teacher import models
-from teacher.models import PACKAGED, ModelError, fetch_packaged
+from teacher.gguf_files import PACKAGED, ModelError, fetch_packaged
 
 pytestmark = pytest.mark.slow
 

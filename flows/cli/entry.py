@@ -11,7 +11,7 @@ import re
 import sys
 import traceback
 
-from flows.cli_logging import quiet_libraries, start_log
+from flows.cli.log_file import quiet_libraries, start_log
 
 _URL_PASSWORD = re.compile(r"(://[^:/@\s]+):[^@\s]+@")
 
@@ -21,13 +21,13 @@ def main(argv: list[str] | None = None) -> None:
     verbose = "--verbose" in argv or "-v" in argv
     quiet_libraries()
     log = start_log(verbose)
-    from flows.cli import app
+    from flows.cli.app import app
 
     try:
         app(args=argv, prog_name="distil")  # typer exits itself on success and on usage errors
     except KeyboardInterrupt:
         _stop("interrupted; what was finished is kept, and a re-run continues from there", log, 130)
-    except Exception as error:  # noqa: BLE001: the one place every failure becomes one line
+    except Exception as error:  # noqa: BLE001 (the one place every failure becomes one line)
         _stop(one_line(error), log, exit_code(error))
 
 
@@ -47,7 +47,7 @@ def one_line(error: BaseException) -> str:
 
     if isinstance(error, SQLAlchemyError):
         return store_error_line(error)
-    from flows.cli_errors import known_message
+    from flows.cli.errors import known_message
 
     message = known_message(error)
     if message is None:
@@ -57,6 +57,6 @@ def one_line(error: BaseException) -> str:
 
 
 def exit_code(error: BaseException) -> int:
-    from flows.cli_errors import BAD_INPUT
+    from flows.cli.errors import BAD_INPUT
 
     return 2 if isinstance(error, BAD_INPUT) else 1

@@ -6,14 +6,16 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from flows.cli_common import ProjectOption, console, settings_or_exit
+from flows.cli.common import ProjectOption, console, project_or_exit
+from review.policy import Route
+from review.queue import ReviewStatus
 
 review_app = typer.Typer(help="Human review in Argilla: route, push, pull, status.", no_args_is_help=True)
 
 
 def _print_sync(report) -> None:
     if report.routed:
-        routed = sum(d.route == "review" for d in report.routed)
+        routed = sum(d.route == Route.REVIEW for d in report.routed)
         console.print(
             f"routed {len(report.routed)} new documents: {routed} to review, "
             f"{len(report.routed) - routed} accepted with the teacher's labels"
@@ -37,29 +39,32 @@ def _print_sync(report) -> None:
 @review_app.command("push")
 def review_push(project: ProjectOption = None):
     """Route newly annotated documents, pull answers, then push what waits for review."""
-    from flows.review import sync
+    from flows.review_step import sync
 
-    _print_sync(sync(settings_or_exit(project)))
+    with project_or_exit(project) as opened:
+        _print_sync(sync(opened))
 
 
 @review_app.command("pull")
 def review_pull(project: ProjectOption = None):
     """Bring submitted and discarded reviews back into the store."""
-    from flows.review import sync
+    from flows.review_step import sync
 
-    _print_sync(sync(settings_or_exit(project), do_route=False, do_push=False))
+    with project_or_exit(project) as opened:
+        _print_sync(sync(opened, do_route=False, do_push=False))
 
 
 @review_app.command("status")
 def review_status(project: ProjectOption = None):
     """The review queue, and the teacher's precision/recall and calibration against reviewers."""
-    from flows.review import status
+    from flows.review_step import status
 
-    counts, metrics = status(settings_or_exit(project))
+    with project_or_exit(project) as opened:
+        counts, metrics = status(opened)
     table = Table(title="review queue")
     table.add_column("status")
     table.add_column("documents", justify="right")
-    for name in ("queued", "pushed", "submitted", "discarded", "accepted"):
+    for name in ReviewStatus:
         table.add_row(name, str(counts.get(name, 0)))
     console.print(table)
     if metrics.documents:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flows.artifacts import promotion_verdict
+from flows.project import Project
 from flows.settings import CONFIG_FILE, STATE_DIR, load_settings
 
 DEMO_DATA = Path(__file__).resolve().parent.parent / "demo"
@@ -68,7 +69,7 @@ class DemoSummary:
 
 def first_run_cost(settings) -> list[str]:
     """What the first run fetches or builds, said before it starts."""
-    from teacher.models import PACKAGED, cache_dir
+    from teacher.gguf_files import PACKAGED, cache_dir
 
     notes = []
     name = settings.teacher.local_model
@@ -103,9 +104,10 @@ def run_demo(project: Path) -> DemoSummary:
     from corpus.model import Split
     from corpus.store import Store
     from flows.end_to_end import distill
-    from flows.export import production_path
+    from flows.export_step import production_path
     from flows.pipeline import DocumentsFailed, annotate_flow
-    from flows.review import status
+    from flows.review_step import status
+    from review.queue import ReviewStatus
 
     started = time.perf_counter()
     settings = setup(project)
@@ -125,12 +127,13 @@ def run_demo(project: Path) -> DemoSummary:
     except DocumentsFailed as failed:
         failures.append(f"validation: {failed}")
     seconds["teacher on validation"] = round(time.perf_counter() - scoring_started, 1)
-    from flows.train import evaluate, students_dir
+    from flows.student_step import evaluate, students_dir
 
-    evaluation = evaluate(settings, students_dir(settings) / result.model_id)
+    with Project(settings) as opened:
+        evaluation = evaluate(opened, students_dir(settings) / result.model_id)
+        counts, _ = status(opened)
     teacher, student = evaluation.results.get("teacher"), evaluation.results.get("student")
     bundle = Path(result.export["bundle"])
-    counts, _ = status(settings)
     with Store(settings.store_url) as store:
         stored = store.counts()["documents"]
     return DemoSummary(
@@ -146,7 +149,7 @@ def run_demo(project: Path) -> DemoSummary:
         latency_ms=_latency_ms(bundle, [d.text for d in _validation_documents(settings)]),
         bundle=bundle,
         production=production_path(settings),
-        review_queued=counts.get("queued", 0),
+        review_queued=counts.get(ReviewStatus.QUEUED, 0),
         promotion=promotion_verdict(result.promotion),
         review_message=result.review.get("unavailable"),
         minutes=(time.perf_counter() - started) / 60,

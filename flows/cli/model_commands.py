@@ -9,7 +9,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from flows.cli_common import ProjectOption, console, fail, settings_or_exit
+from flows.cli.common import ProjectOption, console, fail, settings_or_exit
+from flows.project import Project
 from flows.settings import with_overrides
 
 models_app = typer.Typer(help="The model registry: list, show, promote, roll back.", no_args_is_help=True)
@@ -25,9 +26,9 @@ def export(
     project: ProjectOption = None,
 ):
     """Export a student to ONNX, quantize to INT8 behind the accuracy gate, write its bundle."""
-    from corpus.registry import RegistryError
-    from flows.export import export_model
-    from flows.train import latest_student
+    from export.registry import RegistryError
+    from flows.export_step import export_model
+    from flows.student_step import latest_student
 
     settings = settings_or_exit(project)
     settings.export = with_overrides(settings.export, f1_budget=budget)
@@ -35,7 +36,8 @@ def export(
         student_dir = _student_dir(settings, model) if model else latest_student(settings)
         if student_dir is None:
             fail("no trained student yet: run `distil train` first")
-        result = export_model(settings, student_dir, progress=console.print)
+        with Project(settings) as opened:
+            result = export_model(opened, student_dir, progress=console.print)
     except (ValueError, RegistryError, FileNotFoundError) as error:
         fail(str(error))
     table = Table(title=f"{result.model.id} on {result.held_out_documents} validation documents")
@@ -52,8 +54,8 @@ def export(
 
 
 def _student_dir(settings, model: str) -> Path:
-    from corpus.registry import Registry
     from corpus.store import Store
+    from export.registry import Registry
 
     path = Path(model)
     if path.is_dir():
@@ -66,8 +68,8 @@ def _student_dir(settings, model: str) -> Path:
 @models_app.command("list")
 def models_list(project: ProjectOption = None):
     """Every registered student, newest last."""
-    from corpus.registry import Registry
     from corpus.store import Store
+    from export.registry import Registry
 
     with Store(settings_or_exit(project).store_url) as store:
         records = Registry(store).list()
@@ -95,8 +97,8 @@ def models_show(
     project: ProjectOption = None,
 ):
     """One model: provenance, metrics, artifacts and its history (who did what, and why)."""
-    from corpus.registry import Registry, RegistryError
     from corpus.store import Store
+    from export.registry import Registry, RegistryError
 
     with Store(settings_or_exit(project).store_url) as store:
         try:
@@ -127,14 +129,15 @@ def models_promote(
     project: ProjectOption = None,
 ):
     """Promote a candidate if it beats production on today's validation set and passed the INT8 gate."""
-    from corpus.registry import RegistryError
-    from flows.export import production_path, promote
+    from export.registry import RegistryError
+    from flows.export_step import production_path, promote
 
     settings = settings_or_exit(project)
     if margin is not None:
         settings.export = with_overrides(settings.export, promotion_margin=margin)
     try:
-        decision = promote(settings, model, force=force, reason=reason)
+        with Project(settings) as opened:
+            decision = promote(opened, model, force=force, reason=reason)
     except (ValueError, RegistryError) as error:
         fail(str(error))
     if decision.production_f1 is not None:
@@ -161,12 +164,13 @@ def models_rollback(
     project: ProjectOption = None,
 ):
     """Put the previous production model back."""
-    from corpus.registry import RegistryError
-    from flows.export import production_path, rollback
+    from export.registry import RegistryError
+    from flows.export_step import production_path, rollback
 
     settings = settings_or_exit(project)
     try:
-        demoted, restored = rollback(settings, reason=reason)
+        with Project(settings) as opened:
+            demoted, restored = rollback(opened, reason=reason)
     except RegistryError as error:
         fail(str(error))
     console.print(

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Annotated
 
+import typer
 from rich.markup import escape
 from rich.table import Table
 
 from flows.artifacts import promotion_verdict
-from flows.cli_common import console, fail, progress_bar
+from flows.cli.common import ProjectOption, console, fail, progress_bar, settings_or_exit
 from flows.settings import Settings
 
 # What the demo ignores: everything that would point it outside its own folder (a team's
@@ -34,8 +36,8 @@ def seal_environment() -> list[str]:
 
 def run_demo_command(directory: Path) -> None:
     from flows import pipeline
-    from flows.cli_logging import follow_prefect
-    from flows.demo import DEMO_MINUTES, first_run_cost, run_demo, setup
+    from flows.cli.log_file import follow_prefect
+    from flows.demo_run import DEMO_MINUTES, first_run_cost, run_demo, setup
 
     follow_prefect()
     ignored = seal_environment()
@@ -92,7 +94,7 @@ def run_distill_command(
     limit: int | None,
     promote: bool,
 ) -> None:
-    from flows.cli_logging import follow_prefect
+    from flows.cli.log_file import follow_prefect
     from flows.end_to_end import distill
     from flows.pipeline import DocumentsFailed
 
@@ -134,3 +136,26 @@ def _print_distill(result) -> None:
     for stage, text in rows:
         table.add_row(stage, escape(text), f"{result.seconds.get(stage, 0):.0f}")
     console.print(table)
+
+
+def demo(
+    directory: Annotated[Path, typer.Argument(help="where the demo project goes")] = Path("distil-demo"),
+):
+    """The whole pipeline on distil's own demo corpus, embedded defaults only (no server, key or GPU)."""
+    run_demo_command(directory)
+
+
+def distill(
+    inputs: Annotated[list[Path] | None, typer.Argument(help="raw files to add to the pool first")] = None,
+    validation: Annotated[
+        list[Path] | None, typer.Option(help="human-labelled files to hold out for validation")
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="annotate at most this many pool documents")
+    ] = None,
+    promote: Annotated[bool, typer.Option(help="promote the model if it passes the gate")] = True,
+    project: ProjectOption = None,
+):
+    """Run every stage as Prefect flows: annotate, review sync, train, evaluate, export, promote.
+    Work already done is skipped; a failed run resumes where it stopped."""
+    run_distill_command(settings_or_exit(project), inputs, validation, limit, promote)

@@ -1,0 +1,39 @@
+"""The `distil` Typer app: one module per command group, assembled in the order `--help`
+lists them (the pipeline's order)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from flows.cli.corpus_commands import dump, guidelines_app, ingest, init, status
+from flows.cli.doctor_command import doctor
+from flows.cli.model_commands import export, models_app
+from flows.cli.review_commands import review_app
+from flows.cli.run_commands import demo, distill
+from flows.cli.student_commands import evaluate, train
+from flows.cli.teacher_commands import annotate
+
+app = typer.Typer(
+    help="distil: turn a large language model into a small, fast NER model.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _options(
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="details on stderr too (they always go to the log file)")
+    ] = False,
+):
+    """distil: turn a large language model into a small, fast NER model. Every failure is one
+    line; its details are in the log file that line names."""
+
+
+for command in (init, ingest, status, dump, annotate, train, evaluate, export, demo, distill, doctor):
+    app.command()(command)
+app.add_typer(guidelines_app, name="guidelines")
+app.add_typer(review_app, name="review")
+app.add_typer(models_app, name="models")

@@ -1,0 +1,84 @@
+"""`distil train` and `distil evaluate`: the student, and its scores beside the teacher's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from corpus.model import Split
+from flows.cli.common import ProjectOption, bounds, console, fail, settings_or_exit
+from flows.project import Project
+from flows.settings import with_overrides
+from student.config import StudentConfig
+
+
+def train(
+    max_steps: Annotated[
+        int | None, typer.Option(**bounds(StudentConfig, "max_steps"), help="training steps per candidate")
+    ] = None,
+    project: ProjectOption = None,
+):
+    """Fine-tune GLiNER student candidates on reviewed + accepted teacher labels; keep the best on dev F1."""
+    from flows.student_step import train as run_training
+
+    settings = settings_or_exit(project)
+    settings.student = with_overrides(settings.student, max_steps=max_steps)
+    with Project(settings) as opened:
+        trained = run_training(opened, progress=console.print)
+    table = Table(title="student candidates (best first)")
+    for column in ("base", "lr", "floor", "dev F1", "untrained", "threshold", "steps", "samples/s", "device"):
+        table.add_column(column)
+    for s in trained:
+        table.add_row(
+            s.base,
+            str(s.candidate["learning_rate"]),
+            str(s.candidate["teacher_floor"]),
+            f"{s.dev_f1:.3f}",
+            f"{s.untrained_dev_f1:.3f}",
+            str(s.threshold),
+            str(s.steps),
+            str(s.samples_per_second),
+            s.device,
+        )
+    console.print(table)
+    console.print(f"winner: {trained[0].path} (training set {trained[0].training_set_hash})")
+
+
+def evaluate(
+    model: Annotated[Path | None, typer.Argument(help="a student folder (default: the latest)")] = None,
+    split: Annotated[Split, typer.Option(help="held-out split to score on")] = Split.VALIDATION,
+    project: ProjectOption = None,
+):
+    """Score the student, the teacher's labels and the base model on held-out human labels."""
+    from flows.student_step import evaluate as run_evaluation
+    from flows.student_step import latest_student
+
+    settings = settings_or_exit(project)
+    model = model or latest_student(settings)
+    if model is None:
+        fail("no trained student yet: run `distil train` first")
+    try:
+        with Project(settings) as opened:
+            evaluation = run_evaluation(opened, model, split)
+    except ValueError as error:
+        fail(str(error))
+    table = Table(title=f"strict span F1 on {evaluation.documents} held-out {split} documents")
+    for column in ("labels from", "precision", "recall", "F1", "95% interval"):
+        table.add_column(column)
+    for name, scores in evaluation.results.items():
+        if scores is None:
+            table.add_row(name, "-", "-", "-", "not annotated")
+            continue
+        low, high = scores.f1_interval
+        table.add_row(
+            name,
+            f"{scores.micro.precision:.3f}",
+            f"{scores.micro.recall:.3f}",
+            f"{scores.micro.f1:.3f}",
+            f"{low:.3f}-{high:.3f}",
+        )
+    console.print(table)
+    console.print(f"report: {evaluation.report}")

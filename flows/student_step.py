@@ -1,0 +1,138 @@
+"""Train the student candidates on what the store holds, keep the winner, evaluate it."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from corpus.metrics import Scores
+from corpus.model import Split
+from corpus.store import Store
+from export.registry import ModelRecord, ModelStatus, Registry, RegistryError
+from flows.project import Project
+from flows.review_step import waiting_for_review as review_state
+from flows.settings import STATE_DIR, Settings
+from student.config import Candidate
+from student.data import TrainingSet, build_training_set
+from student.evaluate import held_out_hash, score_side_by_side
+from student.report import write_report
+from student.train import TrainedStudent, train_candidates
+
+
+def register_student(store: Store, student: TrainedStudent, guidelines_version: str) -> ModelRecord:
+    """A newly trained student into the registry, as a candidate."""
+    record = ModelRecord(
+        id=student.path.name,
+        base=student.base,
+        training_set_hash=student.training_set_hash,
+        guidelines_version=guidelines_version,
+        labels=list(student.labels),
+        threshold=student.threshold,
+        metrics={"dev_f1": student.dev_f1, "training_counts": student.counts, "device": student.device},
+        artifacts={"student": str(student.path)},
+        status=ModelStatus.CANDIDATE,
+    )
+    return Registry(store).register(record)
+
+
+def registered(store: Store, student: TrainedStudent, guidelines_version: str) -> ModelRecord:
+    """The student's registry record; registered now when training did not (a folder copied in)."""
+    try:
+        return Registry(store).get(student.path.name)
+    except RegistryError:
+        return register_student(store, student, guidelines_version)
+
+
+def students_dir(settings: Settings) -> Path:
+    return settings.project_dir / STATE_DIR / "students"
+
+
+def _training_sets(project: Project) -> Callable[[Candidate], TrainingSet]:
+    """A candidate's training set, as the store holds it now (see `train`)."""
+    config, guidelines = project.settings.student, project.guidelines
+    waiting_for_review, discarded = review_state(project)
+
+    def data_for(candidate: Candidate) -> TrainingSet:
+        return build_training_set(
+            project.store,
+            guidelines.label_names,
+            guidelines.version,
+            candidate.teacher_floor,
+            waiting_for_review,
+            config.include_waiting_for_review,
+            excluded=discarded,
+            dev_fraction=config.dev_fraction,
+        )
+
+    return data_for
+
+
+def trained_already(project: Project) -> ModelRecord | None:
+    """A registered model trained on exactly today's training set (nothing new to learn from)."""
+    data = _training_sets(project)(project.settings.student.candidates[0])
+    records = [r for r in Registry(project.store).list() if r.training_set_hash == data.hash]
+    return next((r for r in reversed(records) if Path(r.artifacts.get("student", "")).exists()), None)
+
+
+def train(project: Project, progress: Callable[[str], None] = print) -> list[TrainedStudent]:
+    """Train every configured candidate; return them best first. The winner is also copied to
+    <project>/.distil/students/<time>-<training set hash> and registered as a candidate model.
+    Documents waiting for review are left out (unless configured otherwise) and discarded ones
+    always are: a run uses what reviewers submitted so far."""
+    settings = project.settings
+    run_dir = students_dir(settings) / "runs" / datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    trained = train_candidates(_training_sets(project), settings.student, run_dir, progress)
+    winner = trained[0]
+    final = students_dir(settings) / f"{run_dir.name}-{winner.training_set_hash}"
+    shutil.copytree(winner.path, final)
+    winner.path = final
+    winner.save()
+    register_student(project.store, winner, project.guidelines.version)
+    return trained
+
+
+def latest_student(settings: Settings) -> Path | None:
+    folders = sorted(p for p in students_dir(settings).glob("*-*") if p.is_dir() and p.name != "runs")
+    return folders[-1] if folders else None
+
+
+@dataclass
+class Evaluation:
+    results: dict[str, Scores | None]
+    report: Path
+    documents: int
+
+
+def evaluate(project: Project, model_dir: Path, split: Split = Split.VALIDATION) -> Evaluation:
+    """Score the student beside the teacher's labels and the base model; record the student's F1s
+    in the registry and write the report next to the model."""
+    student = TrainedStudent.load(model_dir)
+    results, held = score_side_by_side(project.store, model_dir, student, split, project.settings.student)
+    _record_evaluation(project, model_dir.name, results, held_out_hash(held))
+    report = write_report(
+        model_dir / f"evaluation-{split}",
+        results,
+        student.threshold_curve,
+        tuple(student.labels),
+        f"Student {model_dir.name} on the {split} set ({len(held.documents)} documents)",
+    )
+    return Evaluation(results, report, len(held.documents))
+
+
+def _record_evaluation(project: Project, model_id: str, results: dict, validation_hash: str) -> None:
+    f1 = {name: round(scores.micro.f1, 4) for name, scores in results.items() if scores is not None}
+    try:
+        Registry(project.store).update(model_id, metrics={"evaluation": f1, "evaluated_on": validation_hash})
+    except RegistryError:
+        pass  # a student folder from before the registry, or copied in by hand: nothing to record
+
+
+def evaluated_on(project: Project, model_id: str) -> str | None:
+    """The held-out hash the model was last evaluated on, if any."""
+    try:
+        return Registry(project.store).get(model_id).metrics.get("evaluated_on")
+    except RegistryError:
+        return None
