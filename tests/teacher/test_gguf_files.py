@@ -7,7 +7,7 @@ import hashlib
 
 import pytest
 
-from teacher import models
+from teacher import gguf_files as models
 from teacher.gguf_files import PACKAGED, ModelError, fetch_packaged
 
 pytestmark = pytest.mark.slow
