@@ -1,7 +1,7 @@
 """`distil demo` on embedded defaults: a fresh folder, no server, no key, no GPU; the whole
 pipeline runs and the summary says where the bundle is.
 
-The README's demo uses the packaged Qwen2.5-0.5B teacher (about 10-15 minutes on 2 cores);
+The README's demo uses the packaged Qwen2.5-0.5B teacher (the time README states, DEMO_MINUTES);
 here the environment swaps in SmolLM2-135M and a shorter training run, the overrides any
 user has, so CI runs the same command end to end in a few minutes.
 """
@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from export.bundle import read_meta, verify_bundle
 from flows.cli.app import app
+from flows.demo_run import DEMO_MINUTES
 
 pytestmark = pytest.mark.slow
 
@@ -52,7 +53,8 @@ def test_demo_runs_the_whole_pipeline_and_prints_the_summary(tmp_path, monkeypat
     directory = tmp_path / "demo"
     result = CliRunner().invoke(app, ["demo", str(directory)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert "About 8-10 minutes" in result.output and "local in-process API" in result.output
+    assert f"About {DEMO_MINUTES} minutes" in result.output and "local in-process API" in result.output
+    assert re.search(r"^stages: ingest \d+ s, .*train \d+ s, .*teacher on validation \d+ s$", result.output, re.M)
     rows = table_rows(result.output)
     assert rows["pool documents (raw)"] == "60"
     assert rows["human validation documents (held out)"] == "30"
