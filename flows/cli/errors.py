@@ -4,6 +4,7 @@ already written for the user (what, where, the fix), so it is shown as is, one l
 from __future__ import annotations
 
 from corpus.errors import InputError
+from corpus.plugins import PluginError
 from corpus.store import LeakageError
 from export.registry import RegistryError
 from flows.demo_run import DemoFolderError
@@ -14,7 +15,7 @@ from teacher.gguf_files import ModelError
 from teacher.local_server import LocalServerError
 
 # bad input exits 2 (fix the input, run again); a run that could not do its job exits 1
-BAD_INPUT = (ConfigError, InputError, FileNotFoundError, LeakageError, DemoFolderError)
+BAD_INPUT = (ConfigError, InputError, FileNotFoundError, LeakageError, DemoFolderError, PluginError)
 _KNOWN = (*BAD_INPUT, RegistryError, LocalServerError, ModelError, StageFailed, DocumentsFailed)
 
 

@@ -241,3 +241,12 @@ def test_distill_with_a_teacher_that_labels_nothing_stops_there_in_one_line(proj
     assert "annotate: no document got labels: 3 of 3 documents failed: 3 x malformed output" in line
     assert "Traceback" not in result.stdout and "Flow run" not in result.stdout + result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_an_unknown_plug_in_name_is_bad_input_naming_the_known_ones(project, capsys):
+    (project / "distil.toml").write_text(
+        'guidelines = "general"\n[review]\nbackend = "labelstudio.v1"\napi_url = "http://127.0.0.1:9"\n',
+        encoding="utf-8",
+    )
+    code, _, err = distil(capsys, "review", "push", "-p", project)
+    assert code == 2 and "no review_backends named 'labelstudio.v1'; known: argilla.v1" in error_line(err)
