@@ -94,6 +94,7 @@ class TeacherRun:
         # Slow start: one worker until the first document is through, so a wrong key or an
         # unknown model costs one call, not `concurrency` of them.
         first_done = asyncio.Event()
+        heartbeat = asyncio.ensure_future(self._renew_claims())
         workers = [asyncio.ensure_future(worker())]
         waiter = asyncio.ensure_future(first_done.wait())
         try:
@@ -108,8 +109,15 @@ class TeacherRun:
             raise
         finally:
             waiter.cancel()
+            heartbeat.cancel()
             summary.seconds = time.monotonic() - started
         return summary
+
+    async def _renew_claims(self) -> None:
+        """Keep this worker's claims alive while it runs, so only a dead worker's expire."""
+        while True:
+            await asyncio.sleep(self.ledger.lease.total_seconds() / 3)
+            await asyncio.to_thread(self.ledger.renew)
 
     async def _one(self, document: Document, summary: RunSummary) -> None:
         summary.documents += 1
@@ -228,7 +236,7 @@ class TeacherRun:
         """The few-shot pool, built once per run (the embedder loads on first use)."""
         async with self._pool_lock:
             if self._pool is None:
-                embedder = self.embedder or await asyncio.to_thread(SentenceEmbedder, self.config.embedder)
+                embedder = self.embedder or await asyncio.to_thread(SentenceEmbedder.shared, self.config.embedder)
                 self._pool = await asyncio.to_thread(ExamplePool.build, self.guidelines, self.store, embedder)
         return self._pool
 

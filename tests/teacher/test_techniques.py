@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -297,3 +300,32 @@ def test_techniques_change_the_cache_key_and_all_off_keeps_the_old_one():
     }
     assert len(keys) == 5
     assert json.dumps(plain.model_dump(mode="json"))  # the config stays serialisable for the run record
+
+
+LOAD_IN_TWO_THREADS = """
+import threading
+from teacher.fewshot import SentenceEmbedder
+start, loaded, errors = threading.Barrier(2), [], []
+def load():
+    start.wait()
+    try:
+        loaded.append(SentenceEmbedder.shared())
+    except Exception as error:
+        errors.append(repr(error))
+threads = [threading.Thread(target=load) for _ in range(2)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+assert not errors, errors
+assert loaded[0] is loaded[1], "loaded twice"
+print(loaded[0].embed(["a sentence"]).shape)
+"""
+
+
+def test_two_threads_load_the_embedder_once():
+    """A fresh process (transformers not yet imported), as in a worker's first two batches."""
+    done = subprocess.run(
+        [sys.executable, "-c", LOAD_IN_TWO_THREADS], capture_output=True, text=True, timeout=300,
+        cwd=Path(__file__).resolve().parents[2],
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().endswith("(1, 384)")
