@@ -143,3 +143,20 @@ def test_logprobs_are_asked_from_remote_endpoints_not_the_local_teacher(tmp_path
     """llama.cpp's Python server takes several times longer per answer to send them."""
     settings = Settings(project_dir=tmp_path, teacher=TeacherConfig(base_url=base_url, logprobs=logprobs))
     assert endpoint_for(settings, base_url or "http://127.0.0.1:1/v1", "m").logprobs is asked
+
+
+def test_a_blank_key_means_a_keyless_endpoint(tmp_path, fake, monkeypatch):
+    """compose passes an unset DISTIL_TEACHER__API_KEY as "": vLLM and Ollama need no key, and
+    the OpenAI client refuses "" ("Missing credentials"), so blank is the same as unset."""
+    monkeypatch.delenv("DISTIL_DATABASE_URL", raising=False)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    runner = CliRunner()
+    project, raw = tmp_path / "p", tmp_path / "raw.txt"
+    raw.write_text("Ann lives in Paris.\n", encoding="utf-8")
+    env = {"DISTIL_TEACHER__BASE_URL": fake.url, "DISTIL_TEACHER__MODEL": "fake-teacher",
+           "DISTIL_TEACHER__API_KEY": ""}  # fmt: skip
+    assert runner.invoke(app, ["init", str(project)]).exit_code == 0
+    assert runner.invoke(app, ["ingest", str(raw), "-p", str(project)]).exit_code == 0
+    result = runner.invoke(app, ["annotate", "--samples", "1", "-p", str(project)], env=env)
+    assert result.exit_code == 0, result.output
+    assert table_rows(result.output)["newly annotated"] == "1" and len(fake.requests) == 1
