@@ -10,6 +10,7 @@ from pathlib import Path
 
 from corpus.model import Annotator, AnnotatorKind, Split
 from corpus.store import Store
+from export.registry import Registry
 from flows.project import Project
 from flows.second_opinion import StudentOpinion, current_student
 from flows.settings import load_settings
@@ -34,13 +35,13 @@ def reviewed_student(corpus: str, reviewed, guidelines_name: str) -> StudentOpin
     (root / "distil.toml").write_text(config, encoding="utf-8")
     settings = load_settings(root)
     with Store(settings.store_url) as store:
-        record = current_student(store)
+        record = current_student(Registry(store, root))
         if record is None:
             store.add_labelled(reviewed, Split.POOL, Annotator(AnnotatorKind.HUMAN, "oracle-reviewer"))
     if record is None:
         print(f"training the ensemble's student on {len(reviewed)} reviewed {corpus} documents", flush=True)
         train(Project(settings), progress=lambda _: None)
         with Store(settings.store_url) as store:
-            record = current_student(store)
+            record = current_student(Registry(store, root))
     student = settings.student
     return StudentOpinion(record, student.max_words, student.window_overlap)

@@ -78,5 +78,7 @@ def point_production(link: Path, bundle: Path) -> None:
     temporary = link.with_name(f".{link.name}.switch")
     if temporary.is_symlink() or temporary.exists():
         temporary.unlink()
-    temporary.symlink_to(Path(bundle).resolve(), target_is_directory=True)
+    # relative, so the link resolves wherever the project is mounted (host, worker, container)
+    target = os.path.relpath(Path(bundle).resolve(), link.parent.resolve())
+    temporary.symlink_to(target, target_is_directory=True)
     os.replace(temporary, link)

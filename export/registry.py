@@ -4,6 +4,10 @@ Rows live in the store's database (tables `models` and `model_events`), so a
 team shares one registry the same way it shares one corpus. At most one model
 is in production; promoting another archives the one it replaces, and every
 change is an event with who did it and why.
+
+Artifact folders (the student checkpoint, the bundle) are stored relative to the
+project folder, and resolved against it when read: a model trained by a worker
+that mounts the project at /project is found by the host at its own path.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import getpass
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -27,6 +32,7 @@ class ModelStatus(StrEnum):
 
 
 PROMOTIONS = ("promoted", "promoted (forced)")
+PATH_ARTIFACTS = ("student", "bundle")  # folders, kept relative to the project
 ROLLED_BACK = "rolled back"
 
 
@@ -57,8 +63,31 @@ def current_user() -> str:
 
 
 class Registry:
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, root: Path):
         self.store = store
+        self.root = Path(root).resolve()  # the project folder artifact paths are relative to
+
+    def _stored(self, artifacts: dict[str, Any]) -> dict[str, Any]:
+        """Paths inside the project as relative POSIX paths; others (a shared disk) as given."""
+        stored = dict(artifacts)
+        for key in PATH_ARTIFACTS:
+            if key in stored and Path(stored[key]).is_absolute():
+                path = Path(stored[key]).resolve()
+                if path.is_relative_to(self.root):
+                    stored[key] = path.relative_to(self.root).as_posix()
+        return stored
+
+    def _resolved(self, artifacts: dict[str, Any]) -> dict[str, Any]:
+        resolved = dict(artifacts)
+        for key in PATH_ARTIFACTS:
+            if key in resolved:
+                resolved[key] = str(self.root / resolved[key])  # an absolute path stays as it is
+        return resolved
+
+    def _record(self, row: ModelRow, events) -> ModelRecord:
+        record = _record(row, events)
+        record.artifacts = self._resolved(record.artifacts)
+        return record
 
     def register(self, record: ModelRecord, actor: str | None = None) -> ModelRecord:
         """Add a model as a candidate; registering the same id again only updates its metrics."""
@@ -73,7 +102,7 @@ class Registry:
                         guidelines_version=record.guidelines_version,
                         labels={"labels": record.labels, "threshold": record.threshold},
                         metrics=record.metrics,
-                        artifacts=record.artifacts,
+                        artifacts=self._stored(record.artifacts),
                         status=ModelStatus.CANDIDATE,
                     )
                 )
@@ -81,7 +110,7 @@ class Registry:
                 _event(session, record.id, "registered", actor, "", {"base": record.base})
             else:
                 row.metrics = {**row.metrics, **record.metrics}
-                row.artifacts = {**row.artifacts, **record.artifacts}
+                row.artifacts = {**row.artifacts, **self._stored(record.artifacts)}
         return self.get(record.id)
 
     def get(self, model_id: str) -> ModelRecord:
@@ -96,17 +125,17 @@ class Registry:
             events = session.scalars(
                 select(ModelEventRow).where(ModelEventRow.model_id == row.id).order_by(ModelEventRow.id)
             ).all()
-            return _record(row, events)
+            return self._record(row, events)
 
     def list(self) -> list[ModelRecord]:
         with self.store.transaction() as session:
             rows = session.scalars(select(ModelRow).order_by(ModelRow.created_at, ModelRow.id)).all()
-            return [_record(row, []) for row in rows]
+            return [self._record(row, []) for row in rows]
 
     def production(self) -> ModelRecord | None:
         with self.store.transaction() as session:
             row = session.scalars(select(ModelRow).where(ModelRow.status == ModelStatus.PRODUCTION)).first()
-            return _record(row, []) if row else None
+            return self._record(row, []) if row else None
 
     def update(
         self,
@@ -124,7 +153,7 @@ class Registry:
             if metrics:
                 row.metrics = {**row.metrics, **metrics}
             if artifacts:
-                row.artifacts = {**row.artifacts, **artifacts}
+                row.artifacts = {**row.artifacts, **self._stored(artifacts)}
             if action:
                 _event(session, model_id, action, actor, reason, details or {})
 

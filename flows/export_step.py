@@ -53,7 +53,7 @@ def export_model(
     the bundle (registering the student first only if training did not, e.g. a copied folder)."""
     settings, store, guidelines = project.settings, project.store, project.guidelines
     student = TrainedStudent.load(student_dir)
-    record = registered(store, student, guidelines.version)
+    record = registered(project.registry, student, guidelines.version)
     held = held_out_set(store, Split.VALIDATION, tuple(student.labels))
     teachers = store.annotator_names(AnnotatorKind.TEACHER)
     if not held.documents:
@@ -78,7 +78,7 @@ def export_model(
         render_card(meta, metrics),
     )  # fmt: skip
     shutil.rmtree(work, ignore_errors=True)
-    record = _record_export(Registry(store), record.id, bundle, gate, scores, held_out_hash(held))
+    record = _record_export(project.registry, record.id, bundle, gate, scores, held_out_hash(held))
     return ExportResult(record, bundle, gate, pytorch_f1, len(held.documents))
 
 
@@ -157,8 +157,7 @@ def promote(
     allows, or when forced (then who and why are recorded)."""
     if force and not reason.strip():
         raise ValueError("--force needs --reason: forced promotions record who and why")
-    settings, store = project.settings, project.store
-    registry = Registry(store)
+    settings, store, registry = project.settings, project.store, project.registry
     candidate = registry.get(model_id)
     current = registry.production()
     if current and current.id == candidate.id:
@@ -194,8 +193,7 @@ def promote(
 
 def rollback(project: Project, reason: str = "", actor: str | None = None) -> tuple[ModelRecord, ModelRecord]:
     """Production goes back to the model it replaced; returns (demoted, restored)."""
-    settings, store = project.settings, project.store
-    registry = Registry(store)
+    settings, registry = project.settings, project.registry
     current = registry.production()
     if current is None:
         raise RegistryError("no model is in production: nothing to roll back")

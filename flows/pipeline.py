@@ -27,7 +27,7 @@ from corpus.errors import InputError
 from corpus.ingest import IngestReport, ingest_labelled, ingest_raw
 from corpus.model import Split
 from export.bundle import verify_bundle
-from export.registry import ModelRecord, ModelStatus, Registry
+from export.registry import ModelRecord, ModelStatus
 from flows import artifacts
 from flows.export_step import export_model, promote
 from flows.project import Project
@@ -296,7 +296,7 @@ def promote_flow(
 
 
 def _registered(project: Project, model_id: str) -> ModelRecord:
-    return Registry(project.store).get(model_id)
+    return project.registry.get(model_id)
 
 
 def _validation_hash(project: Project) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 from corpus.guideline_files import load_guidelines
 from corpus.guideline_model import Guidelines
 from corpus.store import Store
+from export.registry import Registry
 from flows.settings import STATE_DIR, Settings, load_settings
 
 
@@ -29,6 +30,11 @@ class Project:
     def guidelines(self) -> Guidelines:
         return load_guidelines(self.settings.guidelines_ref)
 
+    @cached_property
+    def registry(self) -> Registry:
+        """The registry, with artifact paths resolved against this project's folder."""
+        return Registry(self.store, self.settings.project_dir)
+
     @property
     def state_dir(self) -> Path:
         return self.settings.project_dir / STATE_DIR
@@ -37,6 +43,7 @@ class Project:
         if "store" in self.__dict__:
             self.store.close()
             del self.__dict__["store"]
+        self.__dict__.pop("registry", None)
 
     def __enter__(self) -> Project:
         return self

@@ -30,9 +30,8 @@ class StudentOpinion:
             return predict(self.model, [text], self.labels, self.threshold, self.max_words, self.overlap)[0]
 
 
-def current_student(store: Store) -> ModelRecord | None:
+def current_student(registry: Registry) -> ModelRecord | None:
     """Production if there is one, else the newest registered student whose checkpoint still exists."""
-    registry = Registry(store)
     production = registry.production()
     if production and _usable(production):
         return production
@@ -46,9 +45,11 @@ def _usable(record: ModelRecord) -> bool:
 
 
 @lru_cache(maxsize=2)  # loaded once per process, not once per batch
-def _load(record_id: str, path: str, max_words: int, overlap: int, store_url: str) -> StudentOpinion:
+def _load(
+    record_id: str, path: str, max_words: int, overlap: int, store_url: str, root: Path
+) -> StudentOpinion:
     with Store(store_url) as store:
-        return StudentOpinion(Registry(store).get(record_id), max_words, overlap)
+        return StudentOpinion(Registry(store, root).get(record_id), max_words, overlap)
 
 
 def student_opinion(project: Project) -> StudentOpinion | None:
@@ -56,8 +57,10 @@ def student_opinion(project: Project) -> StudentOpinion | None:
     settings = project.settings
     if settings.teacher.ensemble == EnsembleMode.OFF:
         return None
-    record = current_student(project.store)
+    record = current_student(project.registry)
     if record is None:
         return None
     path, student = record.artifacts["student"], settings.student
-    return _load(record.id, path, student.max_words, student.window_overlap, settings.store_url)
+    return _load(
+        record.id, path, student.max_words, student.window_overlap, settings.store_url, settings.project_dir
+    )

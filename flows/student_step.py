@@ -10,7 +10,6 @@ from pathlib import Path
 
 from corpus.metrics import Scores
 from corpus.model import Split
-from corpus.store import Store
 from export.registry import ModelRecord, ModelStatus, Registry, RegistryError
 from flows.project import Project
 from flows.review_step import waiting_for_review as review_state
@@ -22,7 +21,7 @@ from student.report import write_report
 from student.train import TrainedStudent, train_candidates
 
 
-def register_student(store: Store, student: TrainedStudent, guidelines_version: str) -> ModelRecord:
+def register_student(registry: Registry, student: TrainedStudent, guidelines_version: str) -> ModelRecord:
     """A newly trained student into the registry, as a candidate."""
     record = ModelRecord(
         id=student.path.name,
@@ -35,15 +34,15 @@ def register_student(store: Store, student: TrainedStudent, guidelines_version: 
         artifacts={"student": str(student.path)},
         status=ModelStatus.CANDIDATE,
     )
-    return Registry(store).register(record)
+    return registry.register(record)
 
 
-def registered(store: Store, student: TrainedStudent, guidelines_version: str) -> ModelRecord:
+def registered(registry: Registry, student: TrainedStudent, guidelines_version: str) -> ModelRecord:
     """The student's registry record; registered now when training did not (a folder copied in)."""
     try:
-        return Registry(store).get(student.path.name)
+        return registry.get(student.path.name)
     except RegistryError:
-        return register_student(store, student, guidelines_version)
+        return register_student(registry, student, guidelines_version)
 
 
 def students_dir(settings: Settings) -> Path:
@@ -73,7 +72,7 @@ def _training_sets(project: Project) -> Callable[[Candidate], TrainingSet]:
 def trained_already(project: Project) -> ModelRecord | None:
     """A registered model trained on exactly today's training set (nothing new to learn from)."""
     data = _training_sets(project)(project.settings.student.candidates[0])
-    records = [r for r in Registry(project.store).list() if r.training_set_hash == data.hash]
+    records = [r for r in project.registry.list() if r.training_set_hash == data.hash]
     return next((r for r in reversed(records) if Path(r.artifacts.get("student", "")).exists()), None)
 
 
@@ -90,7 +89,7 @@ def train(project: Project, progress: Callable[[str], None] = print) -> list[Tra
     shutil.copytree(winner.path, final)
     winner.path = final
     winner.save()
-    register_student(project.store, winner, project.guidelines.version)
+    register_student(project.registry, winner, project.guidelines.version)
     return trained
 
 
@@ -125,7 +124,7 @@ def evaluate(project: Project, model_dir: Path, split: Split = Split.VALIDATION)
 def _record_evaluation(project: Project, model_id: str, results: dict, validation_hash: str) -> None:
     f1 = {name: round(scores.micro.f1, 4) for name, scores in results.items() if scores is not None}
     try:
-        Registry(project.store).update(model_id, metrics={"evaluation": f1, "evaluated_on": validation_hash})
+        project.registry.update(model_id, metrics={"evaluation": f1, "evaluated_on": validation_hash})
     except RegistryError:
         pass  # a student folder from before the registry, or copied in by hand: nothing to record
 
@@ -133,6 +132,6 @@ def _record_evaluation(project: Project, model_id: str, results: dict, validatio
 def evaluated_on(project: Project, model_id: str) -> str | None:
     """The held-out hash the model was last evaluated on, if any."""
     try:
-        return Registry(project.store).get(model_id).metrics.get("evaluated_on")
+        return project.registry.get(model_id).metrics.get("evaluated_on")
     except RegistryError:
         return None

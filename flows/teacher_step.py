@@ -93,7 +93,7 @@ def ensemble_message(project: Project) -> str | None:
     mode = project.settings.teacher.ensemble
     if mode == EnsembleMode.OFF:
         return None
-    record = current_student(project.store)
+    record = current_student(project.registry)
     if record is None:
         return "ensemble: no student yet, the teacher runs alone (the next run after training uses one)"
     return f"ensemble ({mode}): student {record.id} ({record.status}) is the teacher's second opinion"

@@ -28,6 +28,16 @@ def corpora() -> Path:
 
 
 @pytest.fixture(scope="session")
+def argilla():
+    """(API URL, owner key) of one real argilla-server for the whole session (datasets are
+    named per project, so tests do not see each other's)."""
+    from tests.services.argilla import argilla_server
+
+    with argilla_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
 def postgres_url():
     with postgres_server() as url:
         yield url

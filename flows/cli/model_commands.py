@@ -61,7 +61,7 @@ def _student_dir(settings, model: str) -> Path:
     if path.is_dir():
         return path
     with Store(settings.store_url) as store:
-        record = Registry(store).get(model)
+        record = Registry(store, settings.project_dir).get(model)
     return Path(record.artifacts["student"])
 
 
@@ -71,8 +71,9 @@ def models_list(project: ProjectOption = None):
     from corpus.store import Store
     from export.registry import Registry
 
-    with Store(settings_or_exit(project).store_url) as store:
-        records = Registry(store).list()
+    settings = settings_or_exit(project)
+    with Store(settings.store_url) as store:
+        records = Registry(store, settings.project_dir).list()
     table = Table(title="models")
     table.add_column("id", no_wrap=True)
     for column in ("status", "base", "dev F1", "validation F1", "format", "training set"):
@@ -100,9 +101,10 @@ def models_show(
     from corpus.store import Store
     from export.registry import Registry, RegistryError
 
-    with Store(settings_or_exit(project).store_url) as store:
+    settings = settings_or_exit(project)
+    with Store(settings.store_url) as store:
         try:
-            r = Registry(store).get(model)
+            r = Registry(store, settings.project_dir).get(model)
         except RegistryError as error:
             fail(str(error))
     console.print(f"[bold]{r.id}[/] ({r.status})")

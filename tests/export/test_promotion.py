@@ -48,3 +48,16 @@ def test_production_link_switches(tmp_path):
     assert link.resolve() == a.resolve()
     point_production(link, b)
     assert link.resolve() == b.resolve() and not (link.parent / ".production.switch").exists()
+
+
+def test_the_production_link_still_resolves_when_the_project_moves(tmp_path):
+    """The link is relative: the host finds the bundle a worker promoted at /project."""
+    import shutil
+
+    project = tmp_path / "worker-mount"
+    bundle = project / "models" / "m1" / "bundle"
+    bundle.mkdir(parents=True)
+    point_production(project / "models" / "production", bundle)
+    moved = shutil.move(project, tmp_path / "host-checkout")
+    link = moved / "models" / "production"
+    assert link.is_symlink() and link.resolve() == (moved / "models" / "m1" / "bundle").resolve()

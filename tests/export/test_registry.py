@@ -4,15 +4,17 @@ rollback as a stack of promotions."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from corpus.store import Store
+from corpus.tables import ModelRow
 from export.registry import ROLLED_BACK, ModelRecord, ModelStatus, Registry, RegistryError
 
 
 @pytest.fixture
-def registry(db_url):
+def registry(db_url, tmp_path):
     with Store(db_url) as store:
-        yield Registry(store)
+        yield Registry(store, tmp_path)
 
 
 def record(model_id: str, f1: float = 0.5) -> ModelRecord:
@@ -82,3 +84,29 @@ def test_rollback_walks_back_through_promotions(registry):
     # promoting again starts a new stack on top of the old
     promote(registry, "c")
     assert registry.previous_production().id == "a"
+
+
+def test_artifact_paths_are_kept_relative_to_the_project(db_url, tmp_path):
+    """A worker mounts the project at /project, the host has it elsewhere: both find the model."""
+    worker_root, host_root = tmp_path / "project", tmp_path / "checkout" / "project"
+    inside = record("20260102-rel")
+    inside.artifacts = {
+        "student": str(worker_root / ".distil/students/20260102-rel"),
+        "bundle": str(worker_root / ".distil/models/20260102-rel/bundle"),
+        "format": "int8",
+    }
+    outside = record("20260102-abs")  # a shared disk outside the project stays as it was given
+    with Store(db_url) as store:
+        Registry(store, worker_root).register(inside)
+        Registry(store, worker_root).register(outside)
+        with store.transaction() as session:
+            stored = {row.id: row.artifacts for row in session.scalars(select(ModelRow))}
+        on_host = Registry(store, host_root)
+        assert on_host.get("20260102-rel").artifacts == {
+            "student": str(host_root / ".distil/students/20260102-rel"),
+            "bundle": str(host_root / ".distil/models/20260102-rel/bundle"),
+            "format": "int8",
+        }
+        assert on_host.get("20260102-abs").artifacts["student"] == "/students/20260102-abs"
+    assert stored["20260102-rel"]["student"] == ".distil/students/20260102-rel"
+    assert stored["20260102-rel"]["bundle"] == ".distil/models/20260102-rel/bundle"

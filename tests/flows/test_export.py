@@ -84,7 +84,7 @@ def test_export_writes_a_bundle_that_runs_without_distil(project, tmp_path):
     assert result.exit_code == 0, result.output
     settings = load_settings(root)
     with Store(settings.store_url) as store:
-        record = Registry(store).get(good.path.name)
+        record = Registry(store, root).get(good.path.name)
     bundle = record.artifacts["bundle"]
     assert verify_bundle(bundle) == []
     meta = json.loads((Path(bundle) / "distil_bundle.json").read_text())
@@ -157,7 +157,7 @@ def test_promotion_refuses_a_worse_model_force_records_why_and_rollback_restores
     assert forced.exit_code == 0, forced.output
     assert link.resolve() == (link.parent / weak.path.name / "bundle").resolve()
     with Store(settings.store_url) as store:
-        registry = Registry(store)
+        registry = Registry(store, root)
         events = registry.get(weak.path.name).events
         assert registry.production().id == weak.path.name
     assert [e["action"] for e in events][-2:] == ["promotion refused", "promoted (forced)"]
@@ -167,7 +167,7 @@ def test_promotion_refuses_a_worse_model_force_records_why_and_rollback_restores
     assert rolled.exit_code == 0, rolled.output
     assert link.resolve() == (link.parent / good.path.name / "bundle").resolve()
     with Store(settings.store_url) as store:
-        registry = Registry(store)
+        registry = Registry(store, root)
         assert registry.production().id == good.path.name
         assert [e["action"] for e in registry.get(weak.path.name).events][-2:] == ["rolled back", "archived"]
 
@@ -183,13 +183,13 @@ def test_the_current_student_is_the_teachers_second_opinion(project, corpora):
     settings = load_settings(root)
     settings.teacher = settings.teacher.model_copy(update={"ensemble": "filter", "samples": 1})
     with Store(settings.store_url) as store:
-        registry = Registry(store)
+        registry = Registry(store, root)
         if registry.production() is None:  # run alone, not after the promotion test
             registry.set_production(good.path.name, "promoted", "test", "second opinion", {})
-        assert current_student(store).id == registry.production().id
+        assert current_student(Registry(store, root)).id == registry.production().id
     items = [i for i in read_conll(corpora / "wikigold/wikigold.conll.txt") if i.spans][400:460]
     with Store(settings.store_url) as store:
-        record = current_student(store)
+        record = current_student(Registry(store, root))
         opinion = student_opinion(Project(settings))
     assert record is not None and opinion.name == f"student:{record.id}"
     # a sentence where the student finds an entity that is also the first occurrence of its text,

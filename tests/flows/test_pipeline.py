@@ -22,7 +22,7 @@ from flows import end_to_end, pipeline
 from flows.cli.app import app
 from flows.settings import load_settings
 from review.argilla_backend import dataset_name
-from tests.services.argilla import argilla_server, submit
+from tests.services.argilla import submit
 
 pytestmark = pytest.mark.slow
 
@@ -31,12 +31,6 @@ pytestmark = pytest.mark.slow
 def harness():
     with prefect_test_harness(server_startup_timeout=120):
         yield
-
-
-@pytest.fixture(scope="module")
-def argilla():
-    with argilla_server() as server:
-        yield server
 
 
 @pytest.fixture
@@ -117,7 +111,7 @@ def test_distill_runs_resumes_and_never_repeats_teacher_calls(harness, project, 
     assert first.promotion["allowed"]
     paid = finished_calls(settings)
     with Store(settings.store_url) as store:
-        registry = Registry(store)
+        registry = Registry(store, project)
         assert registry.production().id == first.model_id
         models = len(registry.list())
         waiting = store.documents(ids=list(_queued(store, settings)))
@@ -141,7 +135,7 @@ def test_distill_runs_resumes_and_never_repeats_teacher_calls(harness, project, 
     with Store(settings.store_url) as store:
         human = {a.document_id: a for a in store.annotations(kind=AnnotatorKind.HUMAN)}
         assert human[reviewed.id].annotator.name == "annie", "the review pulled before the failure is kept"
-        assert len(Registry(store).list()) == models
+        assert len(Registry(store, project).list()) == models
 
     monkeypatch.undo()
     monkeypatch.setenv("ARGILLA_API_KEY", key)
@@ -157,7 +151,7 @@ def test_distill_runs_resumes_and_never_repeats_teacher_calls(harness, project, 
     assert fourth.exit_code == (1 if third.teacher.failed else 0), fourth.output
     assert third.model_id in fourth.output and "0 new" in fourth.output
     with Store(settings.store_url) as store:
-        assert len(Registry(store).list()) == models + 1
+        assert len(Registry(store, project).list()) == models + 1
 
     api = PREFECT_API_URL.value()  # the harness's server; artifacts as the UI lists them
     found = httpx.post(f"{api}/artifacts/filter", json={"limit": 200, "sort": "CREATED_DESC"}).json()
