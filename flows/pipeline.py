@@ -33,7 +33,15 @@ from flows.export_step import export_model, promote
 from flows.project import Project
 from flows.review_step import status, sync
 from flows.student_step import evaluate, evaluated_on, latest_student, students_dir, train, trained_already
-from flows.teacher_step import annotate_ids, ensemble_message, ids_of, teacher_target, unfinished
+from flows.teacher_step import (
+    annotate_ids,
+    ensemble_message,
+    ids_of,
+    paid_for,
+    settle,
+    teacher_target,
+    unfinished,
+)
 from student.evaluate import held_out_hash, held_out_set
 from teacher.breaker import TeacherHalted
 from teacher.summary import RunSummary
@@ -147,6 +155,7 @@ def annotate_flow(
             log_stage(message)
         left = unfinished(opened, ids)
         settings = opened.settings
+        paid_before = paid_for(opened, ids)
     # the first batch is one document, done before the others start: a wrong key or a dead
     # endpoint then costs one call, not one per batch in flight
     batches = [ids[:1]] + [ids[i : i + batch_size] for i in range(1, len(ids), batch_size)] if ids else []
@@ -162,6 +171,8 @@ def annotate_flow(
         futures = [annotate_batch.submit(project, b, base_url, model, b[0][:12]) for b in batches[1:]]
         for future in futures:
             total.merge(future.result())
+    with Project.load(project) as opened:
+        settle(total, opened, ids, len(left), paid_before)
     log_stage(f"teacher: {total.annotated} annotated, {total.cached} from cache, {total.failed} failed")
     create_markdown_artifact(artifacts.run_summary(total, len(batches)), key="distil-teacher-run")
     if total.failed:

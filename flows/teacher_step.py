@@ -18,6 +18,7 @@ from teacher.confidence import confidence_estimators
 from teacher.endpoint import TeacherEndpoint, teacher_endpoints
 from teacher.ensemble import EnsembleMode
 from teacher.estimate import Estimate, estimate
+from teacher.ledger import CallLedger, Paid
 from teacher.local_server import local_alias, local_teacher, server_gone
 from teacher.plan import CallPlan
 from teacher.summary import RunSummary
@@ -86,6 +87,25 @@ def unfinished(project: Project, ids: list[str]) -> list[str]:
     for batch in in_batches(ids, READ_BATCH):
         done |= plan.finished(project.store.documents(ids=list(batch)))
     return [i for i in ids if i not in done]
+
+
+def paid_for(project: Project, ids: list[str]) -> Paid:
+    """What the ledger says these documents have cost so far (every worker's calls)."""
+    return CallLedger(project.store).paid(ids)
+
+
+def settle(
+    summary: RunSummary, project: Project, ids: list[str], left_before: int, paid_before: Paid
+) -> None:
+    """Documents, calls, tokens and cost of a whole fan-out as the store recorded them: a batch
+    that died with its worker and ran again elsewhere returned no summary of what it had paid,
+    and its retry counts the documents it had finished as cached."""
+    paid = paid_for(project, ids) - paid_before
+    summary.calls, summary.tokens_in, summary.tokens_out = paid.calls, paid.tokens_in, paid.tokens_out
+    summary.cost_usd = paid.cost_usd
+    left_after = len(unfinished(project, ids))
+    summary.documents, summary.cached = len(ids), len(ids) - left_before
+    summary.annotated = left_before - left_after
 
 
 def ensemble_message(project: Project) -> str | None:

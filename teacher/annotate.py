@@ -236,7 +236,9 @@ class TeacherRun:
         """The few-shot pool, built once per run (the embedder loads on first use)."""
         async with self._pool_lock:
             if self._pool is None:
-                embedder = self.embedder or await asyncio.to_thread(SentenceEmbedder.shared, self.config.embedder)
+                embedder = self.embedder or await asyncio.to_thread(
+                    SentenceEmbedder.shared, self.config.embedder
+                )
                 self._pool = await asyncio.to_thread(ExamplePool.build, self.guidelines, self.store, embedder)
         return self._pool
 

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
-from corpus.database import insert_ignoring_existing, scalars_in
+from corpus.database import in_batches, insert_ignoring_existing, scalars_in
 from corpus.model import Annotation, utcnow
 from corpus.store import Store
 from corpus.tables import TeacherCallRow
@@ -74,6 +74,22 @@ def _worker_is_dead(worker: str) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class Paid:
+    """What the ledger has recorded as paid for some documents, all attempts together."""
+
+    calls: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+
+    def __sub__(self, other: Paid) -> Paid:
+        return Paid(
+            self.calls - other.calls, self.tokens_in - other.tokens_in,
+            self.tokens_out - other.tokens_out, round(self.cost_usd - other.cost_usd, 8),
+        )  # fmt: skip
+
+
 class CallLedger:
     def __init__(self, store: Store, worker: str | None = None, lease_s: float = 60.0):
         self.store = store
@@ -119,6 +135,8 @@ class CallLedger:
                     worker=self.worker,
                     claimed_at=now,
                     attempts=TeacherCallRow.attempts + 1,
+                    # a dead worker's call in flight was sent and is billed: one call, tokens unknown
+                    calls=TeacherCallRow.calls + (1 if abandoned else 0),
                 )
             )
             return Claim.MINE if taken.rowcount == 1 else Claim.BUSY
@@ -178,6 +196,20 @@ class CallLedger:
             raise RuntimeError(
                 f"lost the claim on document {call.document_id[:12]}: another worker took it over"
             )
+
+    def paid(self, document_ids: list[str]) -> Paid:
+        """Calls, tokens and cost recorded for these documents. The difference over a run is what
+        the run paid, whichever worker did the call (one that died mid-batch included)."""
+        columns = (TeacherCallRow.calls, TeacherCallRow.tokens_in, TeacherCallRow.tokens_out,
+                   TeacherCallRow.cost_usd)  # fmt: skip
+        total = [0, 0, 0, 0.0]
+        with self.store.transaction() as session:
+            for batch in in_batches(document_ids):
+                query = select(*(func.coalesce(func.sum(c), 0) for c in columns)).where(
+                    TeacherCallRow.document_id.in_(list(batch))
+                )
+                total = [a + b for a, b in zip(total, session.execute(query).one(), strict=True)]
+        return Paid(int(total[0]), int(total[1]), int(total[2]), float(total[3]))
 
     def rows(self, document_ids: list[str] | None = None) -> list[TeacherCallRow]:
         with self.store.transaction() as session:

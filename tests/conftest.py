@@ -38,6 +38,15 @@ def argilla():
 
 
 @pytest.fixture(scope="session")
+def prefect_api():
+    """(API URL, PREFECT_HOME) of one real `prefect server start` for the session."""
+    from tests.services.prefect import prefect_server
+
+    with prefect_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
 def postgres_url():
     with postgres_server() as url:
         yield url

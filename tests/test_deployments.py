@@ -10,11 +10,14 @@ changed, so nothing here passes on a fallback."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
 from corpus.conll import read_conll
 from corpus.guideline_files import load_guidelines
@@ -27,7 +30,8 @@ from review.argilla_backend import dataset_name
 from review.queue import ReviewQueue, ReviewStatus
 from teacher.scripted_server import FakeOpenAI
 from tests.services.argilla import submit
-from tests.services.prefect import prefect, prefect_env, prefect_server, process_worker
+from tests.services.postgres import free_port
+from tests.services.prefect import prefect, prefect_env, process_worker
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,28 +106,30 @@ f1_budget = 100.0   # a model trained 8 steps: this test is about the deployment
 
 
 @pytest.fixture(scope="module")
-def deployed(project, teacher, argilla, tmp_path_factory):
+def deployed(project, teacher, argilla, prefect_api, tmp_path_factory):
     """The API of a server holding the repository's deployments, with a worker serving them whose
     environment (not the flow parameters) holds the endpoint and the keys."""
     logs = tmp_path_factory.mktemp("worker")
-    with prefect_server() as (api_url, home):
-        env = prefect_env(api_url, home)
-        prefect(env, "work-pool", "create", POOL, "--type", "process")
-        prefect(env, "--no-prompt", "deploy", "--all", cwd=ROOT)
-        worker_env = {
-            **env,
-            "DISTIL_TEACHER__BASE_URL": teacher.url,
-            "DISTIL_TEACHER__MODEL": "fake-teacher",
-            "DISTIL_TEACHER__API_KEY": "",  # as compose passes an unset key: a keyless endpoint
-            "ARGILLA_API_KEY": argilla[1],
-        }
-        with process_worker(worker_env, POOL, logs / "worker.log"):
-            yield api_url, logs / "worker.log"
+    api_url, home = prefect_api
+    env = prefect_env(api_url, home)
+    prefect(env, "work-pool", "create", POOL, "--type", "process")
+    prefect(env, "--no-prompt", "deploy", "--all", cwd=ROOT)
+    health_port = free_port()
+    worker_env = {
+        **env,
+        "PREFECT_WORKER_WEBSERVER_PORT": str(health_port),
+        "DISTIL_TEACHER__BASE_URL": teacher.url,
+        "DISTIL_TEACHER__MODEL": "fake-teacher",
+        "DISTIL_TEACHER__API_KEY": "",  # as compose passes an unset key: a keyless endpoint
+        "ARGILLA_API_KEY": argilla[1],
+    }
+    with process_worker(worker_env, POOL, logs / "worker.log", "--with-healthcheck"):
+        yield api_url, logs / "worker.log", health_port
 
 
 def run_deployment(deployed, name: str, project: Path, timeout: float = 600) -> dict:
     """Trigger a deployment by name with `project` and wait for its run to end; the run."""
-    api_url, worker_log = deployed
+    api_url, worker_log, _ = deployed
     with httpx.Client(base_url=api_url, timeout=30) as api:
         deployment = api.get(f"/deployments/name/{name}").raise_for_status().json()
         run = (
@@ -187,3 +193,28 @@ def test_every_deployment_runs_to_completed_in_a_real_worker(deployed, project, 
     assert len(teacher.requests) == calls, "a whole-pipeline run pays for nothing already done"
     with Store(settings.store_url) as store:
         assert len(Registry(store, project).list()) == 1, "nothing changed since the release: no new model"
+
+
+def compose_healthcheck(service: str) -> list[str]:
+    test = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))["services"][service]
+    command = test["healthcheck"]["test"]
+    assert command[0] == "CMD"
+    return command[1:]
+
+
+def test_compose_healthchecks_tell_a_live_worker_and_server(deployed):
+    """The healthcheck commands docker-compose.yml runs, against the real server and worker here."""
+    api_url, _, health_port = deployed
+    for service, local in [
+        ("prefect-worker", f"http://127.0.0.1:{health_port}"),
+        ("prefect-server", api_url.removesuffix("/api")),
+    ]:
+        command = [part.replace("http://localhost:8080", local).replace("http://localhost:4200", local)
+                   for part in compose_healthcheck(service)]  # fmt: skip
+        command[0] = sys.executable if command[0] == "python" else command[0]
+        assert local in command[-1], f"{service}: the healthcheck URL moved; update this test"
+        done = subprocess.run(command, capture_output=True, text=True, timeout=30)
+        assert done.returncode == 0, f"{service}: {done.stderr[-1000:]}"
+    dead = [part.replace("http://localhost:8080", f"http://127.0.0.1:{free_port()}")
+            for part in compose_healthcheck("prefect-worker")]  # fmt: skip
+    assert subprocess.run([sys.executable, *dead[1:]], capture_output=True).returncode != 0, "it can fail"

@@ -72,11 +72,11 @@ def prefect_server(timeout: float = 180):
 
 
 @contextmanager
-def process_worker(env: dict[str, str], pool: str, log: Path):
+def process_worker(env: dict[str, str], pool: str, log: Path, *options: str):
     """`prefect worker start` on a process pool, until the block ends."""
     with log.open("wb") as handle:
         worker = subprocess.Popen(
-            [PREFECT, "worker", "start", "--pool", pool, "--type", "process"],
+            [PREFECT, "worker", "start", "--pool", pool, "--type", "process", *options],
             env=env, stdout=handle, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
