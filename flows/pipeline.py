@@ -195,6 +195,7 @@ def review_sync_task(project: str, push: bool = True, pull: bool = True) -> dict
         "pushed": report.pushed.pushed if report.pushed else 0,
         "pulled": report.pulled.submitted if report.pulled else 0,
         "discarded": report.pulled.discarded if report.pulled else 0,
+        "repaired": report.pulled.repaired if report.pulled else [],
         "unavailable": report.unavailable,
         "queue": counts,
     }
@@ -206,6 +207,8 @@ def review_flow(project: str = ".", push: bool = True, pull: bool = True) -> dic
     result = review_sync_task(project, push, pull)
     if result["unavailable"]:
         log_stage(f"review: {result['unavailable']}")
+    for repair in result["repaired"]:
+        log_stage(f"review: reviewer span repaired: {repair}")
     create_markdown_artifact(
         artifacts.review_queue(result["queue"], result["unavailable"]), key="distil-review-queue"
     )

@@ -11,11 +11,11 @@ document always wins (student.data).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 
 from corpus.metrics import score
-from corpus.model import Annotation, Annotator, AnnotatorKind, Span
+from corpus.model import Annotation, Annotator, AnnotatorKind, Span, trim_span
 from corpus.store import Store
 from review.backend import Answer, ReviewBackend, ReviewTask
 from review.queue import ReviewQueue, ReviewStatus
@@ -34,6 +34,7 @@ class PullReport:
     agreement_f1: float | None = None  # mean pairwise span F1 where several annotators answered
     multi_annotated: int = 0
     reviewers: Counter = field(default_factory=Counter)
+    repaired: list[str] = field(default_factory=list)  # reviewer spans trimmed or dropped, and why
 
 
 def push(store: Store, queue: ReviewQueue, backend: ReviewBackend) -> PushReport:
@@ -82,6 +83,27 @@ def resolve(answers: list[Answer]) -> list[Span]:
     return sorted(chosen)
 
 
+def _usable(spans: list[Span], text: str, annotation: Annotation, report: PullReport) -> list[Span]:
+    """A reviewer's spans as training can take them: padded with whitespace (a selection made
+    through the API, or one dragged a character too far) trimmed; empty or out of the text
+    dropped. Each repair is reported with its document, never a crash at training time."""
+    usable = []
+    for span in spans:
+        start, end = trim_span(text, max(span.start, 0), min(span.end, len(text)))
+        where = f"document {annotation.document_id[:12]} ({annotation.annotator.name})"
+        if start >= end or span.start < 0 or span.end > len(text):
+            report.repaired.append(
+                f"{where}: span [{span.start}, {span.end}) {span.label} dropped (empty or outside the text)"
+            )
+            continue
+        if (start, end) != (span.start, span.end):
+            report.repaired.append(
+                f"{where}: span {text[span.start : span.end]!r} {span.label} trimmed to {text[start:end]!r}"
+            )
+        usable.append(replace(span, start=start, end=end))
+    return usable
+
+
 def pull(store: Store, queue: ReviewQueue, backend: ReviewBackend) -> PullReport:
     report = PullReport()
     by_document: dict[str, list[Answer]] = defaultdict(list)
@@ -112,7 +134,11 @@ def pull(store: Store, queue: ReviewQueue, backend: ReviewBackend) -> PullReport
             )
         )
         submitted.append(doc_id)
-    known = {d.id for d in store.documents(ids=list(by_document))}
+    texts = {d.id: d.text for d in store.documents(ids=list(by_document))}
+    known = set(texts)
+    for annotation in annotations:
+        if annotation.document_id in known:
+            annotation.spans = _usable(annotation.spans, texts[annotation.document_id], annotation, report)
     store.save_annotations([a for a in annotations if a.document_id in known])
     queue.mark([d for d in submitted if d in known], ReviewStatus.SUBMITTED)
     queue.mark([d for d in discarded if d in known], ReviewStatus.DISCARDED)

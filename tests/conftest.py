@@ -38,11 +38,17 @@ def argilla():
 
 
 @pytest.fixture(scope="session")
-def prefect_api():
-    """(API URL, PREFECT_HOME) of one real `prefect server start` for the session."""
+def prefect_api(postgres_url):
+    """(API URL, PREFECT_HOME) of one real `prefect server start` for the session, on the
+    session's PostgreSQL (as docker-compose.yml runs it)."""
     from tests.services.prefect import prefect_server
 
-    with prefect_server() as server:
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text('CREATE DATABASE "prefect_server"'))
+    admin.dispose()
+    database = postgres_url.replace("+psycopg", "+asyncpg").rsplit("/", 1)[0] + "/prefect_server"
+    with prefect_server(database) as server:
         yield server
 
 

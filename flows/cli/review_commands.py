@@ -28,6 +28,8 @@ def _print_sync(report) -> None:
             else ""
         )
         console.print(f"pulled {p.submitted} submitted, {p.discarded} discarded{agreement}")
+        for repair in p.repaired:
+            console.print(f"[yellow]reviewer span repaired:[/] {escape(repair)}")
     if report.pushed:
         console.print(
             f"pushed {report.pushed.pushed}; left {report.pushed.already_answered} already answered"

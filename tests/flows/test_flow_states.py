@@ -5,7 +5,7 @@ that produced nothing usable, in one line."""
 from __future__ import annotations
 
 import pytest
-from prefect.testing.utilities import prefect_test_harness
+from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from flows import end_to_end, pipeline
 from flows.pipeline import StageFailed
@@ -16,8 +16,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def harness():
-    with prefect_test_harness(server_startup_timeout=120):
+def harness(prefect_api):
+    """The session's real Prefect server (one per session), as a team's PREFECT_API_URL."""
+    with temporary_settings({PREFECT_API_URL: prefect_api[0]}):
         yield
 
 

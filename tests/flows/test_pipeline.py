@@ -1,5 +1,5 @@
-"""`distill` end to end under prefect_test_harness, on real parts: a wikigold slice, the local
-llama.cpp teacher (SmolLM2-135M: the fastest real one), a real Argilla server, real training
+"""`distill` end to end on the session's real Prefect server, on real parts: a wikigold slice,
+the local llama.cpp teacher (SmolLM2-135M: the fastest real one), a real Argilla server, real training
 and ONNX Runtime. A second run makes no teacher calls; a failure injected in training keeps the
 earlier stages' work, and the next run resumes from there."""
 
@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from prefect.settings import PREFECT_API_URL
-from prefect.testing.utilities import prefect_test_harness
+from prefect.settings import PREFECT_API_URL, temporary_settings
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -28,8 +27,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def harness():
-    with prefect_test_harness(server_startup_timeout=120):
+def harness(prefect_api):
+    """The session's real Prefect server (one per session), as a team's PREFECT_API_URL."""
+    with temporary_settings({PREFECT_API_URL: prefect_api[0]}):
         yield
 
 

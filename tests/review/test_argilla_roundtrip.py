@@ -165,3 +165,21 @@ def test_argilla_down_keeps_everything_queued_and_the_next_sync_catches_up(tmp_p
     up = sync(Project(settings))
     assert up.pushed.pushed == 3 and not up.routed, "routed once; pushed when Argilla is back"
     assert status(Project(settings))[0] == {"pushed": 3, "accepted": 1}
+
+
+def test_a_padded_reviewer_span_is_trimmed_on_pull_not_a_crash_at_training(tmp_path, argilla):
+    """A selection with a trailing space (sent through the API, or dragged one character far)
+    once reached the store as is and stopped the next training run with a SpanError."""
+    source = load_guidelines("general").source.replace("name: general", "name: repairs", 1)
+    settings, guidelines = make_project(tmp_path, argilla, guidelines_text=source)
+    sync(Project(settings))
+    text = DOCS["correct"][0]  # "Bob works at Acme in Oslo."
+    respond(argilla, guidelines, "annie", text, [Span(0, 4, "PER"), Span(13, 17, "ORG")])
+    pulled = sync(Project(settings)).pulled
+    assert pulled.submitted == 1
+    assert pulled.repaired == [f"document {Document(text).id[:12]} (annie): span 'Bob ' PER trimmed to 'Bob'"]
+    with Store(settings.store_url) as store:
+        human = {a.document_id: a for a in store.annotations(kind=AnnotatorKind.HUMAN)}
+        assert human[Document(text).id].spans == [Span(0, 3, "PER"), Span(13, 17, "ORG")]
+        data = build_training_set(store, guidelines.label_names, guidelines.version, dev_fraction=0)
+    assert {e.document.text: e for e in data.train}[text].spans == [Span(0, 3, "PER"), Span(13, 17, "ORG")]

@@ -47,14 +47,16 @@ def prefect(env: dict[str, str], *args: str, cwd: Path | None = None, timeout: f
 
 
 @contextmanager
-def prefect_server(timeout: float = 180):
-    """Yield (API URL, PREFECT_HOME) of a fresh server on SQLite; stopped and removed after."""
+def prefect_server(database_url: str | None = None, timeout: float = 180):
+    """Yield (API URL, PREFECT_HOME) of a fresh server, on `database_url` (an asyncpg URL, as a
+    team runs it) or SQLite; stopped and removed after. On SQLite a busy server (scheduled runs
+    being created for four deployments while flows report) answers 503 "database is locked"."""
     home = Path(tempfile.mkdtemp(prefix="distil-prefect-"))
     port = free_port()
     api_url = f"http://127.0.0.1:{port}/api"
     env = prefect_env(
         api_url, home,
-        PREFECT_API_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{home / 'prefect.db'}",
+        PREFECT_API_DATABASE_CONNECTION_URL=database_url or f"sqlite+aiosqlite:///{home / 'prefect.db'}",
         PREFECT_UI_ENABLED="false",
     )  # fmt: skip
     log = home / "server.log"
