@@ -87,10 +87,9 @@ def _usable(spans: list[Span], text: str, annotation: Annotation, report: PullRe
     """A reviewer's spans as training can take them: padded with whitespace (a selection made
     through the API, or one dragged a character too far) trimmed; empty or out of the text
     dropped. Each repair is reported with its document, never a crash at training time."""
-    usable = []
+    usable, where = [], f"document {annotation.document_id[:12]} ({annotation.annotator.name})"
     for span in spans:
         start, end = trim_span(text, max(span.start, 0), min(span.end, len(text)))
-        where = f"document {annotation.document_id[:12]} ({annotation.annotator.name})"
         if start >= end or span.start < 0 or span.end > len(text):
             report.repaired.append(
                 f"{where}: span [{span.start}, {span.end}) {span.label} dropped (empty or outside the text)"
@@ -136,10 +135,10 @@ def pull(store: Store, queue: ReviewQueue, backend: ReviewBackend) -> PullReport
         submitted.append(doc_id)
     texts = {d.id: d.text for d in store.documents(ids=list(by_document))}
     known = set(texts)
+    annotations = [a for a in annotations if a.document_id in known]
     for annotation in annotations:
-        if annotation.document_id in known:
-            annotation.spans = _usable(annotation.spans, texts[annotation.document_id], annotation, report)
-    store.save_annotations([a for a in annotations if a.document_id in known])
+        annotation.spans = _usable(annotation.spans, texts[annotation.document_id], annotation, report)
+    store.save_annotations(annotations)
     queue.mark([d for d in submitted if d in known], ReviewStatus.SUBMITTED)
     queue.mark([d for d in discarded if d in known], ReviewStatus.DISCARDED)
     report.submitted, report.discarded = len(submitted), len(discarded)

@@ -32,6 +32,7 @@ from teacher.scripted_server import FakeOpenAI
 from tests.services.argilla import submit
 from tests.services.postgres import free_port
 from tests.services.prefect import prefect, prefect_env, process_worker
+from tests.services.processes import wait_until_ready
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
@@ -123,22 +124,11 @@ def deployed(project, teacher, argilla, prefect_api, tmp_path_factory):
         "DISTIL_TEACHER__API_KEY": "",  # as compose passes an unset key: a keyless endpoint
         "ARGILLA_API_KEY": argilla[1],
     }
-    with process_worker(worker_env, POOL, logs / "worker.log", "--with-healthcheck"):
-        wait_until_polling(health_port, logs / "worker.log")
+    with process_worker(worker_env, POOL, logs / "worker.log", "--with-healthcheck") as worker:
+        # the health endpoint answers once the worker polls its pool
+        health = f"http://127.0.0.1:{health_port}/health"
+        wait_until_ready(health, worker, logs / "worker.log", ready=lambda status: status == 200)
         yield api_url, logs / "worker.log", health_port
-
-
-def wait_until_polling(port: int, log: Path, timeout: float = 120) -> None:
-    """The worker's health endpoint answers once it polls its pool."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise AssertionError(f"the worker never became healthy:\n{log.read_text(errors='replace')[-3000:]}")
 
 
 def retrying_503(call, attempts: int = 5):

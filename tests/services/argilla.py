@@ -16,13 +16,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
 
 from tests.services.postgres import free_port
+from tests.services.processes import hold_until_interrupted, logged_process, wait_until_ready
 
 SERVER_VERSION = "2.8.0"
 REQUIREMENTS = [
@@ -47,34 +47,6 @@ def ensure_venv() -> Path:
     subprocess.run([str(python), "-m", "pip", "install", "--quiet", *REQUIREMENTS], check=True)
     marker.touch()
     return python
-
-
-def _wait(url: str, process: subprocess.Popen, log: Path, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args[0]} exited early:\n{log.read_text(errors='replace')[-3000:]}")
-        try:
-            if httpx.get(url, timeout=2).status_code < 500:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"{url} did not answer in {timeout} s:\n{log.read_text(errors='replace')[-3000:]}")
-
-
-@contextmanager
-def _process(command: list[str], log: Path, env: dict | None = None):
-    with log.open("wb") as handle:
-        process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, env=env)
-    try:
-        yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @contextmanager
@@ -106,12 +78,12 @@ def argilla_server():
     with ExitStack() as stack:
         stack.callback(shutil.rmtree, home, ignore_errors=True)
         stack.enter_context(
-            _process(
+            logged_process(
                 [redis, "--port", str(redis_port), "--save", "", "--appendonly", "no"], home / "redis.log"
             )
         )
         osmem = stack.enter_context(
-            _process(
+            logged_process(
                 [
                     str(next(VENV.glob("lib/python*/site-packages/osmem_server/bin/osmem-server"))),
                     "-addr",
@@ -122,7 +94,7 @@ def argilla_server():
                 home / "osmem.log",
             )
         )
-        _wait(f"http://127.0.0.1:{search_port}", osmem, home / "osmem.log")
+        wait_until_ready(f"http://127.0.0.1:{search_port}", osmem, home / "osmem.log")
         manage = [str(python), "-m", "argilla_server", "database"]
         subprocess.run([*manage, "migrate"], env=env, check=True, capture_output=True)
         users = [("owner", "owner", API_KEY)] + [(name, "annotator", key) for name, key in ANNOTATORS.items()]
@@ -150,24 +122,14 @@ def argilla_server():
                 capture_output=True,
             )
         server = stack.enter_context(
-            _process([str(python), "-c", boot.format(port)], home / "server.log", env)
+            logged_process([str(python), "-c", boot.format(port)], home / "server.log", env)
         )
         stack.enter_context(
-            _process([str(python), "-m", "argilla_server", "worker"], home / "worker.log", env)
+            logged_process([str(python), "-m", "argilla_server", "worker"], home / "worker.log", env)
         )
         url = f"http://127.0.0.1:{port}"
-        _wait(f"{url}/api/_status", server, home / "server.log", timeout=180)
+        wait_until_ready(f"{url}/api/_status", server, home / "server.log", timeout=180)
         yield url, API_KEY
-
-
-if __name__ == "__main__":
-    with argilla_server() as (url, key):
-        print(f"Argilla at {url}, owner API key {key}; Ctrl-C to stop", flush=True)
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
 
 
 def submit(
@@ -187,3 +149,8 @@ def submit(
         json={"values": {QUESTION: {"value": value}}, "status": status},
     )
     assert response.status_code == 201, response.text
+
+
+if __name__ == "__main__":
+    with argilla_server() as (url, key):
+        hold_until_interrupted(f"Argilla at {url}, owner API key {key}; Ctrl-C to stop")

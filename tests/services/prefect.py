@@ -12,13 +12,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
-
 from tests.services.postgres import free_port
+from tests.services.processes import hold_until_interrupted, logged_process, wait_until_ready
 
 PREFECT = str(Path(sys.executable).with_name("prefect"))
 
@@ -60,63 +58,22 @@ def prefect_server(database_url: str | None = None, timeout: float = 180):
         PREFECT_UI_ENABLED="false",
     )  # fmt: skip
     log = home / "server.log"
-    with log.open("wb") as handle:
-        server = subprocess.Popen(
-            [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-            env=env, stdout=handle, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+    command = [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)]
     try:
-        _wait_healthy(api_url, server, log, timeout)
-        yield api_url, home
+        with logged_process(command, log, env) as server:
+            wait_until_ready(f"{api_url}/health", server, log, timeout, ready=lambda status: status == 200)
+            yield api_url, home
     finally:
-        _stop(server)
         shutil.rmtree(home, ignore_errors=True)
 
 
-@contextmanager
 def process_worker(env: dict[str, str], pool: str, log: Path, *options: str):
     """`prefect worker start` on a process pool, until the block ends."""
-    with log.open("wb") as handle:
-        worker = subprocess.Popen(
-            [PREFECT, "worker", "start", "--pool", pool, "--type", "process", *options],
-            env=env, stdout=handle, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
-        yield worker
-    finally:
-        _stop(worker)
-
-
-def _wait_healthy(api_url: str, process: subprocess.Popen, log: Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"prefect server exited early:\n{log.read_text(errors='replace')[-3000:]}")
-        try:
-            if httpx.get(f"{api_url}/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(
-        f"prefect server did not answer in {timeout} s:\n{log.read_text(errors='replace')[-3000:]}"
+    return logged_process(
+        [PREFECT, "worker", "start", "--pool", pool, "--type", "process", *options], log, env
     )
-
-
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 if __name__ == "__main__":
     with prefect_server() as (url, home):
-        print(f"PREFECT_API_URL={url} PREFECT_HOME={home}  (Ctrl-C stops it)", flush=True)
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
+        hold_until_interrupted(f"PREFECT_API_URL={url} PREFECT_HOME={home}  (Ctrl-C stops it)")
