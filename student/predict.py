@@ -3,45 +3,24 @@
 GLiNER reads at most `max_len` words and the encoder at most its position
 limit in sub-word tokens (labels included). Long texts are cut into windows
 of words that fit both, overlapping, and the spans merged back to document
-offsets.
+offsets. Windows are batched by length (a short text never pays for a long
+one's padding); spans come back in input order.
+
+An exported model (a distil_runtime NerModel) windows and batches the same way
+itself: scoring it here scores exactly what is served.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from corpus.alignment import tokenize
+from distil_runtime.words import Window, split_words, windows
+
 from corpus.model import Span
 
 
-@dataclass(frozen=True)
-class Window:
-    start: int  # character offsets into the document
-    end: int
-
-
-def windows(text: str, word_costs: Sequence[int], budget: int, max_words: int, overlap: int) -> list[Window]:
-    """Word windows whose sub-word cost fits `budget` and word count fits `max_words`."""
-    tokens = tokenize(text)
-    if not tokens:
-        return []
-    result, first = [], 0
-    while first < len(tokens):
-        last, cost = first, 0
-        while last < len(tokens) and last - first < max_words and cost + word_costs[last] <= budget:
-            cost += word_costs[last]
-            last += 1
-        last = max(last, first + 1)  # a single word over budget still gets its own window
-        result.append(Window(tokens[first].start, tokens[last - 1].end))
-        if last >= len(tokens):
-            break
-        first = max(first + 1, last - overlap)
-    return result
-
-
-def subword_costs(tokenizer, text: str) -> list[int]:
-    return [max(1, len(tokenizer.tokenize(t.text))) for t in tokenize(text)]
+def subword_costs(tokenizer, words) -> list[int]:
+    return [max(1, len(tokenizer.tokenize(w.text))) for w in words]
 
 
 def encoder_budget(model, labels: Sequence[str]) -> int:
@@ -62,24 +41,44 @@ def predict(
     batch_size: int = 8,
 ) -> list[list[Span]]:
     """Spans per text, with scores; every word of every text is read."""
+    if hasattr(model, "extract"):  # distil_runtime.NerModel
+        found = model.extract(texts, labels, threshold, batch_size, max_words, overlap)
+        return [[Span(e.start, e.end, e.label, round(e.score, 4)) for e in entities] for entities in found]
+    pieces = _pieces(model, texts, labels, max_words, overlap)
+    order = sorted(range(len(pieces)), key=lambda i: pieces[i][3])
+    outputs: list[list[dict]] = [[] for _ in pieces]
+    for first in range(0, len(order), batch_size):
+        chunk = order[first : first + batch_size]
+        batch = model.inference(
+            [pieces[i][2] for i in chunk],
+            list(labels),
+            threshold=threshold,
+            flat_ner=True,
+            batch_size=batch_size,
+        )
+        for i, entities in zip(chunk, batch, strict=True):
+            outputs[i] = entities
+    found: list[dict[tuple[int, int, str], float]] = [{} for _ in texts]
+    for (index, window, _, _), entities in zip(pieces, outputs, strict=True):  # text order: ties merge alike
+        for entity in entities:
+            key = (window.start + entity["start"], window.start + entity["end"], entity["label"])
+            found[index][key] = max(found[index].get(key, 0.0), float(entity["score"]))
+    return [_merge(spans) for spans in found]
+
+
+def _pieces(model, texts, labels, max_words: int, overlap: int) -> list[tuple[int, Window, str, int]]:
+    """(text index, window, window text, sub-word cost) for every window of every text."""
     tokenizer = model.data_processor.transformer_tokenizer
     max_words = min(max_words, int(getattr(model.config, "max_len", max_words)))
     budget = encoder_budget(model, labels)
-    pieces: list[tuple[int, Window, str]] = []
+    pieces = []
     for index, text in enumerate(texts):
-        for window in windows(text, subword_costs(tokenizer, text), budget, max_words, overlap):
-            pieces.append((index, window, text[window.start : window.end]))
-    found: list[dict[tuple[int, int, str], float]] = [{} for _ in texts]
-    for i in range(0, len(pieces), batch_size):
-        batch = pieces[i : i + batch_size]
-        outputs = model.inference(
-            [p[2] for p in batch], list(labels), threshold=threshold, flat_ner=True, batch_size=batch_size
-        )
-        for (index, window, _), entities in zip(batch, outputs, strict=True):
-            for entity in entities:
-                key = (window.start + entity["start"], window.start + entity["end"], entity["label"])
-                found[index][key] = max(found[index].get(key, 0.0), float(entity["score"]))
-    return [_merge(spans) for spans in found]
+        words = split_words(text)
+        costs = subword_costs(tokenizer, words)
+        for window in windows(words, costs, budget, max_words, overlap):
+            inside = sum(c for w, c in zip(words, costs, strict=True) if window.start <= w.start < window.end)
+            pieces.append((index, window, text[window.start : window.end], inside))
+    return pieces
 
 
 def _merge(scored: dict[tuple[int, int, str], float]) -> list[Span]:

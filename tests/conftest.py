@@ -73,3 +73,34 @@ def db_url(request, tmp_path) -> str:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return server.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(scope="session")
+def trained_students(tmp_path_factory, corpora):
+    """A project with two students trained on a wikigold slice (real training, ~1 min): a good one
+    (120 steps) and a barely trained one (8 steps). Shared by the export and runtime tests."""
+    from corpus.conll import read_conll
+    from corpus.model import Annotator, AnnotatorKind, Split
+    from corpus.store import Store
+    from flows.project import Project
+    from flows.settings import load_settings
+    from flows.student_step import train
+
+    root = tmp_path_factory.mktemp("export")
+    # A 120-step student on 60 validation sentences: one entity is worth about a point of F1,
+    # so INT8's budget is 3 points here; the gate's logic, not the tiny model, is under test.
+    config = (
+        "[student]\nmax_steps = 120\neval_every = 40\npatience = 10\n"
+        "[export]\nbootstrap = 200\nf1_budget = 3.0\n"
+    )
+    (root / "distil.toml").write_text(config, encoding="utf-8")
+    items = [i for i in read_conll(corpora / "wikigold/wikigold.conll.txt") if i.spans][:300]
+    settings = load_settings(root)
+    with Store(settings.store_url) as store:
+        gold = Annotator(AnnotatorKind.HUMAN, "gold:wikigold")
+        store.add_labelled(items[:240], Split.POOL, gold)
+        store.add_labelled(items[240:], Split.VALIDATION, gold)
+    good = train(Project(settings), progress=lambda _: None)[0]
+    settings.student = settings.student.model_copy(update={"max_steps": 8, "eval_every": 8})
+    weak = train(Project(settings), progress=lambda _: None)[0]
+    return root, good, weak

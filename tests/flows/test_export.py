@@ -19,7 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from corpus.conll import read_conll
-from corpus.model import Annotator, AnnotatorKind, Split
+from corpus.model import AnnotatorKind, Split
 from corpus.store import Store
 from export.bundle import verify_bundle
 from export.onnx import export_fp32, load_onnx
@@ -28,7 +28,6 @@ from flows.cli.app import app
 from flows.export_step import export_model, production_path
 from flows.project import Project
 from flows.settings import load_settings
-from flows.student_step import train
 from student.evaluate import held_out_set
 from student.predict import predict
 from teacher.localize import name_bounds, occurrences
@@ -37,25 +36,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory, corpora):
-    root = tmp_path_factory.mktemp("export")
-    # A 120-step student on 60 validation sentences: one entity is worth about a point of F1,
-    # so INT8's budget is 3 points here; the gate's logic, not the tiny model, is under test.
-    config = (
-        "[student]\nmax_steps = 120\neval_every = 40\npatience = 10\n"
-        "[export]\nbootstrap = 200\nf1_budget = 3.0\n"
-    )
-    (root / "distil.toml").write_text(config, encoding="utf-8")
-    items = [i for i in read_conll(corpora / "wikigold/wikigold.conll.txt") if i.spans][:300]
-    settings = load_settings(root)
-    with Store(settings.store_url) as store:
-        gold = Annotator(AnnotatorKind.HUMAN, "gold:wikigold")
-        store.add_labelled(items[:240], Split.POOL, gold)
-        store.add_labelled(items[240:], Split.VALIDATION, gold)
-    good = train(Project(settings), progress=lambda _: None)[0]
-    settings.student = settings.student.model_copy(update={"max_steps": 8, "eval_every": 8})
-    weak = train(Project(settings), progress=lambda _: None)[0]
-    return root, good, weak
+def project(trained_students):
+    return trained_students
 
 
 def test_fp32_onnx_gives_the_same_spans_as_pytorch(project, tmp_path):
@@ -67,7 +49,7 @@ def test_fp32_onnx_gives_the_same_spans_as_pytorch(project, tmp_path):
         held = held_out_set(store, Split.VALIDATION, tuple(good.labels))
     torch_model = GLiNER.from_pretrained(str(good.path), local_files_only=True)
     export_fp32(torch_model, tmp_path)
-    onnx_model = load_onnx(tmp_path)
+    onnx_model = load_onnx(tmp_path)  # distil_runtime, as served
     expected = predict(torch_model, held.texts, good.labels, good.threshold)
     got = predict(onnx_model, held.texts, good.labels, good.threshold)
     assert sum(map(len, expected)) > 10, "the student predicts something to compare"
@@ -106,17 +88,16 @@ def test_export_writes_a_bundle_that_runs_without_distil(project, tmp_path):
         "from gliner import GLiNER\n"
         f"m = GLiNER.from_pretrained({bundle!r}, load_onnx_model=True, onnx_model_file='model.onnx',"
         " local_files_only=True)\n"
-        f"out = m.inference({texts!r}, {meta['labels']!r}, threshold={meta['threshold']}, flat_ner=True)\n"
+        f"out = m.inference({texts!r}, {meta['labels']!r}, threshold={meta['threshold']}, flat_ner=True,"
+        " batch_size=1)\n"
         "print(json.dumps([[(e['start'], e['end'], e['label']) for e in o] for o in out]))\n"
     )
     clean = subprocess.run(
         [sys.executable, "-I", "-S", "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=300
     )
     assert clean.returncode == 0, clean.stderr[-3000:]
-    in_process = load_onnx(bundle).inference(
-        texts, meta["labels"], threshold=meta["threshold"], flat_ner=True
-    )
-    expected = [[[e["start"], e["end"], e["label"]] for e in o] for o in in_process]
+    in_process = load_onnx(bundle).extract(texts, batch_size=1)  # labels and threshold from the bundle
+    expected = [[[e.start, e.end, e.label] for e in o] for o in in_process]
     assert json.loads(clean.stdout.strip().splitlines()[-1]) == expected
 
 

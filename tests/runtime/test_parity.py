@@ -1,0 +1,85 @@
+"""distil_runtime returns the spans gliner's own ONNX path returns, on real corpora, long texts
+included, and batching by length changes nothing.
+
+gliner is run one window at a time (batch 1): dynamic INT8 computes its activation scales over
+the whole batch, so under gliner's input-order batches a text's scores depend on its neighbours
+(measured: up to 0.3 on a logit). FP32 has no such coupling, so there the runtime's length-sorted
+batches must give exactly what batch 1 gives.
+"""
+
+from __future__ import annotations
+
+import pytest
+from distil_runtime import NerModel
+
+from corpus.conll import read_conll
+from export.gate import quiet_onnx_logging
+from export.onnx import INT8, export_fp32, quantize
+from student.predict import predict
+
+pytestmark = pytest.mark.slow
+
+CORPORA = {  # validation slices the student never trained on, with their own label sets
+    "wikigold/wikigold.conll.txt": (slice(300, 380), ["PER", "ORG", "LOC", "MISC"]),
+    "wnut17/emerging.dev.conll": (slice(0, 60), ["person", "location", "corporation", "product"]),
+    "ncbi-disease/devel.tsv": (slice(0, 60), ["Disease"]),
+}
+
+
+@pytest.fixture(scope="module")
+def exported(trained_students, tmp_path_factory):
+    from gliner import GLiNER
+
+    _, good, _ = trained_students
+    folder = tmp_path_factory.mktemp("onnx")
+    export_fp32(GLiNER.from_pretrained(str(good.path), local_files_only=True), folder, "public/base")
+    with quiet_onnx_logging():
+        quantize(folder / "model.onnx", folder / "model.int8.onnx", INT8)
+    return folder
+
+
+def _texts(corpora, path, chosen):
+    texts = [i.document.text for i in read_conll(corpora / path)][chosen]
+    return [*texts, " ".join(texts)]  # one text far past the 256-word window: read in windows
+
+
+def _gliner_onnx(folder, onnx_file):
+    from gliner import GLiNER
+
+    return GLiNER.from_pretrained(
+        str(folder), load_onnx_model=True, onnx_model_file=onnx_file, local_files_only=True
+    )
+
+
+def _keys(found):
+    return [[(s.start, s.end, s.label) for s in spans] for spans in found]
+
+
+@pytest.mark.parametrize("onnx_file", ["model.onnx", "model.int8.onnx"])
+def test_runtime_spans_equal_gliner_onnx_on_real_corpora(exported, corpora, onnx_file):
+    reference, runtime = _gliner_onnx(exported, onnx_file), NerModel.load(exported, onnx_file)
+    compared = 0
+    for path, (chosen, labels) in CORPORA.items():
+        texts = _texts(corpora, path, chosen)
+        assert len(texts[-1].split()) > 600
+        expected = predict(reference, texts, labels, 0.2, batch_size=1)
+        got = predict(runtime, texts, labels, 0.2, batch_size=1)
+        assert _keys(got) == _keys(expected), path
+        for a, b in zip(sum(got, []), sum(expected, []), strict=True):
+            assert abs(a.score - b.score) <= 1e-4
+        compared += sum(map(len, expected))
+    assert compared > 300, "the student predicts enough to compare"
+
+
+def test_length_sorted_batches_give_what_batch_one_gives(exported, corpora):
+    runtime = NerModel.load(exported)
+    texts = _texts(corpora, "wikigold/wikigold.conll.txt", slice(300, 380))
+    labels = ["PER", "ORG", "LOC", "MISC"]
+    one = runtime.extract(texts, labels, 0.2, batch_size=1)
+    assert sum(map(len, one)) > 50
+    assert runtime.extract(texts, labels, 0.2, batch_size=32) == one
+
+
+def test_exported_config_names_no_build_path(exported):
+    text = (exported / "gliner_config.json").read_text(encoding="utf-8")
+    assert "/site-packages/" not in text and str(exported) not in text and "/work/" not in text
