@@ -104,3 +104,22 @@ def trained_students(tmp_path_factory, corpora):
     settings.student = settings.student.model_copy(update={"max_steps": 8, "eval_every": 8})
     weak = train(Project(settings), progress=lambda _: None)[0]
     return root, good, weak
+
+
+@pytest.fixture(scope="session")
+def exported_bundles(trained_students, tmp_path_factory):
+    """Both students exported by distil (gate, bundle, card) and copied out of the project, so a
+    later re-export there cannot change a bundle a server is holding: (good, weak)."""
+    import shutil
+
+    from flows.export_step import export_model
+    from flows.project import Project
+    from flows.settings import load_settings
+
+    root, good, weak = trained_students
+    copies = tmp_path_factory.mktemp("bundles")
+    bundles = []
+    for student in (good, weak):
+        result = export_model(Project(load_settings(root)), student.path, progress=lambda _: None)
+        bundles.append(Path(shutil.copytree(result.bundle, copies / student.path.name)))
+    return tuple(bundles)

@@ -12,6 +12,7 @@ from flows.cli.doctor_command import doctor
 from flows.cli.model_commands import export, models_app
 from flows.cli.review_commands import review_app
 from flows.cli.run_commands import demo, distill
+from flows.cli.serve_command import serve
 from flows.cli.student_commands import evaluate, train
 from flows.cli.teacher_commands import annotate
 
@@ -32,7 +33,7 @@ def _options(
     line; its details are in the log file that line names."""
 
 
-for command in (init, ingest, status, dump, annotate, train, evaluate, export, demo, distill, doctor):
+for command in (init, ingest, status, dump, annotate, train, evaluate, export, serve, demo, distill, doctor):
     app.command()(command)
 app.add_typer(guidelines_app, name="guidelines")
 app.add_typer(review_app, name="review")
