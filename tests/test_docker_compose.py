@@ -133,3 +133,20 @@ def test_env_example_names_every_variable_compose_reads():
     declared = dict(re.findall(r"^(\w+)=(.*)$", example, flags=re.M))
     assert read <= set(declared), f"missing from .env.example: {read - set(declared)}"
     assert all(declared[secret] == "" for secret in SECRETS), ".env.example ships no password"
+
+
+def test_the_serving_service_runs_the_slim_image_on_the_production_link():
+    serve = services()["serve"]
+    assert serve["build"]["context"] == "./runtime" and serve["image"] == "distil-serve:0.1.0"
+    assert serve["command"] == ["--wait", "/project/.distil/models/production"]
+    assert any(v.endswith(":/project:ro") for v in serve["volumes"]), "serving reads the project only"
+    assert serve["ports"][0].startswith("${DISTIL_BIND:-127.0.0.1}:")
+    assert "localhost:8000/health" in " ".join(serve["healthcheck"]["test"])
+    dockerfile = (ROOT / "runtime/Dockerfile").read_text(encoding="utf-8")
+    assert re.search(r"^FROM python:3\.11\.\d+-slim", dockerfile, flags=re.M)
+    assert re.search(
+        r'^RUN pip install --no-cache-dir "/opt/distil-runtime\[serve\]"', dockerfile, flags=re.M
+    )
+    assert re.search(r"^USER distil$", dockerfile, flags=re.M)
+    assert "torch" not in "".join(re.findall(r"^RUN .*$", dockerfile, flags=re.M))
+    assert re.search(r'^ENTRYPOINT \["distil-serve", "--host", "0.0.0.0"', dockerfile, flags=re.M)

@@ -197,3 +197,18 @@ def test_a_wrong_bundle_path_is_one_line_and_exit_2(tmp_path):
     done = subprocess.run([*SERVE, str(tmp_path / "nowhere")], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert done.stderr.strip() == f"distil-serve: {tmp_path / 'nowhere'}: no such bundle folder"
+
+
+def test_waiting_for_a_first_promotion_serves_once_the_link_appears(exported_bundles, tmp_path):
+    good, _ = exported_bundles
+    link, port, log = tmp_path / "production", free_port(), tmp_path / "serve.log"
+    command = [*SERVE, "--wait", str(link), "--port", str(port), "--poll", "0.2"]
+    with logged_process(command, log) as running:
+        url = f"http://127.0.0.1:{port}"
+        wait_until_ready(f"{url}/health", running, log, ready=lambda status: status in (200, 503))
+        waiting = httpx.get(f"{url}/health", timeout=10)
+        assert waiting.status_code == 503 and "no such bundle folder" in waiting.json()["error"]
+        assert _extract(url, {"text": "Paris"}).status_code == 503
+        point_production(link, good)
+        wait_until_ready(f"{url}/health", running, log, timeout=60, ready=lambda status: status == 200)
+        assert _extract(url, {"text": "Paris is in France ."}).json()["model_id"] == _id(good)

@@ -23,7 +23,7 @@ from starlette.routing import Route
 from distil_runtime.serve.batcher import Batcher, Overloaded
 from distil_runtime.serve.metrics import ServeMetrics
 from distil_runtime.serve.requests import BadRequest, ExtractRequest, Limits
-from distil_runtime.serve.slot import ModelSlot, load_warm
+from distil_runtime.serve.slot import ModelSlot, load_warm, log
 
 
 @dataclass(frozen=True)
@@ -120,9 +120,10 @@ def create_app(path: Path | str, options: ServeOptions = ServeOptions()) -> Star
 async def _open(slot: ModelSlot, metrics: ServeMetrics) -> None:
     try:
         await slot.open()
-    except Exception as error:  # health says why; the watcher retries when the path changes
+    except Exception as error:  # health says why; the watcher loads the bundle once it is there
         slot.last_error = str(error)
-        raise
+        log.error("no model loaded: %s", error)
+        return
     metrics.serving(slot.model.files.model_id)
 
 

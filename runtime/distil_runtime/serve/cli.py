@@ -36,6 +36,9 @@ def parser() -> argparse.ArgumentParser:
         "--max-texts", type=_positive, default=64, help="texts per request before 413 (default: 64)"
     )
     p.add_argument("--max-chars", type=_positive, default=20_000, help="characters per text before 413")
+    p.add_argument(
+        "--wait", action="store_true", help="start before the bundle exists (health is 503 until it does)"
+    )
     p.add_argument("--poll", type=float, default=2.0, help="seconds between checks of a production link")
     return p
 
@@ -61,22 +64,23 @@ def options_from(args: argparse.Namespace):
     )
 
 
-def serve(bundle: str, host: str, port: int, options) -> None:
+def serve(bundle: str, host: str, port: int, options, wait: bool = False) -> None:
     """Check the bundle, then run until SIGINT or SIGTERM (requests in flight are finished)."""
     import uvicorn
 
     from distil_runtime.serve.app import create_app
 
-    files = BundleFiles.open(bundle)  # a wrong path is one line now, not a 503 forever
+    # a wrong path is one line now, not a 503 forever (unless waiting for a first promotion)
+    model_id = "no model yet" if wait else BundleFiles.open(bundle).model_id
     logging.basicConfig(level=logging.INFO, format="distil-serve: %(message)s")
-    print(f"distil-serve: {files.model_id} on http://{host}:{port} (from {bundle})", flush=True)
+    print(f"distil-serve: {model_id} on http://{host}:{port} (from {bundle})", flush=True)
     uvicorn.run(create_app(bundle, options), host=host, port=port, log_level="warning", access_log=False)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        serve(args.bundle, args.host, args.port, options_from(args))
+        serve(args.bundle, args.host, args.port, options_from(args), args.wait)
     except BundleError as error:
         print(f"distil-serve: {error}", file=sys.stderr)
         return 2
