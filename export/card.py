@@ -1,55 +1,104 @@
-"""The model card (README.md of a bundle): what the model was trained on, how well it does, and
-where it should not be trusted."""
+"""The model card (README.md of a bundle), Hub-ready: YAML metadata through huggingface_hub's
+ModelCardData (licence, library, base model, model-index with the held-out scores), then what
+the model was trained on, how well it does, and where it should not be trusted."""
 
 from __future__ import annotations
+
+from huggingface_hub import EvalResult, ModelCard, ModelCardData
+
+LICENSE = "apache-2.0"  # the default bases' and GLiNER's; the training data's own terms still apply
 
 
 def render_card(meta: dict, metrics: dict) -> str:
     held_out = metrics.get("held_out") or {}
-    lines = _use(meta) + _data(meta) + _metrics(meta, held_out) + _formats(meta["gate"]) + _limits(held_out)
-    return "\n".join(lines)
+    body = (
+        _use(meta) + _data(meta) + _metrics(meta, held_out) + _formats(meta["gate"]) + _limits(meta, held_out)
+    )
+    return str(ModelCard(f"---\n{card_data(meta, held_out).to_yaml()}\n---\n\n" + "\n".join(body)))
+
+
+def card_data(meta: dict, held_out: dict) -> ModelCardData:
+    micro = held_out.get("micro") or {}
+    dataset = f"held-out validation set ({held_out.get('documents', 0)} human-labelled documents)"
+    results = [
+        EvalResult(
+            task_type="token-classification",
+            task_name="Named entity recognition",
+            dataset_type=f"distil/{meta['guidelines']['name']}",
+            dataset_name=dataset,
+            metric_type=metric,
+            metric_name=f"strict span {metric} (micro)",
+            metric_value=round(micro[metric], 4),
+        )
+        for metric in ("f1", "precision", "recall")
+        if metric in micro
+    ]
+    return ModelCardData(
+        model_name=f"distil-{meta['model_id']}",
+        license=LICENSE,
+        library_name="gliner",
+        base_model=meta["base"],
+        language=meta.get("language") or ["en"],
+        pipeline_tag="token-classification",
+        tags=["gliner", "ner", "onnx", "distil", meta["format"]],
+        eval_results=results or None,
+    )
+
+
+def _trained_from(meta: dict) -> str:
+    counts = meta.get("training_counts") or {}
+    teacher = counts.get("teacher", 0)
+    if teacher and meta.get("teachers"):
+        return f"distilled by distil from the LLM teacher {', '.join(f'`{t}`' for t in meta['teachers'])}"
+    if teacher:
+        return "distilled by distil from an LLM teacher"
+    return "trained by distil on human labels only (no teacher labels)"
 
 
 def _use(meta: dict) -> list[str]:
     guide = meta["guidelines"]
+    labels = ", ".join(f"`{x}`" for x in meta["labels"])
     return [
         f"# distil student `{meta['model_id']}`",
         "",
-        f"A GLiNER named-entity model for the labels {', '.join(f'`{x}`' for x in meta['labels'])}, "
-        f"distilled by distil from an LLM teacher under "
-        f"the annotation guidelines `{guide['name']}` (version `{guide['version']}`, "
-        f"snapshot in `{guide['file']}`).",
+        f"A GLiNER named-entity model for the labels {labels}, {_trained_from(meta)}, under the "
+        f"annotation guidelines `{guide['name']}` (version `{guide['version']}`, snapshot in "
+        f"`{guide['file']}`).",
         "",
         "## Use",
         "",
         "```python",
-        "from gliner import GLiNER",
+        "from distil_runtime import NerModel  # pip install distil-runtime: no torch",
         "",
-        'model = GLiNER.from_pretrained("path/to/this/folder", load_onnx_model=True,',
-        '                               onnx_model_file="model.onnx")',
-        f"entities = model.inference([text], {meta['labels']!r}, threshold={meta['threshold']},",
-        "                            flat_ner=True)",
+        'model = NerModel.load("path/to/this/folder")',
+        "entities = model.extract([text])  # labels and threshold from distil_bundle.json",
         "```",
         "",
-        f"Needs only `gliner` and `onnxruntime`. Texts longer than {meta['max_words']} words must be cut "
-        "into overlapping windows (distil's predictor does this); GLiNER alone truncates them.",
+        f"Or serve it: `distil-serve path/to/this/folder`. Texts longer than {meta['max_words']} words "
+        "are read in overlapping windows, as in training. It also loads in gliner "
+        '(`GLiNER.from_pretrained(folder, load_onnx_model=True, onnx_model_file="model.onnx")`, '
+        f"threshold {meta['threshold']}), which truncates long texts instead.",
+        "",
+        "**Intended use**: the labels above, as the guidelines define them, in text like the "
+        "training corpus. **Out of scope**: other labels (accepted zero-shot, never measured), "
+        "other languages and domains, and decisions about people made without human review.",
         "",
     ]
 
 
 def _data(meta: dict) -> list[str]:
     counts = meta.get("training_counts") or {}
-    trained_on = counts.get("human", 0) + counts.get("teacher", 0)
-    review_share = counts.get("human", 0) / trained_on if trained_on else 0.0
+    human, teacher = counts.get("human", 0), counts.get("teacher", 0)
+    trained_on = human + teacher
+    review_share = human / trained_on if trained_on else 0.0
+    teachers = f" ({', '.join(meta['teachers'])})" if teacher and meta.get("teachers") else ""
     return [
         "## Data",
         "",
         f"- Parent model: `{meta['base']}`",
         f"- Training set `{meta['training_set_hash']}`: {trained_on} documents, "
-        f"{counts.get('human', 0)} labelled or corrected by people ({review_share:.0%} review share), "
-        f"{counts.get('teacher', 0)} labelled by the teacher"
-        + (f" ({', '.join(meta['teachers'])})" if meta.get("teachers") else "")
-        + ".",
+        f"{human} labelled or corrected by people ({review_share:.0%} human share), "
+        f"{teacher} labelled by the teacher{teachers} ({1 - review_share if trained_on else 0:.0%}).",
         f"- Left out: {counts.get('below floor', 0)} below the teacher confidence floor, "
         f"{counts.get('waiting for review', 0)} waiting for review, {counts.get('excluded', 0)} discarded.",
         "",
@@ -94,12 +143,18 @@ def _formats(gate: dict) -> list[str]:
     return lines + ["", f"Quantization: {gate['reason']}.", ""]
 
 
-def _limits(held_out: dict) -> list[str]:
+def _limits(meta: dict, held_out: dict) -> list[str]:
+    teacher = (meta.get("training_counts") or {}).get("teacher", 0)
+    inherited = (
+        ["- Trained partly on labels from an LLM teacher: it inherits the teacher's systematic errors "
+         "where reviewers did not correct them."]
+        if teacher
+        else []
+    )  # fmt: skip
     return [
         "## Limits",
         "",
-        "- Trained largely on labels from an LLM teacher: it inherits the teacher's systematic errors "
-        "where reviewers did not correct them.",
+        *inherited,
         f"- Scored on {held_out.get('documents', 0)} validation documents; the interval above says how "
         "much that number can move. Text unlike the training corpus (domain, language, length) "
         "may score lower.",

@@ -30,3 +30,8 @@ def test_budget_is_inclusive_and_gains_pass():
 def test_quantization_off_ships_fp32():
     shipped, reason = choose(0.80, [], budget=0.5)
     assert shipped == "fp32" and "turned off" in reason
+
+
+def test_an_int8_that_scores_higher_is_said_to_gain():
+    recipe, reason = choose(0.50, [("int8", 0.51)], 0.5)
+    assert recipe == "int8" and "int8 gains 1.00 F1 points" in reason and "loses" not in reason

@@ -219,3 +219,31 @@ def _untouched_name(text: str, spans) -> str | None:
         ):
             return word
     return None
+
+
+def test_the_card_is_hub_ready_says_what_trained_it_and_no_file_holds_a_build_path(
+    exported_bundles, trained_students
+):
+    from huggingface_hub import ModelCard
+
+    root, good, _ = trained_students
+    bundle = exported_bundles[0]
+    meta = json.loads((bundle / "distil_bundle.json").read_text())
+    held_out = json.loads((bundle / "metrics.json").read_text())["held_out"]
+    card = ModelCard.load(bundle / "README.md")
+    data = card.data.to_dict()
+    assert data["license"] == "apache-2.0" and data["library_name"] == "gliner"
+    assert data["base_model"] == meta["base"] == "sentence-transformers/all-MiniLM-L6-v2"
+    metrics = {m["type"]: m["value"] for r in data["model-index"][0]["results"] for m in r["metrics"]}
+    assert metrics["f1"] == round(held_out["micro"]["f1"], 4) and set(metrics) == {
+        "f1",
+        "precision",
+        "recall",
+    }
+    # the fixture's students learned from gold labels only: the card must not claim a teacher
+    assert "human labels only (no teacher labels)" in card.text and "LLM teacher" not in card.text
+    assert "100% human share" in card.text and "Out of scope" in card.text
+    build_paths = {str(root), str(good.path), sys.prefix, str(Path(__file__).resolve().parents[2])}
+    for path in (p for p in bundle.rglob("*") if p.is_file()):
+        content = path.read_bytes()
+        assert not [b for b in build_paths if b.encode() in content], path.name
