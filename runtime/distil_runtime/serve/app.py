@@ -66,30 +66,7 @@ def create_app(path: Path | str, options: ServeOptions = ServeOptions()) -> Star
         await batcher.stop()
 
     async def extract(request: Request) -> Response:
-        if not slot.ready:
-            return _error(503, "the model is still loading", retry=True)
-        model = slot.model
-        try:
-            body = await _body(request, options.limits)
-            asked = ExtractRequest.parse(body, options.limits, model.labels, model.threshold)
-            metrics.queued.set(batcher.queued + len(asked.texts))
-            answers = await batcher.submit(asked.texts, asked.labels, asked.threshold)
-        except BadRequest as error:
-            return _error(error.status, str(error))
-        except Overloaded as error:
-            return _error(503, f"overloaded: {error}; retry shortly", retry=True)
-        finally:
-            metrics.queued.set(batcher.queued)
-        metrics.texts.inc(len(asked.texts))
-        model_id = answers[0][0] if answers else model.files.model_id
-        return JSONResponse(
-            {
-                "model_id": model_id,
-                "labels": list(asked.labels),
-                "threshold": asked.threshold,
-                "entities": [[e.as_dict() for e in found] for _, found in answers],
-            }
-        )
+        return await _extract(request, slot, batcher, metrics, options.limits)
 
     async def describe(request: Request) -> Response:
         if not slot.ready:
@@ -115,6 +92,36 @@ def create_app(path: Path | str, options: ServeOptions = ServeOptions()) -> Star
     )
     app.state.slot, app.state.metrics, app.state.batcher = slot, metrics, batcher
     return app
+
+
+async def _extract(
+    request: Request, slot: ModelSlot, batcher: Batcher, metrics: ServeMetrics, limits: Limits
+) -> Response:
+    """Check the request, queue its texts, answer with the entities and the model that found them."""
+    if not slot.ready:
+        return _error(503, "the model is still loading", retry=True)
+    model = slot.model
+    try:
+        body = await _body(request, limits)
+        asked = ExtractRequest.parse(body, limits, model.labels, model.threshold)
+        metrics.queued.set(batcher.queued + len(asked.texts))
+        answers = await batcher.submit(asked.texts, asked.labels, asked.threshold)
+    except BadRequest as error:
+        return _error(error.status, str(error))
+    except Overloaded as error:
+        return _error(503, f"overloaded: {error}; retry shortly", retry=True)
+    finally:
+        metrics.queued.set(batcher.queued)
+    metrics.texts.inc(len(asked.texts))
+    model_id = answers[0][0] if answers else model.files.model_id
+    return JSONResponse(
+        {
+            "model_id": model_id,
+            "labels": list(asked.labels),
+            "threshold": asked.threshold,
+            "entities": [[e.as_dict() for e in found] for _, found in answers],
+        }
+    )
 
 
 async def _open(slot: ModelSlot, metrics: ServeMetrics) -> None:

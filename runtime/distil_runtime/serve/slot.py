@@ -43,12 +43,6 @@ class ModelSlot:
         self.model = await asyncio.to_thread(self.load, self.path)
         log.info("serving %s from %s", self.model.files.model_id, self.model.files.folder)
 
-    async def watch(self, every: float) -> None:
-        """Until cancelled: swap in the bundle the path points to once it points elsewhere."""
-        while True:
-            await asyncio.sleep(every)
-            await self.refresh()
-
     async def refresh(self) -> bool:
         """Load the bundle now at the path if it is not the one served; True when swapped."""
         try:
