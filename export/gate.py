@@ -12,7 +12,8 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from export.onnx import FP32, INT8, INT8_SELECTIVE, MODEL_FILE, load_onnx, quantize
+from export.onnx import FP32, MODEL_FILE, load_onnx
+from export.quantization import INT8, INT8_SELECTIVE, quantize
 
 RECIPES = (INT8, INT8_SELECTIVE)
 

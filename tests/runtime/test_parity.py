@@ -14,7 +14,8 @@ from distil_runtime import NerModel
 
 from corpus.conll import read_conll
 from export.gate import quiet_onnx_logging
-from export.onnx import INT8, export_fp32, quantize
+from export.onnx import export_fp32
+from export.quantization import INT8, quantize
 from student.predict import predict
 
 pytestmark = pytest.mark.slow
