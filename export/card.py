@@ -12,7 +12,13 @@ LICENSE = "apache-2.0"  # the default bases' and GLiNER's; the training data's o
 def render_card(meta: dict, metrics: dict) -> str:
     held_out = metrics.get("held_out") or {}
     body = (
-        _use(meta) + _data(meta) + _metrics(meta, held_out) + _formats(meta["gate"]) + _limits(meta, held_out)
+        _use(meta)
+        + _data(meta)
+        + _training(meta)
+        + _metrics(meta, held_out)
+        + _formats(meta["gate"])
+        + _speed(meta)
+        + _limits(meta, held_out)
     )
     return str(ModelCard(f"---\n{card_data(meta, held_out).to_yaml()}\n---\n\n" + "\n".join(body)))
 
@@ -101,6 +107,37 @@ def _data(meta: dict) -> list[str]:
         f"{teacher} labelled by the teacher{teachers} ({1 - review_share if trained_on else 0:.0%}).",
         f"- Left out: {counts.get('below floor', 0)} below the teacher confidence floor, "
         f"{counts.get('waiting for review', 0)} waiting for review, {counts.get('excluded', 0)} discarded.",
+        "",
+    ]
+
+
+def _training(meta: dict) -> list[str]:
+    settings = meta.get("training") or {}
+    if not settings:
+        return []
+    return [
+        "## Training",
+        "",
+        f"- {settings['steps']} steps at batch {settings['batch_size']} (best checkpoint at step "
+        f"{settings['best_step']}, chosen on a dev split of the training data), encoder learning "
+        f"rate {settings['learning_rate']}, span and label heads {settings['head_learning_rate']}, "
+        f"spans up to {settings['max_width']} words, threshold {meta['threshold']} (chosen on dev).",
+        f"- {settings['seconds']} s on {settings['device']}.",
+        "",
+    ]
+
+
+def _speed(meta: dict) -> list[str]:
+    latency = meta.get("latency") or {}
+    if not latency:
+        return []
+    return [
+        "## Speed",
+        "",
+        f"{latency['ms_per_text_median']:.1f} ms per text (median; 90th percentile "
+        f"{latency['ms_per_text_p90']:.1f} ms) one text at a time with distil_runtime, {meta['format']}, "
+        f"measured at export on {latency['texts']} validation texts on {latency['cpu']} "
+        f"({latency['cores']} cores). Batches of texts are faster per text.",
         "",
     ]
 

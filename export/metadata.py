@@ -22,10 +22,16 @@ class ModelFacts:
     training_set_hash: str
     training_counts: dict = field(default_factory=dict)
     dev_f1: float | None = None
+    training: dict = field(default_factory=dict)  # steps, batch size, learning rates, time, device
 
 
 def bundle_meta(
-    facts: ModelFacts, gate: GateDecision, teachers: list[str], guidelines, trained_under: str
+    facts: ModelFacts,
+    gate: GateDecision,
+    teachers: list[str],
+    guidelines,
+    trained_under: str,
+    latency: dict | None = None,
 ) -> dict:
     """distil_bundle.json: everything a runtime needs, and the provenance a reviewer asks for."""
     return {
@@ -38,6 +44,7 @@ def bundle_meta(
         "base": facts.base,
         "training_set_hash": facts.training_set_hash,
         "training_counts": facts.training_counts,
+        "training": facts.training,
         "teachers": teachers,
         "guidelines": {
             "name": guidelines.name,
@@ -46,6 +53,7 @@ def bundle_meta(
             "file": "guidelines.md",
         },
         "gate": gate.as_dict(),
+        "latency": latency or {},
     }
 
 

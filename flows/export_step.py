@@ -16,6 +16,7 @@ from corpus.model import AnnotatorKind, Split
 from export.bundle import read_meta, verify_bundle, write_bundle
 from export.card import render_card
 from export.gate import GateDecision, run_gate
+from export.latency import measure_latency
 from export.metadata import ModelFacts, bundle_meta, bundle_metrics
 from export.onnx import export_fp32, load_onnx
 from export.promotion import PromotionDecision, decide, point_production
@@ -70,9 +71,10 @@ def export_model(
     work = target / "work"
     shutil.rmtree(work, ignore_errors=True)
     gate, scores, pytorch_f1 = _gate(student_dir, facts, held, work, settings, progress)
-    meta = bundle_meta(facts, gate, teachers, guidelines, record.guidelines_version)
-    metrics = bundle_metrics(scores, gate, len(held.documents), student.dev_f1)
     shipped = gate.result(gate.shipped)
+    latency = measure_latency(load_onnx(work, shipped.file), held.texts, facts.labels)
+    meta = bundle_meta(facts, gate, teachers, guidelines, record.guidelines_version, latency)
+    metrics = bundle_metrics(scores, gate, len(held.documents), student.dev_f1)
     bundle = write_bundle(
         target / "bundle", work, shipped.file, meta, ("guidelines.md", guidelines.source), metrics,
         render_card(meta, metrics),
@@ -84,9 +86,19 @@ def export_model(
 
 def _facts(model_id: str, student: TrainedStudent, settings: Settings) -> ModelFacts:
     config = settings.student
+    training = {
+        "steps": student.steps,
+        "best_step": student.best_step,
+        "batch_size": config.batch_size,
+        "learning_rate": student.candidate.get("learning_rate"),
+        "head_learning_rate": student.candidate.get("head_learning_rate"),
+        "max_width": config.max_width,
+        "seconds": round(student.seconds),
+        "device": student.device,
+    }
     return ModelFacts(
         model_id, tuple(student.labels), student.threshold, config.max_words, config.window_overlap,
-        public_name(student.base), student.training_set_hash, student.counts, student.dev_f1,
+        public_name(student.base), student.training_set_hash, student.counts, student.dev_f1, training,
     )  # fmt: skip
 
 

@@ -243,6 +243,11 @@ def test_the_card_is_hub_ready_says_what_trained_it_and_no_file_holds_a_build_pa
     # the fixture's students learned from gold labels only: the card must not claim a teacher
     assert "human labels only (no teacher labels)" in card.text and "LLM teacher" not in card.text
     assert "100% human share" in card.text and "Out of scope" in card.text
+    training, latency = meta["training"], meta["latency"]  # what the card's Training and Speed say
+    assert training["steps"] == good.steps and training["learning_rate"] == good.candidate["learning_rate"]
+    assert f"{good.steps} steps at batch {training['batch_size']}" in card.text
+    assert latency["texts"] > 0 and 0 < latency["ms_per_text_median"] <= latency["ms_per_text_p90"]
+    assert f"{latency['ms_per_text_median']:.1f} ms per text" in card.text
     build_paths = {str(root), str(good.path), sys.prefix, str(Path(__file__).resolve().parents[2])}
     for path in (p for p in bundle.rglob("*") if p.is_file()):
         content = path.read_bytes()
