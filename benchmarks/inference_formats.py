@@ -1,137 +1,132 @@
-"""Inference per format: PyTorch FP32, ONNX FP32, ONNX INT8 (full and selective).
+"""Inference per engine and format: one student, one machine, the same 404 sentences.
 
-Size, per-sentence latency at batch 1, throughput at batch 32, and strict F1 on wikigold
-sentences the student never saw. Goals (issue 6): INT8 >= 3x faster than PyTorch FP32,
->= 3.5x smaller, <= 0.5 F1 points lost.
+PyTorch FP32 and gliner's ONNX path (FP32, dynamic INT8) against distil_runtime (FP32,
+dynamic INT8, calibrated static INT8) and fast-gliner (gline-rs) on the same files: ms per
+sentence at batch 1, sentences/s at batch 32, strict F1 at both batch sizes, install size,
+cold start, and where the time goes (inside the model against everything else).
+Goals (issue 34): distil_runtime INT8 >= 3x faster than PyTorch FP32 at batch 1 and >= 4x at
+batch 32, no slower than fast-gliner, <= 0.5 F1 points lost against FP32, serving install
+< 150 MB.
 
-python -m benchmarks.inference_formats [--model STUDENT_DIR] [--steps 400]
+python -m benchmarks.inference_formats [--model STUDENT_DIR] [--work DIR] [--fast-gliner PYTHON]
+
+fast-gliner cannot live in distil's virtualenv; give it its own for its rows:
+python -m venv /tmp/fast-gliner && /tmp/fast-gliner/bin/pip install fast-gliner==0.3.2
+
+Resumable: the student, the ONNX files and each engine's row are kept under --work and in
+benchmarks/results/inference_formats.json; a re-run measures only what is missing (--fresh
+measures again).
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
-import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.report import SHARED, table, write_section
-from corpus.conll import read_conll
+from benchmarks.inference_engines import Engine
+from benchmarks.inference_profile import profile
+from benchmarks.inference_setup import (
+    FILES,
+    GLINER_HEAD,
+    LABELS,
+    Setup,
+    build_engines,
+    cold_start,
+    install_sizes,
+    prepare,
+)
+from benchmarks.inference_table import render
+from benchmarks.report import load_results, save_results, write_section
 from corpus.metrics import score
-from corpus.model import Annotator, AnnotatorKind, Split
-from corpus.store import Store
-from export.gate import quiet_onnx_logging
-from export.onnx import INT8, INT8_SELECTIVE, export_fp32, load_onnx, quantize
-from student.config import Candidate, StudentConfig
-from student.data import build_training_set
-from student.predict import predict
-from student.train import TrainedStudent, train_candidate
 
-LABELS = ("PER", "ORG", "LOC", "MISC")
-NOTES = """
-Where goals are missed: GLiNER's Python-side work per call (word splitting, tokenization, span
-enumeration and decoding) is the same for every format and is not made faster by INT8, so at
-batch 1 it bounds the speed-up (not profiled in detail). The F1 loss is measured against
-PyTorch FP32; distil's export gate compares INT8 with FP32 ONNX on the project's own validation
-set and ships FP32 when the loss is over budget. The selective recipe keeps the 30K-word
-embedding matrix in FP32, hence its size; here it lost more than full INT8.
-"""
-HEADERS = ["format", "size", "smaller", "ms/sentence (b=1)", "faster", "sentences/s (b=32)", "F1", "ΔF1"]
+RESULTS = Path(__file__).resolve().parent / "results" / "inference_formats.json"
 
 
-def train_student(items, steps: int, out: Path) -> TrainedStudent:
-    with Store(f"sqlite:///{out}/bench.db") as store:
-        store.add_labelled(items, Split.POOL, Annotator(AnnotatorKind.HUMAN, "gold:wikigold"))
-        data = build_training_set(store, LABELS, dev_fraction=0.1)
-        config = StudentConfig(max_steps=steps, eval_every=100, patience=3)
-        return train_candidate(data, Candidate(), config, out / "student", progress=print)
-
-
-def measure(model, texts: list[str], gold, threshold: float) -> dict:
-    model.inference(texts[:2], list(LABELS), threshold=threshold)  # warm-up
-    latencies = []
-    for text in texts[:200]:
+def measure(engine: Engine, texts: list[str], gold) -> dict:
+    engine.predict(texts[:4], batch_size=4)  # warm-up: first-call allocations
+    if not math.isnan(engine.model_seconds):  # nan: an engine whose model time is not separable
+        engine.model_seconds = 0.0
+    single, found_single = [], []
+    for text in texts:
         start = time.perf_counter()
-        model.inference([text], list(LABELS), threshold=threshold, flat_ner=True)
-        latencies.append((time.perf_counter() - start) * 1000)
+        found_single += engine.predict([text], batch_size=1)
+        single.append((time.perf_counter() - start) * 1000)
+    model_ms = engine.model_seconds * 1000 / len(texts)
     start = time.perf_counter()
-    model.inference(texts, list(LABELS), threshold=threshold, flat_ner=True, batch_size=32)
+    found_batch = engine.predict(texts, batch_size=32)
     throughput = len(texts) / (time.perf_counter() - start)
-    predicted = predict(model, texts, LABELS, threshold)
     return {
-        "latency_ms": statistics.median(latencies),
-        "throughput": throughput,
-        "f1": score(gold, predicted, bootstrap=0).micro.f1,
+        "ms_b1": statistics.median(single),
+        "mean_ms_b1": statistics.fmean(single),
+        "model_ms_b1": model_ms,
+        "throughput_b32": throughput,
+        "f1_b1": _f1(gold, found_single),
+        "f1_b32": _f1(gold, found_batch),
+    }
+
+
+def _f1(gold, found) -> float:
+    return score(gold, [[_Span(*s) for s in spans] for spans in found], bootstrap=0).micro.f1
+
+
+class _Span:
+    """What corpus.metrics reads of a predicted span."""
+
+    __slots__ = ("start", "end", "label")
+
+    def __init__(self, start: int, end: int, label: str):
+        self.start, self.end, self.label = start, end, label
+
+
+def run(setup: Setup, results: dict, fresh: bool) -> dict:
+    rows = {} if fresh else dict(results.get("rows", {}))
+    for engine in build_engines(setup, skip=set(rows)):
+        print(f"measuring {engine.name}", flush=True)
+        rows[engine.name] = {**measure(engine, setup.texts, setup.gold), **cold_start(setup, engine.name)}
+        getattr(engine, "close", lambda: None)()
+        results["rows"] = rows
+        save_results(RESULTS, results)
+    return rows
+
+
+PROFILED = (  # row name, folder under the work folder, file
+    ("FP32, gliner's span head", GLINER_HEAD, FILES["FP32"]),
+    ("FP32", "onnx", FILES["FP32"]),
+    ("INT8", "onnx", FILES["INT8"]),
+)
+
+
+def profiles(setup: Setup) -> dict:
+    texts = setup.texts[:100]
+    return {
+        name: profile(setup.onnx_dir.parent / folder, file, texts, LABELS) for name, folder, file in PROFILED
     }
 
 
 def main() -> None:
-    from gliner import GLiNER
-
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", type=Path, help="a trained student folder (default: train one)")
     parser.add_argument("--steps", type=int, default=400, help="training steps when no --model is given")
+    parser.add_argument("--work", type=Path, default=Path.home() / ".cache" / "distil" / "bench-inference")
+    parser.add_argument("--fast-gliner", type=Path, help="python of a virtualenv with fast-gliner installed")
+    parser.add_argument("--fresh", action="store_true", help="measure every row again")
     args = parser.parse_args()
-    items = [i for i in read_conll(SHARED / "wikigold" / "wikigold.conll.txt") if i.spans]
-    train_items, test_items = items[:1000], items[1000:1400]  # the student never sees the second slice
-    texts, gold = [i.document.text for i in test_items], [list(i.spans) for i in test_items]
-    with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        student = (
-            TrainedStudent.load(args.model) if args.model else train_student(train_items, args.steps, work)
-        )
-        torch_model = GLiNER.from_pretrained(str(student.path), local_files_only=True)
-        export_fp32(torch_model, work / "onnx")
-        for recipe in (INT8, INT8_SELECTIVE):
-            with quiet_onnx_logging():
-                quantize(work / "onnx" / "model.onnx", work / "onnx" / f"model.{recipe}.onnx", recipe)
-        formats = {
-            "PyTorch fp32": (
-                torch_model,
-                sum(p.stat().st_size for p in student.path.glob("pytorch_model.bin")),
-            ),
-            "ONNX fp32": (load_onnx(work / "onnx"), (work / "onnx" / "model.onnx").stat().st_size),
-        }
-        for recipe in (INT8, INT8_SELECTIVE):
-            name = f"model.{recipe}.onnx"
-            formats[f"ONNX {recipe}"] = (
-                load_onnx(work / "onnx", name),
-                (work / "onnx" / name).stat().st_size,
-            )
-        results = {
-            name: {**measure(m, texts, gold, student.threshold), "bytes": b}
-            for name, (m, b) in formats.items()
-        }
-    base = results["PyTorch fp32"]
-    rows = [
-        [
-            name,
-            f"{r['bytes'] / 1e6:.1f} MB",
-            f"{base['bytes'] / r['bytes']:.1f}x",
-            f"{r['latency_ms']:.1f}",
-            f"{base['latency_ms'] / r['latency_ms']:.1f}x",
-            f"{r['throughput']:.1f}",
-            f"{r['f1']:.4f}",
-            f"{(r['f1'] - base['f1']) * 100:+.2f}",
-        ]
-        for name, r in results.items()
-    ]
-    int8 = results[f"ONNX {INT8}"]
-    goals = [
-        ("INT8 >= 3x faster than PyTorch fp32 (batch 1)", base["latency_ms"] / int8["latency_ms"] >= 3),
-        ("INT8 >= 3.5x smaller", base["bytes"] / int8["bytes"] >= 3.5),
-        ("INT8 loses <= 0.5 F1 points", (base["f1"] - int8["f1"]) * 100 <= 0.5),
-    ]
-    body = f"""Student: all-MiniLM-L6-v2 + GLiNER heads, {student.steps} steps on 1000 wikigold sentences
-(dev F1 {student.dev_f1:.3f}, threshold {student.threshold}). Scored on 400 other wikigold sentences
-(strict span F1); latency is the median over 200 single sentences, throughput one pass over the
-400 at batch 32. ONNX Runtime on CPU with its default threads.
-
-{table(HEADERS, rows)}
-
-Goals: {"; ".join(f"{goal}: {'met' if ok else 'MISSED'}" for goal, ok in goals)}.
-{NOTES if not all(ok for _, ok in goals) else ""}"""
-    write_section("inference-formats", "Inference per format", "python -m benchmarks.inference_formats", body)
+    setup = prepare(args.work, args.model, args.steps, args.fast_gliner)
+    results = load_results(RESULTS)
+    if results.get("student") != str(setup.student.path):
+        results = {"student": str(setup.student.path)}
+    rows = run(setup, results, args.fresh)
+    results["install_mb"] = install_sizes(args.fast_gliner)
+    if args.fresh or "profiles" not in results:
+        results["profiles"] = profiles(setup)
+    save_results(RESULTS, results)
+    body = render(setup, rows, results["install_mb"], results["profiles"])
+    write_section(
+        "inference-formats", "Inference per engine and format", "python -m benchmarks.inference_formats", body
+    )
     print(body)
 
 

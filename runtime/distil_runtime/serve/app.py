@@ -30,7 +30,7 @@ from distil_runtime.serve.slot import ModelSlot, load_warm, log
 class ServeOptions:
     limits: Limits = Limits()
     max_batch: int = 32
-    max_wait: float = 0.005  # seconds a request waits for others to share its batch
+    max_wait: float = 0.0  # seconds a request waits for company; 0: greedy (BENCHMARKS.md, serving)
     max_queued: int = 256  # texts
     share: bool = True  # cross-request batching
     poll: float = 2.0  # seconds between checks of the production link

@@ -1,9 +1,10 @@
 """Requests from concurrent clients share forward passes: a bounded queue, one model call at a time.
 
-A request waits at most `max_wait` for company; requests with the same labels and threshold
-are run together (labels are part of the prompt, so only those can share a batch), and the
-runtime sorts their texts by length. A full queue is refused at once rather than left to time
-out, so a load balancer can send the request elsewhere.
+A request waits at most `max_wait` for company (0 by default: a batch is what queued while the
+model was busy, so a lone request never waits and a busy server batches); requests with the
+same labels and threshold are run together (labels are part of the prompt, so only those can
+share a batch), and the runtime sorts their texts by length. A full queue is refused at once
+rather than left to time out, so a load balancer can send the request elsewhere.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ class Batcher:
         self,
         run: RunBatch,
         max_batch: int = 32,
-        max_wait: float = 0.005,
+        max_wait: float = 0.0,
         max_queued: int = 256,
         share: bool = True,
         on_batch: Callable[[int], None] = lambda texts: None,

@@ -27,7 +27,13 @@ def parser() -> argparse.ArgumentParser:
         "--threads", type=_positive, default=None, help="ONNX Runtime threads (default: all cores)"
     )
     p.add_argument("--max-batch", type=_positive, default=32, help="texts per forward batch (default: 32)")
-    p.add_argument("--max-wait-ms", type=float, default=5.0, help="how long a request waits to share a batch")
+    p.add_argument(
+        "--max-wait-ms",
+        type=float,
+        default=0.0,
+        help="how long a request waits for others to share its batch (default: 0, greedy: a batch is "
+        "what queued while the model was busy)",
+    )
     p.add_argument("--no-batching", action="store_true", help="run each request alone")
     p.add_argument(
         "--max-queued", type=_positive, default=256, help="texts waiting before 503 (default: 256)"
