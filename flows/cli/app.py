@@ -9,6 +9,7 @@ import typer
 
 from flows.cli.corpus_commands import dump, guidelines_app, ingest, init, status
 from flows.cli.doctor_command import doctor
+from flows.cli.examples import add_examples
 from flows.cli.model_commands import export, models_app
 from flows.cli.review_commands import review_app
 from flows.cli.run_commands import demo, distill
@@ -23,14 +24,29 @@ app = typer.Typer(
 )
 
 
+def _print_version(asked: bool) -> None:
+    if asked:
+        from importlib.metadata import version
+
+        print(f"distil {version('distil')} (distil-runtime {version('distil-runtime')})")
+        raise typer.Exit()
+
+
 @app.callback()
 def _options(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="details on stderr too (they always go to the log file)")
     ] = False,
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="print distil's version and exit"
+        ),
+    ] = False,
 ):
     """distil: turn a large language model into a small, fast NER model. Every failure is one
-    line; its details are in the log file that line names."""
+    line; its details are in the log file that line names. Shell completion: distil
+    --install-completion."""
 
 
 for command in (init, ingest, status, dump, annotate, train, evaluate, export, serve, demo, distill, doctor):
@@ -38,3 +54,4 @@ for command in (init, ingest, status, dump, annotate, train, evaluate, export, s
 app.add_typer(guidelines_app, name="guidelines")
 app.add_typer(review_app, name="review")
 app.add_typer(models_app, name="models")
+add_examples(app)

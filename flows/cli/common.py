@@ -18,7 +18,8 @@ console = Console(soft_wrap=True)  # paths and reasons stay on one line, greppab
 errors = Console(stderr=True, soft_wrap=True)
 
 ProjectOption = Annotated[
-    Path | None, typer.Option("--project", "-p", help="project folder (default: current folder)")
+    Path | None,
+    typer.Option("--project", "-p", metavar="FOLDER", help="project folder (default: current folder)"),
 ]
 
 

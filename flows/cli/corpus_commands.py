@@ -33,7 +33,7 @@ class GoldSplit(StrEnum):
 def init(
     directory: Annotated[Path, typer.Argument(help="folder to set up")] = Path("."),
     guidelines: Annotated[
-        str, typer.Option(help=f"built-in set to start from: {', '.join(builtin_names())}")
+        str, typer.Option(metavar="NAME", help=f"built-in set to start from: {', '.join(builtin_names())}")
     ] = ("general"),
 ):
     """Scaffold a project: distil.toml and an editable copy of a guidelines set."""
@@ -68,12 +68,17 @@ def ingest(
         ),
     ] = None,
     unit: Annotated[
-        str | None, typer.Option(help="raw .txt: 'line' or 'file'; CoNLL: 'sentence' or 'document'")
+        str | None,
+        typer.Option(metavar="UNIT", help="raw .txt: 'line' or 'file'; CoNLL: 'sentence' or 'document'"),
     ] = None,
-    text_field: Annotated[str | None, typer.Option(help="the text column/field (default: detected)")] = None,
-    scheme: Annotated[str, typer.Option(help="CoNLL tagging scheme: auto, bio, iob1, iobes")] = "auto",
+    text_field: Annotated[
+        str | None, typer.Option(metavar="FIELD", help="the text column/field (default: detected)")
+    ] = None,
+    scheme: Annotated[
+        str, typer.Option(metavar="SCHEME", help="CoNLL tagging scheme: auto, bio, iob1, iobes")
+    ] = "auto",
     max_chars: Annotated[
-        int, typer.Option(min=1, help="raw documents longer than this are cut into parts")
+        int, typer.Option(min=1, metavar="CHARS", help="raw documents longer than this are cut into parts")
     ] = 100_000,
     replace: Annotated[
         bool,
@@ -200,7 +205,7 @@ def guidelines_check(
 def guidelines_render(
     path: Annotated[str | None, typer.Argument(help="a guidelines file or built-in name")] = None,
     audience: Annotated[
-        str, typer.Option(help="'annotators' (markdown) or 'teacher' (prompt text)")
+        str, typer.Option(metavar="AUDIENCE", help="'annotators' (markdown) or 'teacher' (prompt text)")
     ] = "annotators",
     project: ProjectOption = None,
 ):

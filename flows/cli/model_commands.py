@@ -21,7 +21,10 @@ def export(
         str | None, typer.Argument(help="a registered model id or a student folder (default: the latest)")
     ] = None,
     budget: Annotated[
-        float | None, typer.Option(help="F1 points INT8 may lose against FP32 ONNX ([export] f1_budget)")
+        float | None,
+        typer.Option(
+            min=0, metavar="POINTS", help="F1 points INT8 may lose against FP32 ONNX ([export] f1_budget)"
+        ),
     ] = None,
     project: ProjectOption = None,
 ):
@@ -124,9 +127,12 @@ def models_show(
 def models_promote(
     model: Annotated[str, typer.Argument(help="model id (a unique prefix is enough)")],
     force: Annotated[bool, typer.Option(help="promote even if the gate refuses (needs --reason)")] = False,
-    reason: Annotated[str, typer.Option(help="why (recorded with your user name)")] = "",
+    reason: Annotated[str, typer.Option(metavar="TEXT", help="why (recorded with your user name)")] = "",
     margin: Annotated[
-        float | None, typer.Option(help="F1 points to beat production by ([export] promotion_margin)")
+        float | None,
+        typer.Option(
+            min=0, metavar="POINTS", help="F1 points to beat production by ([export] promotion_margin)"
+        ),
     ] = None,
     project: ProjectOption = None,
 ):
@@ -162,7 +168,7 @@ def models_promote(
 
 @models_app.command("rollback")
 def models_rollback(
-    reason: Annotated[str, typer.Option(help="why (recorded with your user name)")] = "",
+    reason: Annotated[str, typer.Option(metavar="TEXT", help="why (recorded with your user name)")] = "",
     project: ProjectOption = None,
 ):
     """Put the previous production model back."""

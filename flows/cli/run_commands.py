@@ -148,10 +148,11 @@ def demo(
 def distill(
     inputs: Annotated[list[Path] | None, typer.Argument(help="raw files to add to the pool first")] = None,
     validation: Annotated[
-        list[Path] | None, typer.Option(help="human-labelled files to hold out for validation")
+        list[Path] | None,
+        typer.Option(metavar="FILE", help="human-labelled files to hold out for validation (repeatable)"),
     ] = None,
     limit: Annotated[
-        int | None, typer.Option(min=1, help="annotate at most this many pool documents")
+        int | None, typer.Option(min=1, metavar="N", help="annotate at most this many pool documents")
     ] = None,
     promote: Annotated[bool, typer.Option(help="promote the model if it passes the gate")] = True,
     project: ProjectOption = None,

@@ -16,12 +16,12 @@ def serve(
         Path | None,
         typer.Argument(help="a bundle folder (default: the project's production link, followed as it moves)"),
     ] = None,
-    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535, help="port, 1-65535")] = 8000,
+    host: Annotated[str, typer.Option(metavar="HOST", help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, metavar="PORT", help="port")] = 8000,
     threads: Annotated[
-        int | None, typer.Option(min=1, help="ONNX Runtime threads, >= 1 (default: all cores)")
+        int | None, typer.Option(min=1, metavar="N", help="ONNX Runtime threads (default: all cores)")
     ] = None,
-    max_batch: Annotated[int, typer.Option(min=1, max=512, help="texts per forward batch, 1-512")] = 32,
+    max_batch: Annotated[int, typer.Option(min=1, max=512, metavar="N", help="texts per forward batch")] = 32,
     no_batching: Annotated[bool, typer.Option("--no-batching", help="run each request alone")] = False,
     project: ProjectOption = None,
 ):

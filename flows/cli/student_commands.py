@@ -17,7 +17,8 @@ from student.config import StudentConfig
 
 def train(
     max_steps: Annotated[
-        int | None, typer.Option(**bounds(StudentConfig, "max_steps"), help="training steps per candidate")
+        int | None,
+        typer.Option(**bounds(StudentConfig, "max_steps"), metavar="N", help="training steps per candidate"),
     ] = None,
     project: ProjectOption = None,
 ):

@@ -16,17 +16,20 @@ from teacher.config import TeacherConfig
 
 def annotate(
     limit: Annotated[
-        int | None, typer.Option(min=1, help="annotate at most this many pool documents")
+        int | None, typer.Option(min=1, metavar="N", help="annotate at most this many pool documents")
     ] = None,
     estimate: Annotated[
         bool, typer.Option("--estimate", help="only estimate tokens and cost; call nothing")
     ] = False,
     samples: Annotated[
         int | None,
-        typer.Option(**bounds(TeacherConfig, "samples"), help="self-consistency samples per document"),
+        typer.Option(
+            **bounds(TeacherConfig, "samples"), metavar="N", help="self-consistency samples per document"
+        ),
     ] = None,
     concurrency: Annotated[
-        int | None, typer.Option(**bounds(TeacherConfig, "concurrency"), help="calls in flight at once")
+        int | None,
+        typer.Option(**bounds(TeacherConfig, "concurrency"), metavar="N", help="calls in flight at once"),
     ] = None,
     split: Annotated[
         Split, typer.Option(help="pool (training data), or validation/test to score the teacher on")
