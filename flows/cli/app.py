@@ -7,13 +7,14 @@ from typing import Annotated
 
 import typer
 
-from flows.cli.corpus_commands import dump, guidelines_app, ingest, init, status
+from flows.cli.corpus_commands import dump, guidelines_app, ingest, init
 from flows.cli.doctor_command import doctor
 from flows.cli.examples import add_examples
 from flows.cli.model_commands import export, models_app
 from flows.cli.review_commands import review_app
 from flows.cli.run_commands import demo, distill
 from flows.cli.serve_command import serve
+from flows.cli.status_command import status
 from flows.cli.student_commands import evaluate, train
 from flows.cli.teacher_commands import annotate
 

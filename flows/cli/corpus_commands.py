@@ -1,4 +1,4 @@
-"""`distil init`, `ingest`, `status`, `dump` and `guidelines`: the project and its corpus."""
+"""`distil init`, `ingest`, `dump` and `guidelines`: the project and its corpus."""
 
 from __future__ import annotations
 
@@ -8,9 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
-from sqlalchemy.engine import make_url
 
 from corpus.dataset_io import annotation_records, to_dataset, write_jsonl
 from corpus.errors import InputError
@@ -134,30 +131,6 @@ def _print_ingest(report: IngestReport, labelled: bool) -> None:
         console.print(f"  skipped {rejected.location}: {rejected.reason}", highlight=False)
     if len(report.rejected) > 50:
         console.print(f"  ... and {len(report.rejected) - 50} more")
-
-
-def status(project: ProjectOption = None):
-    """Counts per stage: documents per split, annotations per annotator, spans."""
-    settings = settings_or_exit(project)
-    with Store(settings.store_url) as store:
-        counts = store.counts()
-    table = Table(title="distil status", show_header=True)
-    table.add_column("what")
-    table.add_column("count", justify="right")
-    for split, n in counts["documents"].items():
-        table.add_row(f"documents: {split}", str(n))
-    for kind, n in sorted(counts["annotations"].items()):
-        table.add_row(f"annotations: {kind}", str(n))
-    for kind, n in sorted(counts["spans"].items()):
-        table.add_row(f"spans: {kind}", str(n))
-    console.print(table)
-    console.print(f"store: {make_url(settings.store_url).render_as_string(hide_password=True)}")
-    try:
-        guidelines = load_guidelines(settings.guidelines_ref)
-        labels = ", ".join(guidelines.label_names)
-        console.print(f"guidelines: {guidelines.name} version {guidelines.version} ({labels})")
-    except (InputError, FileNotFoundError) as error:
-        console.print(f"[red]guidelines: {escape(str(error))}[/]")
 
 
 def dump(

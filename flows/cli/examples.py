@@ -11,7 +11,7 @@ EXAMPLES: dict[str, list[str]] = {
         "distil ingest notes/ -p my-project   # raw text, for the teacher",
         "distil ingest dev.conll --split validation   # held-out gold",
     ],
-    "status": ["distil status -p my-project"],
+    "status": ["distil status -p my-project", "distil status --json   # the same, for scripts"],
     "dump": [
         "distil dump reviewed.jsonl --kind human",
         "distil dump corpus/ --split validation   # a datasets folder",

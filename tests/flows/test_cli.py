@@ -52,7 +52,7 @@ def test_ingest_status_and_dump(project, corpora, tmp_path):
     )
 
     status = distil("status", "-p", project).output
-    assert "documents: pool" in status and str(unique) in status
+    assert "validation" in status and str(unique) in status and "pool" in status
     assert "guidelines: pii version" in status
 
     out = tmp_path / "human.jsonl"
