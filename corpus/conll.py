@@ -8,6 +8,7 @@ joining tokens with single spaces; span offsets come from that token map.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -180,3 +181,62 @@ def _document(group, source: str, doc_index: int, split: Split) -> LabelledDocum
     first_line = group[0][0][0].line
     metadata = {"file": source, "line": first_line, "doc_index": doc_index}
     return LabelledDocument(Document(text, source, metadata, split), tuple(spans))
+
+
+def tagged_document(
+    tokens: list[str], tags: list[str], scheme: Scheme, split: Split, metadata: dict, where, problems
+) -> LabelledDocument:
+    """A document from one row of tokens and their tags (a datasets row, a GLiNER example): text
+    rebuilt by joining tokens with spaces, as CoNLL files are read. `where` is (path, line)."""
+    path, line = where
+    rows = [_Row(token, tag, line) for token, tag in zip(tokens, tags, strict=True)]
+    document = _document([(rows, _decode(rows, scheme, path, problems))], str(path), 0, split)
+    return LabelledDocument(
+        Document(document.document.text, document.document.source, metadata, split), document.spans
+    )
+
+
+def bio_tags(text: str, spans) -> tuple[list[str], list[str]]:
+    """Tokens and their BIO tags, for CoNLL files and `tokens` + `ner_tags` datasets. Tokens are
+    the text's whitespace-separated pieces, cut where a span starts or ends inside one, so a text
+    read from CoNLL (tokens joined by spaces) comes back token for token."""
+    pieces, tags = _tagged_pieces(text, spans)
+    return [text[a:b] for a, b in pieces], tags
+
+
+def _tagged_pieces(text: str, spans) -> tuple[list[tuple[int, int]], list[str]]:
+    cuts = sorted({offset for span in spans for offset in (span.start, span.end)})
+    pieces: list[tuple[int, int]] = []
+    for match in re.finditer(r"\S+", text):
+        start = match.start()
+        for cut in (c for c in cuts if match.start() < c < match.end()):
+            pieces.append((start, cut))
+            start = cut
+        pieces.append((start, match.end()))
+    first = {start: i for i, (start, _) in enumerate(pieces)}
+    last = {end: i for i, (_, end) in enumerate(pieces)}
+    tags = ["O"] * len(pieces)
+    for span in spans:
+        begin, end = first[span.start], last[span.end]  # trimmed spans fall on piece edges
+        tags[begin : end + 1] = [f"B-{span.label}"] + [f"I-{span.label}"] * (end - begin)
+    return pieces, tags
+
+
+def write_conll(documents, path: Path) -> int:
+    """BIO CoNLL (token TAB tag): `-DOCSTART-` before each document, a blank line after each
+    sentence (a line break in the text, unless inside an entity), so documents and sentences
+    read back as they were.
+    Returns documents written."""
+    lines, count = [], 0
+    for item in documents:
+        text = item.document.text
+        pieces, tags = _tagged_pieces(text, item.spans)
+        lines += ["-DOCSTART-\tO", ""]
+        for index, ((start, end), tag) in enumerate(zip(pieces, tags, strict=True)):
+            if index and "\n" in text[pieces[index - 1][1] : start] and not tag.startswith("I-"):
+                lines.append("")
+            lines.append(f"{text[start:end]}\t{tag}")
+        lines.append("")
+        count += 1
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return count

@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from corpus.model import AnnotatorKind, Split
+from corpus.model import AnnotationStatus, AnnotatorKind, LabelledDocument, Split
 from corpus.store import Store
 
 
@@ -85,3 +85,33 @@ def to_dataset(records: Iterator[dict]):
     )
     rows = list(records)
     return Dataset.from_dict({key: [row[key] for row in rows] for key in features}, features=features)
+
+
+SOURCES = ("reviewed", "gold", "teacher")  # a document's labels: the first of these it has
+
+
+def source_of(annotation) -> str | None:
+    """Which of SOURCES an annotation is: gold (imported human labels), reviewed (an annotator's
+    answer in review), teacher (the LLM's, when it did not fail)."""
+    if annotation.annotator.kind == AnnotatorKind.HUMAN:
+        return "gold" if annotation.annotator.name.startswith("gold:") else "reviewed"
+    if annotation.annotator.kind == AnnotatorKind.TEACHER and annotation.status == AnnotationStatus.OK:
+        return "teacher"
+    return None
+
+
+def chosen_labels(store: Store, sources: tuple[str, ...]) -> list[tuple[str, LabelledDocument, str]]:
+    """(document id, labelled document, source) for every document with labels from `sources`,
+    a document's labels taken from the first of SOURCES (people before the teacher) it has."""
+    documents = {doc.id: doc for doc in store.documents()}
+    best: dict[str, tuple[int, object]] = {}
+    for annotation in store.annotations():
+        source = source_of(annotation)
+        if source in sources and annotation.document_id in documents:
+            rank = SOURCES.index(source)
+            if annotation.document_id not in best or rank < best[annotation.document_id][0]:
+                best[annotation.document_id] = (rank, annotation)
+    return [
+        (doc_id, LabelledDocument(documents[doc_id], tuple(annotation.spans)), SOURCES[rank])
+        for doc_id, (rank, annotation) in sorted(best.items())
+    ]

@@ -7,6 +7,7 @@ keyed by content hash).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -22,7 +23,7 @@ from corpus.raw import DEFAULT_MAX_CHARS, Rejected, Unit, read_raw
 from corpus.store import AddReport, Store
 
 BATCH = 1000
-LabelledFormat = Literal["auto", "conll", "jsonl", "markup"]
+LabelledFormat = Literal["auto", "conll", "jsonl", "markup", "hf", "gliner"]
 Progress = Callable[[int], None]
 
 
@@ -86,6 +87,20 @@ def ingest_raw(
     return report
 
 
+def detect_format(path: Path) -> str:
+    """The labelled format a path holds, from what it is (a saved dataset folder, a parquet file,
+    GLiNER's JSON) or else its suffix."""
+    from corpus.gliner_json import looks_like_gliner
+    from corpus.hf_dataset import is_saved_dataset
+
+    suffix = path.suffix.lower()
+    if is_saved_dataset(path) or suffix == ".parquet":
+        return "hf"
+    if looks_like_gliner(path):
+        return "gliner"
+    return "jsonl" if suffix in (".json", ".jsonl") else "markup" if suffix == ".markup" else "conll"
+
+
 def read_labelled(
     path: str | Path,
     split: Split,
@@ -93,16 +108,38 @@ def read_labelled(
     scheme: Scheme = "auto",
     unit: Literal["sentence", "document"] = "sentence",
     text_field: str | None = None,
+    hf_split: str | None = None,
 ) -> Iterator[LabelledDocument]:
     path = Path(path)
     if format == "auto":
-        suffix = path.suffix.lower()
-        format = "jsonl" if suffix in (".json", ".jsonl") else "markup" if suffix == ".markup" else "conll"
+        format = detect_format(path)
+    if format == "hf":
+        from corpus.hf_dataset import read_hf
+
+        return iter(read_hf(path if path.exists() else str(path), split, hf_split, scheme, text_field))
+    if format == "gliner":
+        from corpus.gliner_json import read_gliner_json
+
+        return iter(read_gliner_json(path, split))
     if format == "markup":
         return read_markup(path, split=split)
     if format == "jsonl":
         return read_span_json(path, split=split, text_field=text_field)
     return read_conll(path, scheme=scheme, unit=unit, split=split)
+
+
+def map_labels(items: list[LabelledDocument], mapping: dict[str, str]) -> list[LabelledDocument]:
+    """Spans relabelled by `mapping` (source label -> the guidelines' label); others unchanged, so
+    the guidelines check names any label left unmapped."""
+    if not mapping:
+        return items
+    return [
+        LabelledDocument(
+            item.document,
+            tuple(dataclasses.replace(s, label=mapping.get(s.label, s.label)) for s in item.spans),
+        )
+        for item in items
+    ]
 
 
 def ingest_labelled(
@@ -113,6 +150,7 @@ def ingest_labelled(
     progress: Progress | None = None,
     labels: Collection[str] | None = None,
     replace: bool = False,
+    label_map: dict[str, str] | None = None,
     **read_options,
 ) -> IngestReport:
     """Human-labelled documents into `split` (validation/test are held out; pool
@@ -124,7 +162,7 @@ def ingest_labelled(
     error too, unless `replace`: then the new labels win and the old ones are kept in the
     annotation's metadata (`history`)."""
     path = Path(path)
-    items = list(read_labelled(path, split, **read_options))
+    items = map_labels(list(read_labelled(path, split, **read_options)), label_map or {})
     problems = gold_problems(items, labels, path) if labels is not None else []
     if not replace:
         problems += _conflicts(store, items, path)

@@ -150,3 +150,17 @@ def _span(raw, text: str, problem) -> Span | None:
 
 def _jsonable(value) -> bool:
     return isinstance(value, (str, int, float, bool, type(None), list, dict))
+
+
+def labelled_record(
+    record: dict,
+    index: int,
+    split: Split,
+    text_field: str | None,
+    spans_field: str | None,
+    source: str,
+    problem,
+) -> LabelledDocument | None:
+    """One record (a datasets row, say) with its text and character spans; `problem(message)`
+    hears what is wrong with it."""
+    return _labelled(record, index, "", split, text_field, spans_field, source, problem)

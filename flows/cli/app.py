@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from flows.cli.corpus_commands import dump, guidelines_app, ingest, init
+from flows.cli.dataset_commands import dataset_app
 from flows.cli.doctor_command import doctor
 from flows.cli.examples import add_examples
 from flows.cli.model_commands import export, models_app
@@ -55,4 +56,5 @@ for command in (init, ingest, status, dump, annotate, train, evaluate, export, s
 app.add_typer(guidelines_app, name="guidelines")
 app.add_typer(review_app, name="review")
 app.add_typer(models_app, name="models")
+app.add_typer(dataset_app, name="dataset")
 add_examples(app)

@@ -12,13 +12,32 @@ import typer
 from corpus.dataset_io import annotation_records, to_dataset, write_jsonl
 from corpus.errors import InputError
 from corpus.guideline_files import BUILTIN_DIR, builtin_names, load_guidelines
-from corpus.ingest import IngestReport, ingest_labelled, ingest_raw
+from corpus.ingest import IngestReport, detect_format, ingest_labelled, ingest_raw
 from corpus.model import AnnotatorKind, Split
 from corpus.store import Store
 from flows.cli.common import ProjectOption, console, fail, progress_bar, settings_or_exit
 from flows.settings import CONFIG_FILE, STATE_DIR, config_template
 
 guidelines_app = typer.Typer(help="Check and render annotation guidelines.", no_args_is_help=True)
+
+
+class LabelledFormatChoice(StrEnum):
+    auto = "auto"
+    conll = "conll"
+    jsonl = "jsonl"
+    markup = "markup"
+    hf = "hf"
+    gliner = "gliner"
+
+
+def _mapping(pairs: list[str]) -> dict[str, str]:
+    mapping = {}
+    for pair in pairs:
+        theirs, sep, ours = pair.partition("=")
+        if not sep or not theirs.strip() or not ours.strip():
+            fail(f"--map {pair!r}: expected THEIRS=OURS, e.g. --map person=PER")
+        mapping[theirs.strip()] = ours.strip()
+    return mapping
 
 
 class GoldSplit(StrEnum):
@@ -83,11 +102,24 @@ def ingest(
             "--replace", help="human labels: correct texts already stored with other labels (old ones kept)"
         ),
     ] = False,
+    file_format: Annotated[
+        LabelledFormatChoice,
+        typer.Option("--format", help="human labels: the file's format (default: detected)"),
+    ] = LabelledFormatChoice.auto,
+    hf_split: Annotated[
+        str | None, typer.Option(metavar="NAME", help="a Hugging Face dataset's split to read")
+    ] = None,
+    label_map: Annotated[
+        list[str] | None,
+        typer.Option("--map", metavar="THEIRS=OURS", help="rename a label to the guidelines' (repeatable)"),
+    ] = None,
     project: ProjectOption = None,
 ):
     """Add raw text to the pool, or human-labelled documents (--split) to a split."""
     settings = settings_or_exit(project)
-    missing = [str(p) for p in paths if not p.exists()]
+    mapping = _mapping(label_map or [])
+    hub = file_format is LabelledFormatChoice.hf  # a name on the hub is not a path
+    missing = [str(p) for p in paths if not p.exists() and not hub]
     if missing:
         fail(f"no such file or folder: {', '.join(missing)}")
     with Store(settings.store_url) as store, progress_bar() as progress:
@@ -107,11 +139,16 @@ def ingest(
                 labels = load_guidelines(settings.guidelines_ref).label_names
                 target = Split.POOL if split is GoldSplit.train else Split(split.value)
                 options = {"scheme": scheme, "unit": unit or "sentence", "text_field": text_field}
+                options |= {"hf_split": hf_split, "label_map": mapping, "replace": replace}
                 report = IngestReport()
                 for path in paths:
+                    detected = file_format is LabelledFormatChoice.auto
+                    chosen = detect_format(path) if detected else file_format.value
+                    how = " (detected)" if detected else ""
+                    console.print(f"{path}: {chosen}{how}", highlight=False)
                     report.merge(
                         ingest_labelled(
-                            store, path, target, progress=advance, labels=labels, replace=replace, **options
+                            store, path, target, progress=advance, labels=labels, format=chosen, **options
                         )
                     )
         except InputError as error:

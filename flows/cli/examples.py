@@ -41,6 +41,10 @@ EXAMPLES: dict[str, list[str]] = {
         "distil models promote 20261122T1015",
         'distil models promote 2026 --force --reason "A/B test"',
     ],
+    "dataset export": [
+        "distil dataset export corpus/ --format hf --license cc-by-4.0",
+        "distil dataset export out/ --format conll --source reviewed --source gold",
+    ],
     "models rollback": ['distil models rollback --reason "regression on invoices"'],
 }
 

@@ -1,0 +1,56 @@
+"""`distil dataset export`: the project's labelled corpus out in the field's formats."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from flows.cli.common import ProjectOption, console, fail, settings_or_exit
+
+dataset_app = typer.Typer(
+    help="The labelled corpus out of the project, in the field's formats.", no_args_is_help=True
+)
+
+
+class DatasetFormat(StrEnum):
+    hf = "hf"
+    conll = "conll"
+    gliner = "gliner"
+    jsonl = "jsonl"
+
+
+class LabelSource(StrEnum):
+    reviewed = "reviewed"
+    gold = "gold"
+    teacher = "teacher"
+
+
+@dataset_app.command("export")
+def dataset_export(
+    out: Annotated[Path, typer.Argument(help="the folder to write (replaced if it exists)")],
+    file_format: Annotated[DatasetFormat, typer.Option("--format", help="what to write")] = DatasetFormat.hf,
+    source: Annotated[
+        list[LabelSource] | None,
+        typer.Option(help="whose labels (repeatable; default: all three, people's first)"),
+    ] = None,
+    licence: Annotated[
+        str, typer.Option("--license", metavar="ID", help="the licence the card declares")
+    ] = "unknown",
+    project: ProjectOption = None,
+):
+    """Write train, validation and test with their labels and a dataset card: hf (a DatasetDict
+    with character spans and tokens + BIO ner_tags), conll (BIO), gliner (training JSON) or jsonl."""
+    from flows.dataset_export import export_dataset
+    from flows.project import Project
+
+    chosen = tuple(s.value for s in source) if source else tuple(s.value for s in LabelSource)
+    with Project(settings_or_exit(project)) as opened:
+        try:
+            counts = export_dataset(opened, out, file_format.value, chosen, licence)
+        except ValueError as error:
+            fail(str(error))
+    splits = ", ".join(f"{name} {n}" for name, n in counts.items())
+    console.print(f"wrote {file_format.value} to {out}: {splits} documents (card: {out / 'README.md'})")
