@@ -23,7 +23,7 @@ from corpus.raw import DEFAULT_MAX_CHARS, Rejected, Unit, read_raw
 from corpus.store import AddReport, Store
 
 BATCH = 1000
-LabelledFormat = Literal["auto", "conll", "jsonl", "markup", "hf", "gliner"]
+LabelledFormat = Literal["auto", "conll", "jsonl", "markup", "hf", "gliner", "label-studio"]
 Progress = Callable[[int], None]
 
 
@@ -92,12 +92,15 @@ def detect_format(path: Path) -> str:
     GLiNER's JSON) or else its suffix."""
     from corpus.gliner_json import looks_like_gliner
     from corpus.hf_dataset import is_saved_dataset
+    from corpus.label_studio import looks_like_label_studio
 
     suffix = path.suffix.lower()
     if is_saved_dataset(path) or suffix == ".parquet":
         return "hf"
     if looks_like_gliner(path):
         return "gliner"
+    if looks_like_label_studio(path):
+        return "label-studio"
     return "jsonl" if suffix in (".json", ".jsonl") else "markup" if suffix == ".markup" else "conll"
 
 
@@ -121,6 +124,10 @@ def read_labelled(
         from corpus.gliner_json import read_gliner_json
 
         return iter(read_gliner_json(path, split))
+    if format == "label-studio":
+        from corpus.label_studio import read_label_studio
+
+        return iter(read_label_studio(path, split, text_field))
     if format == "markup":
         return read_markup(path, split=split)
     if format == "jsonl":

@@ -12,11 +12,11 @@ from corpus.conll import write_conll
 from corpus.dataset_io import SOURCES, chosen_labels, write_jsonl
 from corpus.gliner_json import write_gliner_json
 from corpus.hf_dataset import SPLIT_NAMES, write_hf
+from corpus.label_studio import write_label_studio
 from corpus.model import Split
 from flows.project import Project
 
-FORMATS = ("hf", "conll", "gliner", "jsonl")
-SUFFIX = {"conll": ".conll", "gliner": ".json", "jsonl": ".jsonl"}
+SUFFIX = {"conll": ".conll", "gliner": ".json", "jsonl": ".jsonl", "label-studio": ".json"}
 
 
 def export_dataset(project: Project, out: Path, fmt: str, sources: tuple[str, ...], licence: str) -> dict:
@@ -54,6 +54,8 @@ def _write_split(fmt: str, items: list, path: Path, project: Project) -> int:
         return write_conll(documents, path)
     if fmt == "gliner":
         return write_gliner_json(documents, path, list(project.guidelines.label_names))
+    if fmt == "label-studio":
+        return write_label_studio(items, path)
     records = (
         {
             "id": doc_id,

@@ -28,6 +28,7 @@ class LabelledFormatChoice(StrEnum):
     markup = "markup"
     hf = "hf"
     gliner = "gliner"
+    label_studio = "label-studio"
 
 
 def _mapping(pairs: list[str]) -> dict[str, str]:

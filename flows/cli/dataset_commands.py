@@ -20,6 +20,7 @@ class DatasetFormat(StrEnum):
     conll = "conll"
     gliner = "gliner"
     jsonl = "jsonl"
+    label_studio = "label-studio"
 
 
 class LabelSource(StrEnum):
@@ -42,7 +43,8 @@ def dataset_export(
     project: ProjectOption = None,
 ):
     """Write train, validation and test with their labels and a dataset card: hf (a DatasetDict
-    with character spans and tokens + BIO ner_tags), conll (BIO), gliner (training JSON) or jsonl."""
+    with character spans and tokens + BIO ner_tags), conll (BIO), gliner (training JSON),
+    label-studio (tasks with their annotations) or jsonl."""
     from flows.dataset_export import export_dataset
     from flows.project import Project
 

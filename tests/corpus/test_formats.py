@@ -15,6 +15,7 @@ from corpus.gliner_json import read_gliner_json, write_gliner_json
 from corpus.hf_dataset import read_hf, write_hf
 from corpus.ingest import detect_format, ingest_labelled
 from corpus.jsonspans import read_span_json
+from corpus.label_studio import read_label_studio, write_label_studio
 from corpus.model import Split
 from corpus.store import Store
 
@@ -64,6 +65,8 @@ def test_token_corpora_round_trip_through_every_format(corpora, tmp_path, path):
     write_gliner_json(items, tmp_path / "gliner.json", ["PER"])
     back = read_gliner_json(tmp_path / "gliner.json", Split.VALIDATION)
     assert _span_texts(back) == _span_texts(items)  # GLiNER's own words: "U.S." is "U . S ."
+    write_label_studio(((str(n), i) for n, i in enumerate(items)), tmp_path / "ls.json")
+    assert _keys(read_label_studio(tmp_path / "ls.json", Split.VALIDATION)) == _keys(items)
 
 
 def test_tokens_and_ner_tags_alone_read_as_the_corpus(corpora, tmp_path):
@@ -83,6 +86,8 @@ def test_free_text_keeps_its_exact_offsets_where_the_format_has_them(corpora, tm
     items = _presidio(corpora)
     write_hf(((str(n), i) for n, i in enumerate(items)), tmp_path / "hf", "card")
     assert _keys(read_hf(tmp_path / "hf", Split.VALIDATION, "validation")) == _keys(items)
+    write_label_studio(((str(n), i) for n, i in enumerate(items)), tmp_path / "ls.json")
+    assert _keys(read_label_studio(tmp_path / "ls.json", Split.VALIDATION)) == _keys(items)
     write_conll(items, tmp_path / "out.conll")  # tokens lose the original spacing, not the entities
     back = read_conll(tmp_path / "out.conll", unit="document", split=Split.VALIDATION)
     assert _span_texts(back) == _span_texts(items)
@@ -168,3 +173,13 @@ def test_labels_are_mapped_to_the_guidelines_and_an_unmapped_one_is_named(corpor
         assert report.entities == sum(len(i.spans) for i in items) > 0
         stored = {s.label for a in store.annotations() for s in a.spans}
         assert stored <= set(labels) and "PER" in stored
+
+
+def test_a_label_studio_task_nobody_annotated_is_named(tmp_path):
+    tasks = [
+        {"id": 7, "data": {"text": "Ada Lovelace"}, "annotations": [{"result": []}]},
+        {"id": 8, "data": {"text": "Bob"}, "annotations": [{"result": [], "was_cancelled": True}]},
+    ]
+    (tmp_path / "ls.json").write_text(json.dumps(tasks))
+    with pytest.raises(InputError, match=r"ls.json:1: task 8: not annotated"):
+        read_label_studio(tmp_path / "ls.json", Split.VALIDATION)

@@ -63,7 +63,10 @@ def test_hf_export_keeps_the_splits_and_reads_back_into_another_project(labelled
     assert _spans(other) == _spans(labelled) and len(_spans(other)) > 50
 
 
-@pytest.mark.parametrize(("fmt", "suffix"), [("conll", ".conll"), ("gliner", ".json"), ("jsonl", ".jsonl")])
+@pytest.mark.parametrize(
+    ("fmt", "suffix"),
+    [("conll", ".conll"), ("gliner", ".json"), ("jsonl", ".jsonl"), ("label-studio", ".json")],
+)
 def test_file_formats_write_one_file_per_split(labelled, tmp_path, fmt, suffix):
     out = tmp_path / fmt
     assert distil("dataset", "export", out, "--format", fmt, "-p", labelled).exit_code == 0
