@@ -32,11 +32,15 @@ demo: setup
 	@$(BIN)/distil demo
 
 # the tests start real servers: PostgreSQL (binaries from the system), Argilla (its own venv,
-# made by the tests on first use) with Redis from Debian, llama.cpp (the [local] extra)
+# made by the tests on first use) with Redis from Debian, llama.cpp (the [local] extra); the
+# HTML report is opened in Debian's Chromium (Playwright drives it; it downloads no browser)
 services:
 	@if ! command -v redis-server >/dev/null && command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
 		apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; fi
 	@command -v redis-server >/dev/null || echo "warning: redis-server missing; the Argilla tests will fail"
+	@if ! command -v chromium >/dev/null && command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; fi
+	@command -v chromium >/dev/null || echo "warning: chromium missing; the HTML report's browser test will fail"
 
 test: setup services
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

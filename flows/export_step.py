@@ -144,7 +144,7 @@ def _record_export(registry: Registry, model_id: str, bundle: Path, gate, scores
     return registry.get(model_id)
 
 
-def _score_bundle(bundle: Path, held: HeldOut, settings: Settings) -> Scores:
+def score_bundle(bundle: Path, held: HeldOut, settings: Settings) -> Scores:
     problems = verify_bundle(bundle)
     if problems:
         raise ValueError(f"bundle {bundle} is damaged:\n" + "\n".join(problems))
@@ -177,8 +177,8 @@ def promote(
     held = held_out_set(store, Split.VALIDATION, tuple(candidate.labels))
     if not held.documents:
         raise ValueError("no human-labelled validation documents to compare on")
-    candidate_scores = _score_bundle(_bundle_of(candidate), held, settings)
-    production_scores = _score_bundle(_bundle_of(current), held, settings) if current else None
+    candidate_scores = score_bundle(_bundle_of(candidate), held, settings)
+    production_scores = score_bundle(_bundle_of(current), held, settings) if current else None
     decision = decide(
         candidate_scores,
         production_scores,

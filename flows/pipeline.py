@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_link_artifact, create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
@@ -245,6 +245,10 @@ def evaluate_task(project: str, model_id: str) -> dict:
         evaluation = evaluate(opened, students_dir(opened.settings) / model_id, Split.VALIDATION)
     create_markdown_artifact(
         artifacts.metrics(evaluation.results, evaluation.documents, model_id), key="distil-metrics"
+    )
+    # the full report is a file where the flow ran: a link to it, as the worker sees it
+    create_link_artifact(
+        evaluation.html.resolve().as_uri(), f"evaluation report of {model_id}", key="distil-report"
     )
     return {name: (s.micro.f1 if s else None) for name, s in evaluation.results.items()}
 

@@ -17,6 +17,7 @@ from flows.settings import STATE_DIR, Settings
 from student.config import Candidate
 from student.data import TrainingSet, build_training_set
 from student.evaluate import held_out_hash, score_side_by_side
+from student.html_report import ReportData, error_examples, write_html
 from student.report import write_report
 from student.train import TrainedStudent, train_candidates
 
@@ -101,24 +102,43 @@ def latest_student(settings: Settings) -> Path | None:
 @dataclass
 class Evaluation:
     results: dict[str, Scores | None]
-    report: Path
+    report: Path  # report.md
     documents: int
+    html: Path | None = None  # report.html: the same and more, in one file
 
 
 def evaluate(project: Project, model_dir: Path, split: Split = Split.VALIDATION) -> Evaluation:
-    """Score the student beside the teacher's labels and the base model; record the student's F1s
-    in the registry and write the report next to the model."""
+    """Score the student beside production, the teacher's labels and the base model; record the
+    student's F1s in the registry and write the reports (markdown and HTML) next to the model."""
     student = TrainedStudent.load(model_dir)
-    results, held = score_side_by_side(project.store, model_dir, student, split, project.settings.student)
-    _record_evaluation(project, model_dir.name, results, held_out_hash(held))
-    report = write_report(
-        model_dir / f"evaluation-{split}",
-        results,
-        student.threshold_curve,
-        tuple(student.labels),
-        f"Student {model_dir.name} on the {split} set ({len(held.documents)} documents)",
+    results, held, predicted = score_side_by_side(
+        project.store, model_dir, student, split, project.settings.student
     )
-    return Evaluation(results, report, len(held.documents))
+    results = _with_production(project, results, held, student, model_dir.name)
+    _record_evaluation(project, model_dir.name, results, held_out_hash(held))
+    title = f"Student {model_dir.name} on the {split} set ({len(held.documents)} documents)"
+    out = model_dir / f"evaluation-{split}"
+    report = write_report(out, results, student.threshold_curve, tuple(student.labels), title)
+    data = ReportData(
+        title, tuple(student.labels), results, student.log, student.threshold_curve,
+        error_examples(held.texts, held.gold, predicted),
+    )  # fmt: skip
+    return Evaluation(results, report, len(held.documents), write_html(out, data))
+
+
+def _with_production(project: Project, results: dict, held, student: TrainedStudent, model_id: str) -> dict:
+    """Production's bundle scored on the same documents, beside the student, when it is another
+    model for the same labels."""
+    from flows.export_step import score_bundle
+
+    production = project.registry.production()
+    bundle = production.artifacts.get("bundle") if production else None
+    if not production or production.id == model_id or not bundle or not Path(bundle).exists():
+        return results
+    if set(production.labels) != set(student.labels):
+        return results  # another label set: its scores would not compare
+    scored = score_bundle(Path(bundle), held, project.settings)
+    return {"student": results["student"], f"production ({production.id})": scored} | results
 
 
 def _record_evaluation(project: Project, model_id: str, results: dict, validation_hash: str) -> None:

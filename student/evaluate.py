@@ -43,8 +43,15 @@ def held_out_set(
 def score_model(
     model, held: HeldOut, labels, threshold: float, max_words: int = 256, overlap: int = 32
 ) -> Scores:
+    return score_and_predict(model, held, labels, threshold, max_words, overlap)[0]
+
+
+def score_and_predict(
+    model, held: HeldOut, labels, threshold: float, max_words: int = 256, overlap: int = 32
+) -> tuple[Scores, list]:
+    """The scores and what the model predicted, per held-out document (for example errors)."""
     predicted = predict(model, held.texts, labels, threshold, max_words, overlap)
-    return score(held.gold, predicted, held.texts)
+    return score(held.gold, predicted, held.texts), predicted
 
 
 def score_teacher(store: Store, held: HeldOut, model_name: str | None = None) -> Scores | None:
@@ -73,9 +80,10 @@ def held_out_hash(held: HeldOut) -> str:
 
 def score_side_by_side(
     store: Store, model_dir: Path, student, split: Split, config
-) -> tuple[dict[str, Scores | None], HeldOut]:
+) -> tuple[dict[str, Scores | None], HeldOut, list]:
     """The trained student (a TrainedStudent, from `model_dir`), the teacher's labels and the
-    base model (zero-shot, where it has labels to offer) on the same held-out documents."""
+    base model (zero-shot, where it has labels to offer) on the same held-out documents; with
+    the student's predictions."""
     from gliner import GLiNER
 
     from student.backbone import OFFLINE_BACKBONE, load_base
@@ -86,7 +94,7 @@ def score_side_by_side(
         raise ValueError(f"no human-labelled {split} documents: distil ingest FILE --split {split}")
     results: dict[str, Scores | None] = {"teacher": score_teacher(store, held)}
     model = GLiNER.from_pretrained(str(model_dir), local_files_only=True)
-    results["student"] = score_model(
+    results["student"], predicted = score_and_predict(
         model, held, labels, student.threshold, config.max_words, config.window_overlap
     )
     if student.base != OFFLINE_BACKBONE:  # a bare encoder has no zero-shot ability to score
@@ -94,4 +102,4 @@ def score_side_by_side(
         results["base (zero-shot)"] = score_model(
             base, held, labels, 0.5, config.max_words, config.window_overlap
         )
-    return results, held
+    return results, held, predicted

@@ -53,7 +53,8 @@ def evaluate(
     split: Annotated[Split, typer.Option(help="held-out split to score on")] = Split.VALIDATION,
     project: ProjectOption = None,
 ):
-    """Score the student, the teacher's labels and the base model on held-out human labels."""
+    """Score the student beside production, the teacher's labels and the base model on held-out
+    human labels; writes report.html (scores, plots, example errors) next to the model."""
     from flows.student_step import evaluate as run_evaluation
     from flows.student_step import latest_student
 
@@ -82,4 +83,6 @@ def evaluate(
             f"{low:.3f}-{high:.3f}",
         )
     console.print(table)
-    console.print(f"report: {evaluation.report}")
+    console.print(
+        f"report: {evaluation.html} (one file: open it in a browser; markdown: {evaluation.report.name})"
+    )

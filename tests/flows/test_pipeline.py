@@ -5,6 +5,9 @@ earlier stages' work, and the next run resumes from there."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from urllib.parse import urlparse
+
 import httpx
 import pytest
 from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -159,12 +162,17 @@ def test_distill_runs_resumes_and_never_repeats_teacher_calls(harness, project, 
     teacher_run = next(a for a in found if a["key"] == "distil-teacher-run")  # newest first
     assert "| from cache (0 tokens) |" in teacher_run["data"]
     assert keys == ARTIFACT_KEYS
+    link = next(a for a in found if a["key"] == "distil-report")["data"]  # "[text](file:///...)"
+    assert link.startswith("[evaluation report of ")
+    report = Path(urlparse(link.split("](")[1].rstrip(")")).path)
+    assert report.name == "report.html" and "<svg" in report.read_text()
 
 
 ARTIFACT_KEYS = {
     "distil-teacher-run",
     "distil-review-queue",
     "distil-metrics",
+    "distil-report",
     "distil-export",
     "distil-promotion",
 }
