@@ -133,12 +133,13 @@ def _with_production(project: Project, results: dict, held, student: TrainedStud
 
     production = project.registry.production()
     bundle = production.artifacts.get("bundle") if production else None
+    first = {"student": results["student"]}  # the model under evaluation, then what it is compared with
     if not production or production.id == model_id or not bundle or not Path(bundle).exists():
-        return results
+        return first | results
     if set(production.labels) != set(student.labels):
-        return results  # another label set: its scores would not compare
+        return first | results  # another label set: its scores would not compare
     scored = score_bundle(Path(bundle), held, project.settings)
-    return {"student": results["student"], f"production ({production.id})": scored} | results
+    return first | {f"production ({production.id})": scored} | results
 
 
 def _record_evaluation(project: Project, model_id: str, results: dict, validation_hash: str) -> None:
