@@ -16,7 +16,7 @@ from flows.cli.review_commands import review_app
 from flows.cli.run_commands import demo, distill
 from flows.cli.serve_command import serve
 from flows.cli.status_command import status
-from flows.cli.student_commands import evaluate, train
+from flows.cli.student_commands import evaluate, report, train
 from flows.cli.teacher_commands import annotate
 
 app = typer.Typer(
@@ -51,7 +51,21 @@ def _options(
     --install-completion."""
 
 
-for command in (init, ingest, status, dump, annotate, train, evaluate, export, serve, demo, distill, doctor):
+for command in (
+    init,
+    ingest,
+    status,
+    dump,
+    annotate,
+    train,
+    evaluate,
+    report,
+    export,
+    serve,
+    demo,
+    distill,
+    doctor,
+):
     app.command()(command)
 app.add_typer(guidelines_app, name="guidelines")
 app.add_typer(review_app, name="review")

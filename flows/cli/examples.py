@@ -22,6 +22,7 @@ EXAMPLES: dict[str, list[str]] = {
     ],
     "train": ["distil train --max-steps 600"],
     "evaluate": ["distil evaluate --split test"],
+    "report": ["distil report   # the latest student's report.html", "distil report --split test"],
     "export": [
         "distil export   # the latest student",
         "distil export 20261122T1015 --budget 1.0",

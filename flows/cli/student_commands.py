@@ -86,3 +86,27 @@ def evaluate(
     console.print(
         f"report: {evaluation.html} (one file: open it in a browser; markdown: {evaluation.report.name})"
     )
+
+
+def report(
+    model: Annotated[Path | None, typer.Argument(help="a student folder (default: the latest)")] = None,
+    split: Annotated[Split, typer.Option(help="held-out split the report is on")] = Split.VALIDATION,
+    project: ProjectOption = None,
+):
+    """Print the path of a student's HTML evaluation report, evaluating it first when it has
+    none on this split (open the file in any browser: it needs no network)."""
+    from flows.student_step import evaluate as run_evaluation
+    from flows.student_step import latest_student
+
+    settings = settings_or_exit(project)
+    model = model or latest_student(settings)
+    if model is None:
+        fail("no trained student yet: run `distil train` first")
+    html = Path(model) / f"evaluation-{split}" / "report.html"
+    if not html.exists():
+        try:
+            with Project(settings) as opened:
+                html = run_evaluation(opened, Path(model), split).html
+        except ValueError as error:
+            fail(str(error))
+    print(html.resolve())

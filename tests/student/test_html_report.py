@@ -95,3 +95,15 @@ def test_error_kinds_say_what_went_wrong_span_by_span():
         "missed 'Paris' (LOC)",
         "spurious 'met' (MISC)",
     ]
+
+
+def test_distil_report_prints_the_report_it_has(report):
+    from typer.testing import CliRunner
+
+    from flows.cli.app import app
+
+    root = next(parent.parent for parent in report.parents if parent.name == ".distil")
+    model = report.parent.parent
+    result = CliRunner().invoke(app, ["report", str(model), "-p", str(root)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == str(report.resolve())
