@@ -9,8 +9,9 @@ from pathlib import Path
 from corpus.metrics import Scores
 
 
-def _pct(value: float) -> str:
-    return f"{100 * value:.1f}"
+def _score(value: float) -> str:
+    """F1, precision and recall as everywhere in distil: 0-1 with three decimals."""
+    return f"{value:.3f}"
 
 
 def _row(name: str, scores: Scores | None) -> str:
@@ -19,8 +20,8 @@ def _row(name: str, scores: Scores | None) -> str:
     low, high = scores.f1_interval or (0.0, 0.0)
     m = scores.micro
     return (
-        f"| {name} | {_pct(m.precision)} | {_pct(m.recall)} | **{_pct(m.f1)}** | "
-        f"{_pct(low)}-{_pct(high)} | {_pct(scores.macro_f1)} |"
+        f"| {name} | {_score(m.precision)} | {_score(m.recall)} | **{_score(m.f1)}** | "
+        f"{_score(low)}-{_score(high)} | {_score(scores.macro_f1)} |"
     )
 
 
@@ -55,7 +56,13 @@ def write_report(
         for label in labels:
             prf = student.per_label.get(label)
             if prf:
-                cells = [label, _pct(prf.precision), _pct(prf.recall), _pct(prf.f1), str(prf.tp + prf.fn)]
+                cells = [
+                    label,
+                    _score(prf.precision),
+                    _score(prf.recall),
+                    _score(prf.f1),
+                    str(prf.tp + prf.fn),
+                ]
                 lines.append("| " + " | ".join(cells) + " |")
         lines += [
             "",
@@ -64,7 +71,7 @@ def write_report(
             *(f"- {kind}: {n}" for kind, n in sorted(student.errors.items())),
         ]
         lines += ["", "## Student F1 by entity length (words)", ""]
-        lines += [f"- {k}: {_pct(v.f1)} ({v.tp + v.fn} gold)" for k, v in sorted(student.by_length.items())]
+        lines += [f"- {k}: {_score(v.f1)} ({v.tp + v.fn} gold)" for k, v in sorted(student.by_length.items())]
         _per_label_plot(plt, student, labels, out_dir / "per_label_f1.png")
         _confusion_plot(plt, student, labels, out_dir / "confusion.png")
         lines += ["", "![per-label F1](per_label_f1.png)", "![confusion](confusion.png)"]

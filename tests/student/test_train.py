@@ -59,4 +59,5 @@ def test_train_then_evaluate(project):
     assert low <= metrics["student"]["micro"]["f1"] <= high
     for plot in ("per_label_f1.png", "confusion.png", "threshold.png"):
         assert (report / plot).stat().st_size > 1000
-    assert "| student |" in (report / "report.md").read_text()
+    markdown = (report / "report.md").read_text()
+    assert "| student | " in markdown and f"**{metrics['student']['micro']['f1']:.3f}**" in markdown
