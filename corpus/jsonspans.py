@@ -16,7 +16,7 @@ from corpus.errors import InputError
 from corpus.model import Document, LabelledDocument, Span, Split, trim_span
 
 TEXT_KEYS = ("text", "full_text", "content", "sentence")
-SPANS_KEYS = ("spans", "entities", "ents", "ner", "labels")  # "ents": spaCy's Doc.to_json()
+SPANS_KEYS = ("spans", "entities", "ents", "ner", "labels", "label")  # "ents": spaCy; "label": doccano
 START_KEYS = ("start", "start_position", "start_offset", "begin")
 END_KEYS = ("end", "end_position", "end_offset")
 LABEL_KEYS = ("label", "entity_type", "type", "tag")
@@ -121,8 +121,10 @@ def _labelled(
 
 
 def _span(raw, text: str, problem) -> Span | None:
+    if isinstance(raw, list) and len(raw) == 3:  # doccano's JSONL: "label": [[start, end, "LABEL"]]
+        raw = {"start": raw[0], "end": raw[1], "label": raw[2]}
     if not isinstance(raw, dict):
-        problem("expected an object with start, end and label")
+        problem("expected an object with start, end and label, or [start, end, label]")
         return None
     start_key, end_key, label_key = (_pick(raw, None, keys) for keys in (START_KEYS, END_KEYS, LABEL_KEYS))
     if None in (start_key, end_key, label_key):

@@ -69,3 +69,18 @@ def test_presidio_synthetic_pii_matches_the_raw_json(corpora):
         assert sorted(item.document.text[s.start : s.end] for s in item.spans) == sorted(
             span["entity_value"] for span in record["spans"]
         )
+
+
+def test_doccano_exports_read_in_both_shapes(tmp_path):
+    """doccano's JSONL: the older `label: [[start, end, label]]`, and `entities` objects."""
+    old = {"id": 1, "text": "Ada Lovelace met Bob.", "label": [[0, 12, "PER"], [17, 20, "PER"]]}
+    new = {
+        "id": 2,
+        "text": "Eve left Paris.",
+        "entities": [{"id": 9, "start_offset": 9, "end_offset": 14, "label": "LOC"}],
+    }
+    path = tmp_path / "doccano.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in (old, new)) + "\n")
+    items = list(read_span_json(path))
+    found = [[(i.document.text[s.start : s.end], s.label) for s in i.spans] for i in items]
+    assert found == [[("Ada Lovelace", "PER"), ("Bob", "PER")], [("Paris", "LOC")]]
