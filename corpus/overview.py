@@ -31,11 +31,14 @@ def overview(store: Store, now: datetime | None = None) -> dict:
         failed = session.execute(
             select(AnnotationRow.error, AnnotationRow.document_id).where(AnnotationRow.status == "failed")
         ).all()
-        teacher_labelled = select(AnnotationRow.document_id).where(AnnotationRow.annotator_kind == "teacher")
+        # labelled: by the teacher (done or failed) or by people (gold ingested with --split train)
+        labelled = select(AnnotationRow.document_id).where(
+            AnnotationRow.annotator_kind.in_(("teacher", "human"))
+        )
         unlabelled = session.scalar(
             select(func.count())
             .select_from(DocumentRow)
-            .where(DocumentRow.split == "pool", DocumentRow.id.not_in(teacher_labelled))
+            .where(DocumentRow.split == "pool", DocumentRow.id.not_in(labelled))
         )
         review = session.execute(
             select(ReviewItemRow.status, func.count(), func.min(ReviewItemRow.updated_at)).group_by(
@@ -59,7 +62,7 @@ def overview(store: Store, now: datetime | None = None) -> dict:
     return {
         "documents": _by_split(documents),
         "annotations": {f"{kind} ({status})": n for kind, status, n in sorted(annotations)},
-        "pool_without_teacher": unlabelled,
+        "pool_unlabelled": unlabelled,
         "failures": _failures(failed),
         "review": {
             status: {"documents": n, "oldest_hours": round((now - oldest).total_seconds() / 3600, 1)}

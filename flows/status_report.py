@@ -39,10 +39,10 @@ def next_step(state: dict, records: list[ModelRecord]) -> str:
         return "distil ingest FILES: nothing is stored yet (raw text goes to the pool)"
     if "validation" not in documents:
         return "distil ingest GOLD --split validation: no held-out human labels to evaluate on"
-    if state["pool_without_teacher"] or failed:
-        waiting = state["pool_without_teacher"] + failed
+    if state["pool_unlabelled"] or failed:
+        waiting = state["pool_unlabelled"] + failed
         before = f" ({failed} failed before: see Failures by reason)" if failed else ""
-        return f"distil annotate: {waiting} pool documents have no teacher labels yet{before}"
+        return f"distil annotate: {waiting} pool documents have no labels yet{before}"
     if review.get("queued", {}).get("documents"):
         return f"distil review push: {review['queued']['documents']} documents wait to go to review"
     if review.get("pushed", {}).get("documents"):

@@ -82,6 +82,7 @@ def test_status_json_holds_every_part_of_the_overview(project):
     assert day["cost_usd"] == pytest.approx(0.003)
     assert state["models"] == [] and state["production"] is None
     assert state["next"].startswith("distil annotate: 2 pool documents") and "2 failed" in state["next"]
+    assert state["pool_unlabelled"] == 0  # all four were tried; two failed
     assert state["guidelines"]["labels"] == ["PER", "ORG", "LOC", "MISC"]
 
 
@@ -102,7 +103,7 @@ def test_status_tables_for_people(project, monkeypatch):
 def _state(**changes) -> dict:
     state = {
         "documents": {"pool": {}, "validation": {}},
-        "pool_without_teacher": 0,
+        "pool_unlabelled": 0,
         "failures": [],
         "review": {},
     }
@@ -129,3 +130,17 @@ def _model(status=ModelStatus.CANDIDATE, bundle=True) -> ModelRecord:
 )
 def test_the_next_command_follows_the_pipeline(state, records, command):
     assert next_step(state, records).startswith(command)
+
+
+def test_gold_in_the_pool_needs_no_teacher(tmp_path, corpora, monkeypatch):
+    monkeypatch.delenv("DISTIL_DATABASE_URL", raising=False)
+    root = tmp_path / "gold-only"
+    assert distil("init", root, "--guidelines", "general").exit_code == 0
+    lines = (corpora / "wikigold/wikigold.conll.txt").read_text().splitlines()
+    (tmp_path / "train.conll").write_text("\n".join(lines[:600]) + "\n")
+    (tmp_path / "dev.conll").write_text("\n".join(lines[600:900]) + "\n")
+    assert distil("ingest", tmp_path / "train.conll", "--split", "train", "-p", root).exit_code == 0
+    assert distil("ingest", tmp_path / "dev.conll", "--split", "validation", "-p", root).exit_code == 0
+    state = json.loads(distil("status", "--json", "-p", root).output)
+    assert state["pool_unlabelled"] == 0 and state["documents"]["pool"]["documents"] > 10
+    assert state["next"].startswith("distil train")
