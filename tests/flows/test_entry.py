@@ -216,7 +216,7 @@ def test_an_unexpected_failure_is_one_line_naming_the_log(project, capsys, monke
     def boom(*args, **kwargs):
         raise KeyError("deep inside")
 
-    monkeypatch.setattr("flows.cli.corpus_commands.Store", boom)
+    monkeypatch.setattr("flows.cli.status_command.project_status", boom)
     code, _, err = distil(capsys, "status", "-p", project)
     line = error_line(err)
     assert code == 1 and "unexpected KeyError: 'deep inside'" in line
