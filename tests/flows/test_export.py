@@ -72,7 +72,10 @@ def test_export_writes_a_bundle_that_runs_without_distil(project, tmp_path):
     meta = json.loads((Path(bundle) / "distil_bundle.json").read_text())
     assert meta["format"] in ("int8", "int8-selective") and record.artifacts["passed_int8"]
     gate = {r["format"]: r for r in meta["gate"]["results"]}
-    assert gate[meta["format"]]["size_bytes"] * 3.5 < gate["fp32"]["size_bytes"]
+    # full INT8 stores every weight matrix and embedding in 8 bits; the selective fallback
+    # keeps the embeddings (a third of the file) and the heads in FP32
+    smaller = 3.5 if meta["format"] == "int8" else 1.3
+    assert gate[meta["format"]]["size_bytes"] * smaller < gate["fp32"]["size_bytes"]
     assert gate[meta["format"]]["f1"] >= gate["fp32"]["f1"] - 0.03  # within the budget
     card = (Path(bundle) / "README.md").read_text()
     assert "95% bootstrap interval" in card and "240 documents" in card
