@@ -18,68 +18,78 @@ SOURCES = 10  # sources listed per split; the rest are summed as "(other sources
 def overview(store: Store, now: datetime | None = None) -> dict:
     now = now or datetime.now(UTC).replace(tzinfo=None)  # the store keeps naive UTC
     with store.transaction() as session:
-        documents = session.execute(
-            select(DocumentRow.split, DocumentRow.source, func.count()).group_by(
-                DocumentRow.split, DocumentRow.source
-            )
-        ).all()
-        annotations = session.execute(
-            select(AnnotationRow.annotator_kind, AnnotationRow.status, func.count()).group_by(
-                AnnotationRow.annotator_kind, AnnotationRow.status
-            )
-        ).all()
-        failed = session.execute(
-            select(AnnotationRow.error, AnnotationRow.document_id).where(AnnotationRow.status == "failed")
-        ).all()
-        # labelled: by the teacher (done or failed) or by people (gold ingested with --split train)
-        labelled = select(AnnotationRow.document_id).where(
-            AnnotationRow.annotator_kind.in_(("teacher", "human"))
-        )
-        unlabelled = session.scalar(
-            select(func.count())
-            .select_from(DocumentRow)
-            .where(DocumentRow.split == "pool", DocumentRow.id.not_in(labelled))
-        )
+        state = _corpus(session)
         review = session.execute(
             select(ReviewItemRow.status, func.count(), func.min(ReviewItemRow.updated_at)).group_by(
                 ReviewItemRow.status
             )
         ).all()
-        days = session.execute(
-            select(
-                func.date(TeacherCallRow.claimed_at),
-                func.count(),
-                func.sum(TeacherCallRow.calls),
-                func.sum(TeacherCallRow.tokens_in + TeacherCallRow.tokens_out),
-                func.sum(TeacherCallRow.cost_usd),
-                func.min(TeacherCallRow.claimed_at),
-                func.max(TeacherCallRow.finished_at),
-            )
-            .group_by(func.date(TeacherCallRow.claimed_at))
-            .order_by(func.date(TeacherCallRow.claimed_at).desc())
-            .limit(5)
-        ).all()
+        days = _teacher_days(session)
+    state["review"] = {
+        status: {"documents": n, "oldest_hours": round((now - oldest).total_seconds() / 3600, 1)}
+        for status, n, oldest in sorted(review)
+    }
+    state["teacher_days"] = days
+    return state
+
+
+def _corpus(session) -> dict:
+    """Documents by split and source, annotations by kind and state, failures, unlabelled pool."""
+    documents = session.execute(
+        select(DocumentRow.split, DocumentRow.source, func.count()).group_by(
+            DocumentRow.split, DocumentRow.source
+        )
+    ).all()
+    annotations = session.execute(
+        select(AnnotationRow.annotator_kind, AnnotationRow.status, func.count()).group_by(
+            AnnotationRow.annotator_kind, AnnotationRow.status
+        )
+    ).all()
+    failed = session.execute(
+        select(AnnotationRow.error, AnnotationRow.document_id).where(AnnotationRow.status == "failed")
+    ).all()
+    # labelled: by the teacher (done or failed) or by people (gold ingested with --split train)
+    labelled = select(AnnotationRow.document_id).where(AnnotationRow.annotator_kind.in_(("teacher", "human")))
+    unlabelled = session.scalar(
+        select(func.count())
+        .select_from(DocumentRow)
+        .where(DocumentRow.split == "pool", DocumentRow.id.not_in(labelled))
+    )
     return {
         "documents": _by_split(documents),
         "annotations": {f"{kind} ({status})": n for kind, status, n in sorted(annotations)},
         "pool_unlabelled": unlabelled,
         "failures": _failures(failed),
-        "review": {
-            status: {"documents": n, "oldest_hours": round((now - oldest).total_seconds() / 3600, 1)}
-            for status, n, oldest in sorted(review)
-        },
-        "teacher_days": [
-            {
-                "day": str(day),
-                "documents": n,
-                "calls": int(calls or 0),
-                "tokens": int(tokens or 0),
-                "cost_usd": round(float(cost or 0.0), 4),
-                "wall_minutes": round((last - first).total_seconds() / 60, 1) if first and last else None,
-            }
-            for day, n, calls, tokens, cost, first, last in days
-        ],
     }
+
+
+def _teacher_days(session) -> list[dict]:
+    """The teacher's work on each of its last 5 days: documents, calls, tokens, cost, wall time."""
+    days = session.execute(
+        select(
+            func.date(TeacherCallRow.claimed_at),
+            func.count(),
+            func.sum(TeacherCallRow.calls),
+            func.sum(TeacherCallRow.tokens_in + TeacherCallRow.tokens_out),
+            func.sum(TeacherCallRow.cost_usd),
+            func.min(TeacherCallRow.claimed_at),
+            func.max(TeacherCallRow.finished_at),
+        )
+        .group_by(func.date(TeacherCallRow.claimed_at))
+        .order_by(func.date(TeacherCallRow.claimed_at).desc())
+        .limit(5)
+    ).all()
+    return [
+        {
+            "day": str(day),
+            "documents": n,
+            "calls": int(calls or 0),
+            "tokens": int(tokens or 0),
+            "cost_usd": round(float(cost or 0.0), 4),
+            "wall_minutes": round((last - first).total_seconds() / 60, 1) if first and last else None,
+        }
+        for day, n, calls, tokens, cost, first, last in days
+    ]
 
 
 def _by_split(rows) -> dict[str, dict]:

@@ -141,20 +141,22 @@ def ingest(
                 target = Split.POOL if split is GoldSplit.train else Split(split.value)
                 options = {"scheme": scheme, "unit": unit or "sentence", "text_field": text_field}
                 options |= {"hf_split": hf_split, "label_map": mapping, "replace": replace}
-                report = IngestReport()
-                for path in paths:
-                    detected = file_format is LabelledFormatChoice.auto
-                    chosen = detect_format(path) if detected else file_format.value
-                    how = " (detected)" if detected else ""
-                    console.print(f"{path}: {chosen}{how}", highlight=False)
-                    report.merge(
-                        ingest_labelled(
-                            store, path, target, progress=advance, labels=labels, format=chosen, **options
-                        )
-                    )
+                options |= {"progress": advance, "labels": labels}
+                report = _ingest_labelled_files(store, paths, target, file_format, options)
         except InputError as error:
             fail(f"nothing from the file was stored:\n{error}")
     _print_ingest(report, labelled=split is not None)
+
+
+def _ingest_labelled_files(store, paths, target: Split, file_format, options: dict) -> IngestReport:
+    """Each file in its format (given, or detected and said), into `target`."""
+    report = IngestReport()
+    for path in paths:
+        detected = file_format is LabelledFormatChoice.auto
+        chosen = detect_format(path) if detected else file_format.value
+        console.print(f"{path}: {chosen}{' (detected)' if detected else ''}", highlight=False)
+        report.merge(ingest_labelled(store, path, target, format=chosen, **options))
+    return report
 
 
 def _print_ingest(report: IngestReport, labelled: bool) -> None:
