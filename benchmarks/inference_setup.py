@@ -160,11 +160,17 @@ RUNTIME_ROWS = (  # name, folder under the work folder, format, threads (None: a
 def _single(setup: Setup, fmt: str) -> Path:
     """A folder fast-gliner can load: it wants the ONNX file as `model.onnx` beside the tokenizer."""
     folder = setup.onnx_dir.parent / f"fast-gliner-{fmt.replace(' ', '-').lower()}"
-    folder.mkdir(exist_ok=True)
-    for source in setup.onnx_dir.iterdir():
+    return linked_folder(setup.onnx_dir, FILES[fmt], folder)
+
+
+def linked_folder(onnx_dir: Path, onnx_file: str, folder: Path) -> Path:
+    """`folder` with the export's config and tokenizer and `onnx_file` as model.onnx (links, no
+    copies): one ONNX file of the export as a loadable model folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for source in onnx_dir.iterdir():
         if source.suffix == ".json" or source.name == "vocab.txt":
             _link(source, folder / source.name)
-    _link(setup.onnx_dir / FILES[fmt], folder / "model.onnx")
+    _link(onnx_dir / onnx_file, folder / "model.onnx")
     return folder
 
 

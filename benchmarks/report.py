@@ -10,6 +10,8 @@ import subprocess
 from datetime import date
 from pathlib import Path
 
+from export.latency import cpu_name
+
 REPORT = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
 PLOTS = Path(__file__).resolve().parent / "plots"
 # the real corpora: next to the checkout, as the tests find them (DISTIL_SHARED_DATA overrides)
@@ -23,16 +25,7 @@ section says so.
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        model = next(
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        )
-        cpu = model
-    except (OSError, StopIteration):
-        pass
+    cpu = cpu_name()
     try:
         memory = int(subprocess.run(["free", "-g"], capture_output=True, text=True).stdout.split()[7])
         memory_text = f", {memory} GiB"

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.inference_setup import FILES, LABELS, split_wikigold, student_dir
+from benchmarks.inference_setup import FILES, LABELS, linked_folder, split_wikigold, student_dir
 from benchmarks.report import table, write_section
 
 CONCURRENCY = (1, 8, 32)
@@ -33,16 +33,7 @@ HEADERS = ["batching", "clients", "requests", "req/s", "p50 ms", "p99 ms", "fail
 
 def bundle(work: Path, fmt: str, threshold: float) -> Path:
     """A servable folder for one ONNX file of the benchmark's export (links, no copies)."""
-    folder = work / "serve" / fmt.replace(" ", "-").lower()
-    folder.mkdir(parents=True, exist_ok=True)
-    onnx = work / "onnx"
-    for source in onnx.iterdir():
-        if source.suffix == ".json" or source.name == "vocab.txt":
-            target = folder / source.name
-            if not target.exists():
-                target.symlink_to(source.resolve())
-    if not (folder / "model.onnx").exists():
-        (folder / "model.onnx").symlink_to((onnx / FILES[fmt]).resolve())
+    folder = linked_folder(work / "onnx", FILES[fmt], work / "serve" / fmt.replace(" ", "-").lower())
     meta = {"model_id": f"bench-{folder.name}", "labels": list(LABELS), "threshold": threshold, "format": fmt}
     (folder / "distil_bundle.json").write_text(json.dumps(meta), encoding="utf-8")
     return folder
