@@ -23,6 +23,7 @@ class SyncReport:
     pushed: PushReport | None
     pulled: PullReport | None
     unavailable: str | None  # why Argilla could not be reached, if it could not
+    url: str | None = None  # where annotators open the dataset
 
 
 def backend(project: Project) -> ReviewBackend:
@@ -46,7 +47,8 @@ def sync(project: Project, do_route: bool = True, do_push: bool = True, do_pull:
         return SyncReport(routed, None, None, str(error))
     pulled = pull(store, queue, review) if do_pull else None  # answers first: never re-push an answered one
     pushed = push(store, queue, review) if do_push else None
-    return SyncReport(routed, pushed, pulled, None)
+    url = review.url() if hasattr(review, "url") else None  # a backend may have no web page
+    return SyncReport(routed, pushed, pulled, None, url)
 
 
 def status(project: Project) -> tuple[dict, ReviewMetrics]:

@@ -3,20 +3,35 @@ registry, and the next command that makes sense (`distil status`, `--json` for s
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from corpus.model import AnnotatorKind
 from corpus.overview import overview
+from corpus.tables import AnnotationRow
 from export.registry import ModelRecord, ModelStatus
 from flows.project import Project
+from review.agreement import stored_agreement
 
 MODELS = 10  # newest first
 
 
 def project_status(project: Project) -> dict:
     state = overview(project.store)
+    state["agreement"] = annotator_agreement(project.store)
     records = sorted(project.registry.list(), key=lambda r: r.created_at or 0, reverse=True)
     state["models"] = [_model(r) for r in records[:MODELS]]
     state["production"] = next((r.id for r in records if r.status == ModelStatus.PRODUCTION), None)
     state["next"] = next_step(state, records)
     return state
+
+
+def annotator_agreement(store) -> dict[str, float]:
+    """Per-label F1 between annotators on records several of them answered ("all": every label)."""
+    with store.transaction() as session:
+        metadata = session.scalars(
+            select(AnnotationRow.meta).where(AnnotationRow.annotator_kind == AnnotatorKind.HUMAN)
+        ).all()
+    return stored_agreement(m for m in metadata if m)
 
 
 def _model(record: ModelRecord) -> dict:

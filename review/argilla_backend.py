@@ -1,10 +1,12 @@
 """Argilla 2.x as the review backend.
 
-One dataset per guidelines version: a `text` field, an `entities` SpanQuestion
-with the guidelines' labels, the guidelines rendered as the dataset's
-guidelines, and metadata annotators can filter and sort on. Records are keyed
-by document id, so pushing again updates instead of duplicating, and a record
-that already has an answer is never touched again.
+One dataset per guidelines version: a `text` field, a `why` field (the routing
+reason in words), an `entities` SpanQuestion with the guidelines' labels, the
+guidelines rendered as the dataset's guidelines, and metadata annotators can
+filter and sort on. Records are keyed by document id (`<id>@<offset>` for the
+parts of a long text), so pushing again updates instead of duplicating, and a
+record that already has an answer is never touched again. The dataset's URL
+sorts the pending records least confident first.
 """
 
 from __future__ import annotations
@@ -17,11 +19,19 @@ import httpx
 from corpus.guideline_model import Guidelines
 from corpus.guidelines_render import render_markdown
 from corpus.model import Span
-from review.backend import Answer, PushResult, ReviewTask, ReviewUnavailable, review_backends
+from review.backend import (
+    Answer,
+    PushResult,
+    ReviewTask,
+    ReviewUnavailable,
+    review_backends,
+    split_record_id,
+)
 from review.queue import ReviewStatus
 
 QUESTION = "entities"
 FIELD = "text"
+WHY = "why"
 # argilla logs connection failures with the request; distil reports them itself
 logging.getLogger("argilla").setLevel(logging.CRITICAL)
 
@@ -61,7 +71,10 @@ class ArgillaBackend:
             return existing
         settings = rg.Settings(
             guidelines=render_markdown(self.guidelines),
-            fields=[rg.TextField(name=FIELD, title="Text", use_markdown=False)],
+            fields=[
+                rg.TextField(name=FIELD, title="Text", use_markdown=False),
+                rg.TextField(name=WHY, title="Why you see this", use_markdown=True, required=False),
+            ],
             questions=[
                 rg.SpanQuestion(
                     name=QUESTION,
@@ -74,10 +87,15 @@ class ArgillaBackend:
             ],
             metadata=[
                 rg.FloatMetadataProperty("teacher_confidence", title="Teacher confidence"),
+                rg.FloatMetadataProperty("disagreement", title="Samples disagree (share of spans)"),
+                rg.TermsMetadataProperty("second_opinion", title="Second opinion"),
                 rg.IntegerMetadataProperty("invalid_spans", title="Invalid teacher spans"),
                 rg.TermsMetadataProperty("source", title="Source"),
                 rg.TermsMetadataProperty("batch", title="Batch"),
                 rg.TermsMetadataProperty("routing_reason", title="Why it is here"),
+                rg.IntegerMetadataProperty("part", title="Part of the document"),
+                rg.IntegerMetadataProperty("parts", title="Parts of the document"),
+                rg.IntegerMetadataProperty("offset", title="Offset in the document"),
             ],
             distribution=rg.TaskDistribution(min_submitted=self.min_submitted),
         )
@@ -97,8 +115,11 @@ class ArgillaBackend:
         rg = self._rg
         answered = self._answered_ids()
         records, pushed, kept = [], [], []
+        # a dataset made by an older distil lacks the newer field and metadata: leave them out there
+        fields = {f.name for f in self.dataset.settings.fields}
+        properties = {p.name for p in self.dataset.settings.metadata}
         for task in tasks:
-            if task.document_id in answered:
+            if task.record_id in answered:
                 kept.append(task.document_id)
                 continue
             suggestions = []
@@ -111,18 +132,19 @@ class ArgillaBackend:
                         agent=task.agent,
                     )
                 )
+            values = {FIELD: task.text, WHY: task.why}
             records.append(
                 rg.Record(
-                    id=task.document_id,
-                    fields={FIELD: task.text},
-                    metadata=task.metadata,
+                    id=task.record_id,
+                    fields={k: v for k, v in values.items() if k in fields and v},
+                    metadata={k: v for k, v in task.metadata.items() if k in properties},
                     suggestions=suggestions,
                 )
             )
             pushed.append(task.document_id)
         if records:
             self.dataset.records.log(records)
-        return PushResult(pushed, kept)
+        return PushResult(sorted(set(pushed)), sorted(set(kept)))
 
     def answers(self) -> list[Answer]:
         rg = self._rg
@@ -136,8 +158,19 @@ class ArgillaBackend:
                         continue
                     spans = [Span(v["start"], v["end"], v["label"]) for v in (response.value or [])]
                     reviewer = users.get(str(response.user_id), str(response.user_id))
-                    out.append(Answer(str(record.id), reviewer, ReviewStatus(status), spans))
+                    document_id, offset = split_record_id(str(record.id))
+                    parts = int((record.metadata or {}).get("parts", 1))
+                    out.append(
+                        Answer(document_id, reviewer, ReviewStatus(status), spans, offset=offset, parts=parts)
+                    )
         return out
+
+    def url(self) -> str:
+        """Where annotators open this dataset: pending records, least confident first."""
+        return (
+            f"{self.api_url.rstrip('/')}/dataset/{self.dataset.id}/annotation-mode"
+            "?page=1&status=pending&sort=metadata.teacher_confidence.asc"
+        )
 
 
 def _status(response) -> str:

@@ -19,10 +19,17 @@ class ReviewUnavailable(RuntimeError):
 @dataclass
 class ReviewTask:
     document_id: str
-    text: str
-    suggestions: list[Span]  # the teacher's spans, with scores
+    text: str  # the document's text, or one part of a long one
+    suggestions: list[Span]  # the teacher's spans, with scores, offsets within `text`
     agent: str  # who suggested them (the teacher model)
-    metadata: dict = field(default_factory=dict)  # confidence, invalid spans, source, batch, routing reason
+    metadata: dict = field(default_factory=dict)  # confidence, disagreement, source, batch, reason, part
+    offset: int = 0  # where `text` starts in the document
+    parts: int = 1  # how many parts the document was cut into for review
+    why: str = ""  # why it was routed, in words (markdown)
+
+    @property
+    def record_id(self) -> str:
+        return record_id(self.document_id, self.offset, self.parts)
 
 
 @dataclass
@@ -30,8 +37,20 @@ class Answer:
     document_id: str
     reviewer: str
     status: ReviewStatus  # SUBMITTED or DISCARDED
-    spans: list[Span]
+    spans: list[Span]  # offsets within the answered part
     at: datetime | None = None
+    offset: int = 0  # the part's offset in the document: spans + offset are document offsets
+    parts: int = 1
+
+
+def record_id(document_id: str, offset: int = 0, parts: int = 1) -> str:
+    """A document is one record; each part of a long one is `<document id>@<offset>`."""
+    return document_id if parts == 1 else f"{document_id}@{offset}"
+
+
+def split_record_id(record: str) -> tuple[str, int]:
+    document_id, _, offset = record.partition("@")
+    return document_id, int(offset or 0)
 
 
 @dataclass

@@ -17,8 +17,10 @@ from itertools import combinations
 from corpus.metrics import score
 from corpus.model import Annotation, Annotator, AnnotatorKind, Span, trim_span
 from corpus.store import Store
-from review.backend import Answer, ReviewBackend, ReviewTask
+from review.agreement import add_counts, pair_counts, per_label_f1
+from review.backend import Answer, ReviewBackend
 from review.queue import ReviewQueue, ReviewStatus
+from review.tasks import review_tasks
 
 
 @dataclass
@@ -32,6 +34,7 @@ class PullReport:
     submitted: int = 0
     discarded: int = 0
     agreement_f1: float | None = None  # mean pairwise span F1 where several annotators answered
+    agreement_per_label: dict[str, float] = field(default_factory=dict)  # label (and "all") -> F1
     multi_annotated: int = 0
     reviewers: Counter = field(default_factory=Counter)
     repaired: list[str] = field(default_factory=list)  # reviewer spans trimmed or dropped, and why
@@ -48,25 +51,11 @@ def push(store: Store, queue: ReviewQueue, backend: ReviewBackend) -> PushReport
             kind=AnnotatorKind.TEACHER, document_ids=list(items), guidelines_version=queue.version
         )
     }
-    tasks = []
-    for doc_id, item in items.items():
-        annotation = teacher.get(doc_id)
-        metadata = {
-            "teacher_confidence": float(item.confidence or 0.0),
-            "invalid_spans": int(annotation.metadata.get("invalid_spans", 0)) if annotation else 0,
-            "source": documents[doc_id].source or "-",
-            "batch": item.batch,
-            "routing_reason": item.reason[:200],
-        }
-        tasks.append(
-            ReviewTask(
-                doc_id,
-                documents[doc_id].text,
-                annotation.spans if annotation else [],
-                annotation.annotator.name if annotation else "teacher",
-                metadata,
-            )
-        )
+    tasks = [
+        task
+        for doc_id, item in sorted(items.items(), key=lambda pair: (pair[1].confidence or 0.0, pair[0]))
+        for task in review_tasks(item, documents[doc_id], teacher.get(doc_id))
+    ]  # least confident first: the backend shows them in this order
     result = backend.push(tasks)
     queue.mark(result.pushed, ReviewStatus.PUSHED)
     return PushReport(len(result.pushed), len(result.kept))
@@ -104,43 +93,75 @@ def _usable(spans: list[Span], text: str, annotation: Annotation, report: PullRe
 
 
 def pull(store: Store, queue: ReviewQueue, backend: ReviewBackend) -> PullReport:
-    report = PullReport()
+    report, counts = PullReport(), {}
     by_document: dict[str, list[Answer]] = defaultdict(list)
     for answer in backend.answers():
         by_document[answer.document_id].append(answer)
+    texts = {d.id: d.text for d in store.documents(ids=list(by_document))}
     annotations, submitted, discarded, pair_scores = [], [], [], []
     for doc_id, answers in by_document.items():
-        done = [a for a in answers if a.status == ReviewStatus.SUBMITTED]
-        if not done:
+        if doc_id not in texts:
+            continue
+        outcome = _document_outcome(answers)
+        if outcome is None:  # a part of a long text is still unanswered
+            continue
+        if outcome == ReviewStatus.DISCARDED:
             discarded.append(doc_id)
             continue
-        reviewers = sorted({a.reviewer for a in done})
-        report.reviewers.update(reviewers)
-        if len(done) > 1:
-            report.multi_annotated += 1
-            for a, b in combinations(done, 2):
-                pair_scores.append(
-                    score([a.spans], [b.spans], bootstrap=0).micro.f1 if a.spans or b.spans else 1.0
-                )
-        name = reviewers[0] if len(reviewers) == 1 else "majority:" + "+".join(reviewers)
-        annotations.append(
-            Annotation(
-                doc_id,
-                Annotator(AnnotatorKind.HUMAN, name),
-                resolve(done),
-                guidelines_version=queue.version,
-                metadata={"reviewers": reviewers, "answers": len(done)},
-            )
-        )
+        annotation, pairs = _human_annotation(doc_id, answers, queue.version, report)
+        annotation.spans = _usable(annotation.spans, texts[doc_id], annotation, report)
+        add_counts(counts, annotation.metadata.get("agreement", {}))
+        pair_scores += pairs
+        annotations.append(annotation)
         submitted.append(doc_id)
-    texts = {d.id: d.text for d in store.documents(ids=list(by_document))}
-    known = set(texts)
-    annotations = [a for a in annotations if a.document_id in known]
-    for annotation in annotations:
-        annotation.spans = _usable(annotation.spans, texts[annotation.document_id], annotation, report)
     store.save_annotations(annotations)
-    queue.mark([d for d in submitted if d in known], ReviewStatus.SUBMITTED)
-    queue.mark([d for d in discarded if d in known], ReviewStatus.DISCARDED)
+    queue.mark(submitted, ReviewStatus.SUBMITTED)
+    queue.mark(discarded, ReviewStatus.DISCARDED)
     report.submitted, report.discarded = len(submitted), len(discarded)
     report.agreement_f1 = sum(pair_scores) / len(pair_scores) if pair_scores else None
+    report.agreement_per_label = per_label_f1(counts)
     return report
+
+
+def _by_part(answers: list[Answer]) -> dict[int, list[Answer]]:
+    parts: dict[int, list[Answer]] = defaultdict(list)
+    for answer in answers:
+        parts[answer.offset].append(answer)
+    return parts
+
+
+def _document_outcome(answers: list[Answer]) -> ReviewStatus | None:
+    """Submitted when every part has a submitted answer; discarded when a part was only
+    discarded (a document is trained on whole or not at all); None while a part waits."""
+    parts = _by_part(answers)
+    if len(parts) < max(a.parts for a in answers):
+        return None
+    if any(all(a.status == ReviewStatus.DISCARDED for a in part) for part in parts.values()):
+        return ReviewStatus.DISCARDED
+    return ReviewStatus.SUBMITTED
+
+
+def _human_annotation(doc_id: str, answers: list[Answer], version: str, report: PullReport):
+    """The reviewers' labels of one document: per part, the majority of its submitted answers,
+    shifted to document offsets. Also the pairwise F1 of each pair of annotators."""
+    spans, reviewers, counts, pair_scores = [], set(), {}, []
+    for offset, part in sorted(_by_part(answers).items()):
+        done = [a for a in part if a.status == ReviewStatus.SUBMITTED]
+        reviewers.update(a.reviewer for a in done)
+        spans += [replace(s, start=s.start + offset, end=s.end + offset) for s in resolve(done)]
+        if len(done) > 1:
+            add_counts(counts, pair_counts([a.spans for a in done]))
+            pair_scores += [
+                score([a.spans], [b.spans], bootstrap=0).micro.f1 if a.spans or b.spans else 1.0
+                for a, b in combinations(done, 2)
+            ]
+    names = sorted(reviewers)
+    report.reviewers.update(names)
+    report.multi_annotated += bool(pair_scores)
+    name = names[0] if len(names) == 1 else "majority:" + "+".join(names)
+    metadata = {"reviewers": names, "answers": sum(a.status == ReviewStatus.SUBMITTED for a in answers)}
+    if counts:
+        metadata["agreement"] = counts
+    annotation = Annotation(doc_id, Annotator(AnnotatorKind.HUMAN, name), sorted(spans),
+                            guidelines_version=version, metadata=metadata)  # fmt: skip
+    return annotation, pair_scores

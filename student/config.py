@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -23,6 +25,12 @@ class StudentConfig(BaseModel):
 
     candidates: list[Candidate] = Field(default_factory=lambda: [Candidate()], min_length=1)
     max_steps: int = Field(default=600, ge=1)
+    # the learning rate warms up over this share of the steps, then decays ("linear" or "cosine")
+    warmup_ratio: float = Field(default=0.1, ge=0, lt=1)
+    lr_scheduler: Literal["linear", "cosine", "constant_with_warmup"] = "linear"
+    # focal loss on GLiNER's span-label scores: alpha weighs positives, gamma the hard cases (0: plain BCE)
+    focal_loss_alpha: float = Field(default=0.75, le=1)
+    focal_loss_gamma: float = Field(default=2.0, ge=0)
     batch_size: int = Field(default=8, ge=1)
     eval_every: int = Field(
         default=50, ge=1

@@ -13,16 +13,21 @@ from transformers import TrainerCallback
 class BestOnDev:
     """The best dev F1 so far, its step, and the evaluations since it last improved."""
 
-    def __init__(self, model, score_dev: Callable[[], float], best_dir: Path, progress=print):
+    def __init__(
+        self, model, score_dev: Callable[[], float], best_dir: Path, progress=print, also_log=None
+    ):
         self.model, self.score_dev, self.best_dir, self.progress = model, score_dev, best_dir, progress
+        # extra figures logged at each evaluation (a benchmark's held-out F1); never used to choose
+        self.also_log: Callable[[], dict] | None = also_log
         self.best, self.best_step, self.stale = -1.0, 0, 0
         self.log: list[dict] = []
 
     def evaluate(self, step: int, loss: float | None) -> None:
         self.model.eval()
         f1 = self.score_dev()
+        extra = self.also_log() if self.also_log else {}
         self.model.train()
-        self.log.append({"step": step, "dev_f1": round(f1, 4), "loss": loss})
+        self.log.append({"step": step, "dev_f1": round(f1, 4), "loss": loss, **extra})
         self.progress(f"step {step}: dev F1 {f1:.3f}")
         if f1 > self.best:
             self.best, self.best_step, self.stale = f1, step, 0

@@ -77,7 +77,12 @@ def sweep_threshold(model, examples: list[Example], labels, grid: list[float], c
 
 
 def train_candidate(
-    data: TrainingSet, candidate: Candidate, config: StudentConfig, out_dir: Path, progress=print
+    data: TrainingSet,
+    candidate: Candidate,
+    config: StudentConfig,
+    out_dir: Path,
+    progress=print,
+    also_log: Callable[[object], dict] | None = None,
 ) -> TrainedStudent:
     import torch
     from gliner.training import Trainer
@@ -93,7 +98,8 @@ def train_candidate(
     cuda = torch.cuda.is_available()
     out_dir = Path(out_dir)
     best_dir, work_dir = out_dir / "best", out_dir / "checkpoints"
-    tracker = BestOnDev(model, lambda: dev_f1(model, dev, labels, 0.5, config), best_dir, progress)
+    extra = (lambda: also_log(model)) if also_log else None
+    tracker = BestOnDev(model, lambda: dev_f1(model, dev, labels, 0.5, config), best_dir, progress, extra)
     untrained = dev_f1(model, dev, labels, 0.5, config)
     tracker.log.append({"step": 0, "dev_f1": round(untrained, 4), "loss": None})
     trainer = Trainer(
@@ -134,8 +140,8 @@ def training_arguments(candidate: Candidate, config: StudentConfig, work_dir: Pa
         others_lr=candidate.head_learning_rate,
         weight_decay=0.01,
         others_weight_decay=0.01,
-        lr_scheduler_type="linear",
-        warmup_ratio=0.1,
+        lr_scheduler_type=config.lr_scheduler,
+        warmup_ratio=config.warmup_ratio,
         per_device_train_batch_size=config.batch_size,
         max_steps=config.max_steps,
         save_strategy="no",
@@ -147,8 +153,8 @@ def training_arguments(candidate: Candidate, config: StudentConfig, work_dir: Pa
         use_cpu=not cuda,
         bf16=cuda and torch.cuda.is_bf16_supported(),
         dataloader_num_workers=0,
-        focal_loss_alpha=0.75,
-        focal_loss_gamma=2.0,
+        focal_loss_alpha=config.focal_loss_alpha,
+        focal_loss_gamma=config.focal_loss_gamma,
     )
 
 

@@ -28,12 +28,17 @@ def _print_sync(report) -> None:
             else ""
         )
         console.print(f"pulled {p.submitted} submitted, {p.discarded} discarded{agreement}")
+        if p.agreement_per_label:
+            labels = ", ".join(f"{label} {f1:.3f}" for label, f1 in p.agreement_per_label.items())
+            console.print(f"agreement F1 per label: {labels}")
         for repair in p.repaired:
             console.print(f"[yellow]reviewer span repaired:[/] {escape(repair)}")
     if report.pushed:
         console.print(
             f"pushed {report.pushed.pushed}; left {report.pushed.already_answered} already answered"
         )
+    if report.url and report.pushed:
+        console.print(f"review at {report.url}")
     if report.unavailable:
         console.print(f"[yellow]review backend unavailable:[/] {escape(report.unavailable)}")
 

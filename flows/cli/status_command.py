@@ -58,9 +58,7 @@ def _tables(state: dict) -> list[Table]:
     failures = _table("Failures by reason", "reason", "documents", "example document")
     for failure in state["failures"]:
         failures.add_row(escape(failure["reason"]), str(failure["documents"]), failure["example"][:12])
-    review = _table("Review queue", "state", "documents", "oldest")
-    for name, entry in state["review"].items():
-        review.add_row(name, str(entry["documents"]), f"{entry['oldest_hours']:.1f} h")
+    review, agreement = _review_tables(state)
     models = _table("Models (newest first)", "id", "status", "validation F1", "dev F1", "format")
     for model in state["models"]:
         models.add_row(
@@ -81,7 +79,17 @@ def _tables(state: dict) -> list[Table]:
             f"${day['cost_usd']:.4f}",
             wall,
         )
-    return [documents, labels, failures, review, models, work]
+    return [documents, labels, failures, review, agreement, models, work]
+
+
+def _review_tables(state: dict) -> tuple[Table, Table]:
+    review = _table("Review queue", "state", "documents", "oldest")
+    for name, entry in state["review"].items():
+        review.add_row(name, str(entry["documents"]), f"{entry['oldest_hours']:.1f} h")
+    agreement = _table("Agreement between annotators", "label", "F1")
+    for label, f1 in state.get("agreement", {}).items():
+        agreement.add_row(label, _f1(f1))
+    return review, agreement
 
 
 TEXT_COLUMNS = {
@@ -95,6 +103,7 @@ TEXT_COLUMNS = {
     "status",
     "format",
     "day",
+    "label",
 }
 
 

@@ -1,0 +1,139 @@
+"""The student's recipe: learning curves of GLiNER students trained on a pool's GOLD labels.
+
+What a base can learn from a pool, before a single teacher label: each recipe (learning rates,
+schedule, loss, steps) trains the same base on the same gold-labelled pool, scored every
+`--eval-every` steps on dev (carved from the pool, as the pipeline does: it picks the best
+checkpoint) and on the held-out documents (logged only, never used to choose). The best dev
+checkpoint is then scored on the held-out set with its threshold swept on dev and a 95%
+bootstrap interval. Each recipe runs in a child process (its own peak memory; a crash loses one
+row), and each row is kept in benchmarks/results/student_recipe.json: a re-run trains only what is
+missing.
+
+python -m benchmarks.student_recipe [--corpus wikigold] [--evaluation 100] [--pool 1000]
+    [--recipes default ...] [--eval-every 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.report import load_results, save_results
+from benchmarks.teacher_quality import CORPORA
+from corpus.guideline_files import load_guidelines
+from corpus.metrics import score
+from corpus.model import Annotator, AnnotatorKind, Split
+from corpus.store import Store
+from student.config import Candidate, StudentConfig
+from student.data import build_training_set
+from student.evaluate import HeldOut
+from student.predict import predict
+
+RESULTS = Path(__file__).resolve().parent / "results" / "student_recipe.json"
+# name: (what it changes, Candidate fields, StudentConfig fields). "default" is distil's default.
+RECIPES: dict[str, tuple[str, dict, dict]] = {
+    "default": ("distil's default (encoder 5e-5, heads 1e-3, focal loss, linear decay)", {}, {}),
+    "encoder 1e-4": ("encoder learning rate doubled", {"learning_rate": 1e-4}, {}),
+    "plain BCE": ("gliner's own loss (no focal weighting)", {}, {"focal_loss_alpha": -1, "focal_loss_gamma": 0}),
+    "heads 3e-3": ("heads learning rate tripled", {"head_learning_rate": 3e-3}, {}),
+    "long cosine": ("1600 steps, cosine decay", {}, {"max_steps": 1600, "lr_scheduler": "cosine"}),
+}
+
+
+def split_corpus(corpus: str, evaluation: int, pool: int):
+    """Held out: the corpus's first `evaluation` documents; pool: the next `pool` (no repeats)."""
+    read, guidelines_name = CORPORA[corpus]
+    everything = list(read())
+    held, seen, kept = everything[:evaluation], {i.document.id for i in everything[:evaluation]}, []
+    for item in everything[evaluation:]:
+        if len(kept) < pool and item.document.id not in seen:
+            seen.add(item.document.id)
+            kept.append(item)
+    return held, kept, tuple(load_guidelines(guidelines_name).label_names)
+
+
+def train_recipe(args, name: str) -> dict:
+    """One recipe, trained in this process; its row."""
+    from student.train import train_candidate
+
+    what, candidate_fields, config_fields = RECIPES[name]
+    held, pool, labels = split_corpus(args.corpus, args.evaluation, args.pool)
+    gold = [[s for s in item.spans if s.label in labels] for item in held]
+    held_out = HeldOut([item.document for item in held], gold)
+    config = StudentConfig(
+        **{"max_steps": args.steps, "eval_every": args.eval_every, "patience": 10_000, **config_fields}
+    )
+
+    def held_out_f1(model) -> dict:
+        predicted = predict(model, held_out.texts, labels, 0.5, config.max_words, config.window_overlap)
+        return {"held_out_f1": round(score(gold, predicted, bootstrap=0).micro.f1, 4)}
+
+    with tempfile.TemporaryDirectory() as tmp, Store(f"sqlite:///{tmp}/pool.db") as store:
+        store.add_labelled(pool, Split.POOL, Annotator(AnnotatorKind.HUMAN, f"gold:{args.corpus}"))
+        data = build_training_set(store, labels, dev_fraction=config.dev_fraction)
+        started = time.perf_counter()
+        student = train_candidate(
+            data, Candidate(**candidate_fields), config, Path(tmp) / "student", lambda _: None, held_out_f1
+        )
+        wall = time.perf_counter() - started
+        from gliner import GLiNER
+
+        best = GLiNER.from_pretrained(str(student.path), local_files_only=True)
+        predicted = predict(best, held_out.texts, labels, student.threshold, config.max_words, config.window_overlap)
+    final = score(gold, predicted, held_out.texts)
+    return {
+        "recipe": name, "what": what, "corpus": args.corpus, "train": len(data.train), "dev": len(data.dev),
+        "held_out": len(held), "steps": student.steps, "best_step": student.best_step,
+        "threshold": student.threshold, "dev_f1": student.dev_f1, "F1": final.micro.f1,
+        "P": final.micro.precision, "R": final.micro.recall, "interval": list(final.f1_interval or (0, 0)),
+        "wall_s": round(wall, 1), "samples_per_s": student.samples_per_second,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "curve": student.log,
+    }  # fmt: skip
+
+
+def key(args, name: str) -> str:
+    return f"{args.corpus}|{args.evaluation}|{args.pool}|{args.steps}|{name}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--corpus", default="wikigold", choices=list(CORPORA))
+    parser.add_argument("--evaluation", type=int, default=100)
+    parser.add_argument("--pool", type=int, default=1000)
+    parser.add_argument("--steps", type=int, default=600, help="steps of every recipe that does not set its own")
+    parser.add_argument("--eval-every", type=int, default=100)
+    parser.add_argument("--recipes", nargs="+", default=list(RECIPES), choices=list(RECIPES))
+    parser.add_argument("--one", choices=list(RECIPES), help=argparse.SUPPRESS)  # the child process
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(train_recipe(args, args.one)))
+        return
+    for name in args.recipes:
+        results = load_results(RESULTS)
+        if key(args, name) in results:
+            continue
+        print(f"training: {name}", flush=True)
+        argv = ["--corpus", args.corpus, "--evaluation", str(args.evaluation), "--pool", str(args.pool),
+                "--steps", str(args.steps), "--eval-every", str(args.eval_every), "--one", name]  # fmt: skip
+        child = subprocess.run(
+            [sys.executable, "-m", "benchmarks.student_recipe", *argv],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        if child.returncode:
+            print(f"{name} failed:\n{child.stderr[-2000:]}", flush=True)
+            continue
+        results[key(args, name)] = json.loads(child.stdout.strip().splitlines()[-1])
+        save_results(RESULTS, results)
+        row = results[key(args, name)]
+        print(f"  held-out F1 {row['F1']:.3f} (best dev step {row['best_step']}, {row['wall_s']:.0f} s)", flush=True)
+
+
+if __name__ == "__main__":
+    main()
