@@ -35,12 +35,17 @@ from student.data import build_training_set
 from student.evaluate import HeldOut
 from student.predict import predict
 
+PLAIN_BCE = {"focal_loss_alpha": -1, "focal_loss_gamma": 0}
 RESULTS = Path(__file__).resolve().parent / "results" / "student_recipe.json"
 # name: (what it changes, Candidate fields, StudentConfig fields). "default" is distil's default.
 RECIPES: dict[str, tuple[str, dict, dict]] = {
     "default": ("distil's default (encoder 5e-5, heads 1e-3, focal loss, linear decay)", {}, {}),
     "encoder 1e-4": ("encoder learning rate doubled", {"learning_rate": 1e-4}, {}),
-    "plain BCE": ("gliner's own loss (no focal weighting)", {}, {"focal_loss_alpha": -1, "focal_loss_gamma": 0}),
+    "plain BCE": (
+        "gliner's own loss (no focal weighting)",
+        {},
+        {"focal_loss_alpha": -1, "focal_loss_gamma": 0},
+    ),
     "heads 3e-3": ("heads learning rate tripled", {"head_learning_rate": 3e-3}, {}),
     "long cosine": ("1600 steps, cosine decay", {}, {"max_steps": 1600, "lr_scheduler": "cosine"}),
 }
@@ -85,7 +90,9 @@ def train_recipe(args, name: str) -> dict:
         from gliner import GLiNER
 
         best = GLiNER.from_pretrained(str(student.path), local_files_only=True)
-        predicted = predict(best, held_out.texts, labels, student.threshold, config.max_words, config.window_overlap)
+        predicted = predict(
+            best, held_out.texts, labels, student.threshold, config.max_words, config.window_overlap
+        )
     final = score(gold, predicted, held_out.texts)
     return {
         "recipe": name, "what": what, "corpus": args.corpus, "train": len(data.train), "dev": len(data.dev),
@@ -107,7 +114,9 @@ def main() -> None:
     parser.add_argument("--corpus", default="wikigold", choices=list(CORPORA))
     parser.add_argument("--evaluation", type=int, default=100)
     parser.add_argument("--pool", type=int, default=1000)
-    parser.add_argument("--steps", type=int, default=600, help="steps of every recipe that does not set its own")
+    parser.add_argument(
+        "--steps", type=int, default=600, help="steps of every recipe that does not set its own"
+    )
     parser.add_argument("--eval-every", type=int, default=100)
     parser.add_argument("--recipes", nargs="+", default=list(RECIPES), choices=list(RECIPES))
     parser.add_argument("--one", choices=list(RECIPES), help=argparse.SUPPRESS)  # the child process
@@ -132,7 +141,10 @@ def main() -> None:
         results[key(args, name)] = json.loads(child.stdout.strip().splitlines()[-1])
         save_results(RESULTS, results)
         row = results[key(args, name)]
-        print(f"  held-out F1 {row['F1']:.3f} (best dev step {row['best_step']}, {row['wall_s']:.0f} s)", flush=True)
+        print(
+            f"  held-out F1 {row['F1']:.3f} (best dev step {row['best_step']}, {row['wall_s']:.0f} s)",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

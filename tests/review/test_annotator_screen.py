@@ -23,6 +23,7 @@ from student.data import build_training_set
 from tests.flows.test_cli import distil
 
 pytestmark = pytest.mark.slow
+SORTED = re.escape("sort=metadata.teacher_confidence.asc")  # least confident first
 CHROMIUM = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 TEACHER = Annotator(AnnotatorKind.TEACHER, "local:qwen2.5-1.5b")
 # text: (teacher spans, confidence, second opinion); "today" as PER is the teacher's mistake
@@ -69,7 +70,10 @@ def pushed(project, argilla):
     assert result.exit_code == 0, result.output
     assert "pushed 3" in result.output
     url = re.search(r"review at (\S+)", result.output).group(1)
-    assert re.fullmatch(rf"{re.escape(argilla[0])}/dataset/[0-9a-f-]+/annotation-mode\?.*sort=metadata.teacher_confidence.asc", url), url
+    assert re.fullmatch(
+        rf"{re.escape(argilla[0])}/dataset/[0-9a-f-]+/annotation-mode\?.*sort=metadata.teacher_confidence.asc",
+        url,
+    ), url
     return url
 
 
@@ -156,13 +160,16 @@ def test_the_guidelines_panel_holds_distils_full_guidelines(page, project):
 
 
 def test_an_annotator_corrects_one_record_and_accepts_the_next(page, project, argilla):
+    from playwright.sync_api import expect
+
     # remove the teacher's wrong "today" (PER), add the missing "Oslo" (LOC), submit
     wrong = page.locator(".span-entity__wrapper").nth(1)
     wrong.locator(".span-entity__text").hover()  # the remove button shows on hover, as for a person
     wrong.locator(".span-entity__close-button").click()
     assert suggested(page) == ["PER*"]
-    page.locator(".questions-form").get_by_text("LOC", exact=True).click()
+    _choose_label(page, "LOC")
     _select_word(page, "Oslo")
+    expect(page.locator(".span-entity__text", has_text="LOC")).to_be_visible()
     assert [s.rstrip("*") for s in suggested(page)] == ["PER", "LOC"]
     page.get_by_role("button", name=re.compile("Submit")).click()
     page.wait_for_function(f"() => !document.body.innerText.includes({CORRECT!r})")
@@ -191,6 +198,16 @@ def test_an_annotator_corrects_one_record_and_accepts_the_next(page, project, ar
     ]
 
 
+def _choose_label(page, label: str) -> None:
+    """Click the label's button unless it is the one chosen already (a click would unchoose it)."""
+    from playwright.sync_api import expect
+
+    radio = page.locator(f"#entities-2d-{'-'.join(label.lower())}")
+    if not radio.is_checked():
+        page.locator(".questions-form").get_by_text(label, exact=True).click()
+    expect(radio).to_be_checked()
+
+
 def _select_word(page, word: str) -> None:
     """Drag the mouse across `word` in the record's text, as an annotator selects it."""
     box = page.evaluate(
@@ -204,7 +221,11 @@ def _select_word(page, word: str) -> None:
         }""",
         word,
     )
+    # at a person's pace: the page reads the selection on its own schedule, and a drag done in a
+    # few milliseconds on a busy machine was sometimes over before it looked
     page.mouse.move(box["left"] + 1, box["y"])
     page.mouse.down()
-    page.mouse.move(box["right"] - 1, box["y"], steps=5)
+    page.wait_for_timeout(150)
+    page.mouse.move(box["right"] - 1, box["y"], steps=10)
+    page.wait_for_timeout(150)
     page.mouse.up()

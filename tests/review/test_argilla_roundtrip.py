@@ -13,9 +13,10 @@ from corpus.store import Store
 from flows.project import Project
 from flows.review_step import status, sync
 from flows.settings import load_settings
+from flows.status_report import project_status
 from review.argilla_backend import QUESTION, dataset_name
 from student.data import build_training_set
-from tests.services.argilla import argilla_server, submit
+from tests.services.argilla import edit, submit
 
 pytestmark = pytest.mark.slow
 
@@ -31,12 +32,6 @@ DOCS = {
 }
 
 
-@pytest.fixture(scope="module")
-def argilla():
-    with argilla_server() as server:
-        yield server
-
-
 def make_project(tmp_path, argilla, guidelines_text=None, **review):
     url, key = argilla
     lines = [
@@ -48,7 +43,8 @@ def make_project(tmp_path, argilla, guidelines_text=None, **review):
     ]
     lines += [f"{k} = {v}" for k, v in review.items()]
     (tmp_path / "distil.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    text = guidelines_text or load_guidelines("general").source
+    # a dataset of its own on the session's server: one per guidelines name and version
+    text = guidelines_text or load_guidelines("general").source.replace("name: general", "name: roundtrip", 1)
     (tmp_path / "guidelines.md").write_text(text, encoding="utf-8")
     settings = load_settings(tmp_path)
     settings.review.api_key = __import__("pydantic").SecretStr(key)
@@ -72,7 +68,7 @@ def make_project(tmp_path, argilla, guidelines_text=None, **review):
 
 def respond(argilla, guidelines, annotator, text, spans, status="submitted"):
     url, owner = argilla
-    submit(url, owner, dataset_name(guidelines), Document(text).id, spans, annotator, status)
+    return submit(url, owner, dataset_name(guidelines), Document(text).id, spans, annotator, status)
 
 
 def test_round_trip(tmp_path, argilla):
@@ -98,6 +94,8 @@ def test_round_trip(tmp_path, argilla):
     assert (
         correct.metadata["teacher_confidence"] == 0.3 and "confidence" in correct.metadata["routing_reason"]
     )
+    assert correct.metadata["second_opinion"] == "none" and correct.metadata["parts"] == 1
+    assert correct.fields["why"].startswith("**Why this is here:** confidence 0.30 < 0.9")
 
     respond(argilla, guidelines, "annie", *DOCS["accept"])
     fixed = [Span(0, 3, "PER"), Span(13, 17, "ORG"), Span(21, 25, "LOC")]
@@ -151,6 +149,69 @@ def test_several_annotators_are_resolved_and_their_agreement_measured(tmp_path, 
         (human,) = store.annotations(kind=AnnotatorKind.HUMAN)
     assert human.spans == [Span(0, 3, "PER"), Span(13, 17, "ORG"), Span(21, 25, "LOC")]
     assert human.annotator.name == "majority:annie+bob+cleo"
+    # per label, over the three pairs: PER always shared; ORG and LOC each shared by one pair of three
+    assert report.pulled.agreement_per_label == {"LOC": 0.5, "ORG": 0.5, "PER": 1.0, "all": 0.714}
+    assert project_status(Project(settings))["agreement"] == report.pulled.agreement_per_label
+
+
+def test_a_long_text_is_reviewed_in_parts_and_comes_back_whole(tmp_path, argilla):
+    source = load_guidelines("general").source.replace("name: general", "name: long-texts", 1)
+    settings, guidelines = make_project(tmp_path, argilla, guidelines_text=source)
+    sentence = "Ann lives in Rome. "
+    text = (sentence * 150).strip()  # 2,849 characters: two parts of at most 2,000
+    last = text.rindex("Rome")
+    with Store(settings.store_url) as store:
+        store.add_documents([Document(text)])
+        store.save_annotations([Annotation(Document(text).id, TEACHER, [Span(0, 3, "PER", 0.2),
+                                Span(last, last + 4, "LOC", 0.2)], guidelines_version=guidelines.version,
+                                confidence=0.2)])  # fmt: skip
+    sync(Project(settings))
+    import argilla as rg
+
+    dataset = rg.Argilla(api_url=argilla[0], api_key=argilla[1]).datasets(dataset_name(guidelines))
+    records = {
+        str(r.id): r
+        for r in dataset.records(with_suggestions=True)
+        if str(r.id).startswith(Document(text).id)
+    }
+    offsets = sorted(int(i.split("@")[1]) for i in records)
+    assert len(offsets) == 2 and offsets[0] == 0 and text[offsets[1] - 1] == " ", "cut at a sentence end"
+    second = records[f"{Document(text).id}@{offsets[1]}"]
+    assert (second.metadata["part"], second.metadata["parts"], second.metadata["offset"]) == (
+        2,
+        2,
+        offsets[1],
+    )
+    assert second.fields["text"] == text[offsets[1] :]
+    (suggested,) = second.suggestions[QUESTION].value
+    assert second.fields["text"][suggested["start"] : suggested["end"]] == "Rome"
+
+    respond_part(argilla, guidelines, text, 0, [Span(0, 3, "PER"), Span(13, 17, "LOC")])
+    assert sync(Project(settings)).pulled.submitted == 0, "one part still waits: nothing is stored"
+    respond_part(argilla, guidelines, text, offsets[1], [Span(suggested["start"], suggested["end"], "LOC")])
+    assert sync(Project(settings)).pulled.submitted == 1
+    with Store(settings.store_url) as store:
+        (human,) = store.annotations(kind=AnnotatorKind.HUMAN, document_ids=[Document(text).id])
+    assert human.spans == [Span(0, 3, "PER"), Span(13, 17, "LOC"), Span(last, last + 4, "LOC")]
+
+
+def respond_part(argilla, guidelines, text, offset, spans):
+    url, owner = argilla
+    submit(url, owner, dataset_name(guidelines), f"{Document(text).id}@{offset}", spans, "annie")
+
+
+def test_an_answer_edited_after_a_pull_is_pulled_again(tmp_path, argilla):
+    source = load_guidelines("general").source.replace("name: general", "name: edits", 1)
+    settings, guidelines = make_project(tmp_path, argilla, guidelines_text=source)
+    sync(Project(settings))
+    text = DOCS["correct"][0]  # "Bob works at Acme in Oslo."
+    answer = respond(argilla, guidelines, "annie", text, [Span(0, 3, "PER")])
+    assert sync(Project(settings)).pulled.submitted == 1
+    edit(argilla[0], answer, [Span(0, 3, "PER"), Span(21, 25, "LOC")], "annie")
+    sync(Project(settings))
+    with Store(settings.store_url) as store:
+        (human,) = store.annotations(kind=AnnotatorKind.HUMAN)
+    assert human.spans == [Span(0, 3, "PER"), Span(21, 25, "LOC")]
 
 
 def test_argilla_down_keeps_everything_queued_and_the_next_sync_catches_up(tmp_path, argilla):

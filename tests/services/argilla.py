@@ -135,7 +135,8 @@ def argilla_server():
 def submit(
     url: str, owner_key: str, dataset: str, document_id: str, spans, annotator: str, status="submitted"
 ):
-    """What the UI sends when `annotator` submits (or discards) the record of `document_id`."""
+    """What the UI sends when `annotator` submits (or discards) the record of `document_id` (a
+    record id: `<document id>@<offset>` for a part of a long text); the response's id."""
     import argilla as rg
 
     from review.argilla_backend import QUESTION
@@ -149,6 +150,20 @@ def submit(
         json={"values": {QUESTION: {"value": value}}, "status": status},
     )
     assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def edit(url: str, response_id: str, spans, annotator: str) -> None:
+    """What the UI sends when `annotator` changes an answer already submitted."""
+    from review.argilla_backend import QUESTION
+
+    value = [{"start": s.start, "end": s.end, "label": s.label} for s in spans]
+    response = httpx.put(
+        f"{url}/api/v1/responses/{response_id}",
+        headers={"X-Argilla-Api-Key": ANNOTATORS[annotator]},
+        json={"values": {QUESTION: {"value": value}}, "status": "submitted"},
+    )
+    assert response.status_code == 200, response.text
 
 
 if __name__ == "__main__":
