@@ -14,7 +14,7 @@ from review.backend import ReviewBackend, ReviewUnavailable, review_backends
 from review.metrics import ReviewMetrics, review_metrics
 from review.policy import Decision
 from review.queue import ReviewQueue
-from review.sync import PullReport, PushReport, pull, push
+from review.sync import PullReport, PushReport, pull, push, requeue_discarded
 
 
 @dataclass
@@ -49,6 +49,11 @@ def sync(project: Project, do_route: bool = True, do_push: bool = True, do_pull:
     pushed = push(store, queue, review) if do_push else None
     url = review.url() if hasattr(review, "url") else None  # a backend may have no web page
     return SyncReport(routed, pushed, pulled, None, url)
+
+
+def requeue(project: Project) -> int:
+    """Discarded documents back to review (they are pushed afresh by the next push)."""
+    return requeue_discarded(_queue(project), backend(project))
 
 
 def status(project: Project) -> tuple[dict, ReviewMetrics]:

@@ -165,6 +165,13 @@ class ArgillaBackend:
                     )
         return out
 
+    def withdraw(self, document_ids: list[str]) -> int:
+        wanted = set(document_ids)
+        records = [r for r in self.dataset.records() if split_record_id(str(r.id))[0] in wanted]
+        if records:
+            self.dataset.records.delete(records)
+        return len(records)
+
     def url(self) -> str:
         """Where annotators open this dataset: pending records, least confident first."""
         return (

@@ -65,6 +65,11 @@ class ReviewBackend(Protocol):
 
     def answers(self) -> list[Answer]: ...
 
+    def withdraw(self, document_ids: list[str]) -> int:
+        """Remove these documents' records and their answers (a later push starts them afresh);
+        how many records went."""
+        ...
+
 
 # factory(api_url, api_key, guidelines, config: ReviewConfig) -> ReviewBackend; [review] backend picks one
 review_backends: Plugins = Plugins("review_backends", "(api_url, api_key, guidelines, review config)")

@@ -165,3 +165,13 @@ def _human_annotation(doc_id: str, answers: list[Answer], version: str, report: 
     annotation = Annotation(doc_id, Annotator(AnnotatorKind.HUMAN, name), sorted(spans),
                             guidelines_version=version, metadata=metadata)  # fmt: skip
     return annotation, pair_scores
+
+
+def requeue_discarded(queue: ReviewQueue, backend: ReviewBackend) -> int:
+    """Send the discarded documents to review again: their records (and the discards) leave the
+    backend, and the next push sends them afresh. How many documents went back to the queue."""
+    ids = sorted(queue.discarded())
+    if ids:
+        backend.withdraw(ids)
+        queue.mark(ids, ReviewStatus.QUEUED)
+    return len(ids)

@@ -10,13 +10,22 @@ from export.registry import RegistryError
 from flows.demo_run import DemoFolderError
 from flows.pipeline import DocumentsFailed, StageFailed
 from flows.settings import ConfigError
+from review.backend import ReviewUnavailable
 from teacher.breaker import TeacherHalted
 from teacher.gguf_files import ModelError
 from teacher.local_server import LocalServerError
 
 # bad input exits 2 (fix the input, run again); a run that could not do its job exits 1
 BAD_INPUT = (ConfigError, InputError, FileNotFoundError, LeakageError, DemoFolderError, PluginError)
-_KNOWN = (*BAD_INPUT, RegistryError, LocalServerError, ModelError, StageFailed, DocumentsFailed)
+_KNOWN = (
+    *BAD_INPUT,
+    RegistryError,
+    LocalServerError,
+    ModelError,
+    StageFailed,
+    DocumentsFailed,
+    ReviewUnavailable,
+)
 
 
 def known_message(error: BaseException) -> str | None:

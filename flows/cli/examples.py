@@ -35,6 +35,7 @@ EXAMPLES: dict[str, list[str]] = {
     "guidelines render": ["distil guidelines render general --audience teacher"],
     "review push": ["distil review push -p my-project"],
     "review pull": ["distil review pull -p my-project"],
+    "review requeue": ["distil review requeue -p my-project"],
     "review status": ["distil review status -p my-project"],
     "models list": ["distil models list"],
     "models show": ["distil models show 20261122T1015"],

@@ -61,6 +61,16 @@ def review_pull(project: ProjectOption = None):
         _print_sync(sync(opened, do_route=False, do_push=False))
 
 
+@review_app.command("requeue")
+def review_requeue(project: ProjectOption = None):
+    """Send discarded documents to review again: their records start afresh at the next push."""
+    from flows.review_step import requeue
+
+    with project_or_exit(project) as opened:
+        count = requeue(opened)
+    console.print(f"requeued {count} discarded documents; `distil review push` sends them")
+
+
 @review_app.command("status")
 def review_status(project: ProjectOption = None):
     """The review queue, and the teacher's precision/recall and calibration against reviewers."""

@@ -11,7 +11,7 @@ from corpus.guideline_files import load_guidelines
 from corpus.model import Annotation, Annotator, AnnotatorKind, Document, Span
 from corpus.store import Store
 from flows.project import Project
-from flows.review_step import status, sync
+from flows.review_step import requeue, status, sync
 from flows.settings import load_settings
 from flows.status_report import project_status
 from review.argilla_backend import QUESTION, dataset_name
@@ -244,3 +244,20 @@ def test_a_padded_reviewer_span_is_trimmed_on_pull_not_a_crash_at_training(tmp_p
         assert human[Document(text).id].spans == [Span(0, 3, "PER"), Span(13, 17, "ORG")]
         data = build_training_set(store, guidelines.label_names, guidelines.version, dev_fraction=0)
     assert {e.document.text: e for e in data.train}[text].spans == [Span(0, 3, "PER"), Span(13, 17, "ORG")]
+
+
+def test_discarded_documents_can_go_to_review_again(tmp_path, argilla):
+    source = load_guidelines("general").source.replace("name: general", "name: requeue", 1)
+    settings, guidelines = make_project(tmp_path, argilla, guidelines_text=source)
+    sync(Project(settings))
+    text = DOCS["discard"][0]
+    respond(argilla, guidelines, "annie", text, [], status="discarded")
+    assert sync(Project(settings)).pulled.discarded == 1
+    assert requeue(Project(settings)) == 1
+    assert status(Project(settings))[0]["queued"] == 1
+    again = sync(Project(settings))
+    assert again.pulled.discarded == 0, "the discard left with its record"
+    assert status(Project(settings))[0] == {"pushed": 3, "accepted": 1}
+    respond(argilla, guidelines, "bob", text, [Span(0, 4, "ORG")])  # the record is pending again
+    assert sync(Project(settings)).pulled.submitted == 1
+    assert status(Project(settings))[0] == {"submitted": 1, "pushed": 2, "accepted": 1}
