@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 # On other machines set TORCH_SPEC (e.g. TORCH_SPEC="torch" for your platform's default build).
 TORCH_SPEC ?= torch==2.13.0
 
-.PHONY: setup services demo test lint clean
+.PHONY: setup services demo test lint clean argilla
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ services:
 	@if ! command -v chromium >/dev/null && command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
 		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; fi
 	@command -v chromium >/dev/null || echo "warning: chromium missing; the HTML report's browser test will fail"
+
+# a local Argilla to try review on one machine, without Docker (what the tests start; its data
+# goes when it stops): prints the URL, the owner's API key and the annotators' logins
+argilla: setup services
+	$(BIN)/python -m tests.services.argilla
 
 test: setup services
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

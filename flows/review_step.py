@@ -32,7 +32,8 @@ def backend(project: Project) -> ReviewBackend:
     if not config.api_url:
         raise ReviewUnavailable(
             "no Argilla configured (ARGILLA_API_URL / [review] api_url): the routed documents stay queued in "
-            "the store; configure Argilla and run `distil review push`."
+            "the store; configure Argilla (from a checkout, `make argilla` starts one here) and run "
+            "`distil review push`."
         )
     key = config.api_key.get_secret_value() if config.api_key else ""
     return review_backends.get(config.backend)(config.api_url, key, project.guidelines, config)

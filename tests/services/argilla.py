@@ -168,4 +168,8 @@ def edit(url: str, response_id: str, spans, annotator: str) -> None:
 
 if __name__ == "__main__":
     with argilla_server() as (url, key):
-        hold_until_interrupted(f"Argilla at {url}, owner API key {key}; Ctrl-C to stop")
+        logins = ", ".join(f"{name} / {name}-password" for name in ["owner", *ANNOTATORS])
+        hold_until_interrupted(
+            f"Argilla at {url} (owner API key {key}; web logins: {logins}); data is removed at Ctrl-C.\n"
+            f"  export ARGILLA_API_URL={url} ARGILLA_API_KEY={key}; distil review push"
+        )
