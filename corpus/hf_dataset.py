@@ -27,6 +27,16 @@ def is_saved_dataset(path: Path) -> bool:
     )
 
 
+def dataset_columns(path: Path) -> list[str]:
+    """The columns of a saved dataset folder or parquet file (its first split), without its rows."""
+    try:
+        loaded = _load(path)
+    except Exception:  # noqa: BLE001 - unreadable here: the reader says why, with the file
+        return []
+    first = loaded[next(iter(loaded))] if hasattr(loaded, "keys") else loaded
+    return list(first.column_names)
+
+
 def read_hf(
     source: str | Path,
     split: Split,

@@ -23,7 +23,7 @@ from corpus.raw import DEFAULT_MAX_CHARS, Rejected, Unit, read_raw
 from corpus.store import AddReport, Store
 
 BATCH = 1000
-LabelledFormat = Literal["auto", "conll", "jsonl", "markup", "hf", "gliner", "label-studio"]
+LabelledFormat = Literal["auto", "conll", "jsonl", "markup", "hf", "gliner", "label-studio", "argilla"]
 Progress = Callable[[int], None]
 
 
@@ -90,13 +90,14 @@ def ingest_raw(
 def detect_format(path: Path) -> str:
     """The labelled format a path holds, from what it is (a saved dataset folder, a parquet file,
     GLiNER's JSON) or else its suffix."""
+    from corpus.argilla_dataset import looks_like_argilla
     from corpus.gliner_json import looks_like_gliner
-    from corpus.hf_dataset import is_saved_dataset
+    from corpus.hf_dataset import dataset_columns, is_saved_dataset
     from corpus.label_studio import looks_like_label_studio
 
     suffix = path.suffix.lower()
     if is_saved_dataset(path) or suffix == ".parquet":
-        return "hf"
+        return "argilla" if looks_like_argilla(dataset_columns(path)) else "hf"
     if looks_like_gliner(path):
         return "gliner"
     if looks_like_label_studio(path):
@@ -112,10 +113,18 @@ def read_labelled(
     unit: Literal["sentence", "document"] = "sentence",
     text_field: str | None = None,
     hf_split: str | None = None,
+    argilla: tuple[str | None, str | None] = (None, None),
+    skipped: list | None = None,
 ) -> Iterator[LabelledDocument]:
+    """`argilla`: (API URL, key) of the server a dataset name is read from; `skipped` hears
+    what a reader left out on purpose (an Argilla record nobody submitted)."""
     path = Path(path)
     if format == "auto":
         format = detect_format(path)
+    if format == "argilla":
+        from corpus.argilla_dataset import read_argilla
+
+        return iter(read_argilla(path if path.exists() else str(path), split, text_field, *argilla, skipped))
     if format == "hf":
         from corpus.hf_dataset import read_hf
 
@@ -169,14 +178,15 @@ def ingest_labelled(
     error too, unless `replace`: then the new labels win and the old ones are kept in the
     annotation's metadata (`history`)."""
     path = Path(path)
-    items = map_labels(list(read_labelled(path, split, **read_options)), label_map or {})
+    skipped: list = []
+    items = map_labels(list(read_labelled(path, split, skipped=skipped, **read_options)), label_map or {})
     problems = gold_problems(items, labels, path) if labels is not None else []
     if not replace:
         problems += _conflicts(store, items, path)
     if problems:
         raise InputError(problems)
     who = Annotator(AnnotatorKind.HUMAN, annotator or f"gold:{path.name}")
-    report = IngestReport(read=len(items), entities=sum(len(item.spans) for item in items))
+    report = IngestReport(read=len(items), entities=sum(len(item.spans) for item in items), rejected=skipped)
     for batch in _batches(items):
         report.absorb(store.add_labelled(batch, split, who, replace=replace))
         if progress:

@@ -29,6 +29,7 @@ class LabelledFormatChoice(StrEnum):
     hf = "hf"
     gliner = "gliner"
     label_studio = "label-studio"
+    argilla = "argilla"
 
 
 def _mapping(pairs: list[str]) -> dict[str, str]:
@@ -119,7 +120,8 @@ def ingest(
     """Add raw text to the pool, or human-labelled documents (--split) to a split."""
     settings = settings_or_exit(project)
     mapping = _mapping(label_map or [])
-    hub = file_format is LabelledFormatChoice.hf  # a name on the hub is not a path
+    # a name on the hub, or an Argilla dataset's name, is not a path
+    hub = file_format in (LabelledFormatChoice.hf, LabelledFormatChoice.argilla)
     missing = [str(p) for p in paths if not p.exists() and not hub]
     if missing:
         fail(f"no such file or folder: {', '.join(missing)}")
@@ -141,11 +143,17 @@ def ingest(
                 target = Split.POOL if split is GoldSplit.train else Split(split.value)
                 options = {"scheme": scheme, "unit": unit or "sentence", "text_field": text_field}
                 options |= {"hf_split": hf_split, "label_map": mapping, "replace": replace}
-                options |= {"progress": advance, "labels": labels}
+                options |= {"progress": advance, "labels": labels, "argilla": _argilla(settings)}
                 report = _ingest_labelled_files(store, paths, target, file_format, options)
         except InputError as error:
             fail(f"nothing from the file was stored:\n{error}")
     _print_ingest(report, labelled=split is not None)
+
+
+def _argilla(settings) -> tuple[str | None, str | None]:
+    """The Argilla server a dataset name is read from: the project's review settings."""
+    key = settings.review.api_key
+    return settings.review.api_url, key.get_secret_value() if key else None
 
 
 def _ingest_labelled_files(store, paths, target: Split, file_format, options: dict) -> IngestReport:

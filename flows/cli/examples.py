@@ -10,6 +10,7 @@ EXAMPLES: dict[str, list[str]] = {
     "ingest": [
         "distil ingest notes/ -p my-project   # raw text, for the teacher",
         "distil ingest dev.conll --split validation   # held-out gold",
+        "distil ingest team-ner --format argilla --split validation   # labelled in Argilla",
     ],
     "status": ["distil status -p my-project", "distil status --json   # the same, for scripts"],
     "dump": [
