@@ -65,6 +65,11 @@ class ReviewBackend(Protocol):
 
     def answers(self) -> list[Answer]: ...
 
+
+@runtime_checkable
+class Withdraws(Protocol):
+    """A backend that can take records back (what `distil review requeue` needs; optional)."""
+
     def withdraw(self, document_ids: list[str]) -> int:
         """Remove these documents' records and their answers (a later push starts them afresh);
         how many records went."""

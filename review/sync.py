@@ -18,7 +18,7 @@ from corpus.metrics import score
 from corpus.model import Annotation, Annotator, AnnotatorKind, Span, trim_span
 from corpus.store import Store
 from review.agreement import add_counts, pair_counts, per_label_f1
-from review.backend import Answer, ReviewBackend
+from review.backend import Answer, ReviewBackend, ReviewUnavailable, Withdraws
 from review.queue import ReviewQueue, ReviewStatus
 from review.tasks import review_tasks
 
@@ -171,6 +171,8 @@ def requeue_discarded(queue: ReviewQueue, backend: ReviewBackend) -> int:
     """Send the discarded documents to review again: their records (and the discards) leave the
     backend, and the next push sends them afresh. How many documents went back to the queue."""
     ids = sorted(queue.discarded())
+    if ids and not isinstance(backend, Withdraws):
+        raise ReviewUnavailable(f"the review backend {type(backend).__name__} cannot send documents again")
     if ids:
         backend.withdraw(ids)
         queue.mark(ids, ReviewStatus.QUEUED)
