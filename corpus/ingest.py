@@ -23,7 +23,9 @@ from corpus.raw import DEFAULT_MAX_CHARS, Rejected, Unit, read_raw
 from corpus.store import AddReport, Store
 
 BATCH = 1000
-LabelledFormat = Literal["auto", "conll", "jsonl", "markup", "hf", "gliner", "label-studio", "argilla"]
+LabelledFormat = Literal[
+    "auto", "conll", "jsonl", "markup", "hf", "gliner", "label-studio", "argilla", "spacy"
+]
 Progress = Callable[[int], None]
 
 
@@ -102,6 +104,8 @@ def detect_format(path: Path) -> str:
         return "gliner"
     if looks_like_label_studio(path):
         return "label-studio"
+    if suffix == ".spacy":
+        return "spacy"
     return "jsonl" if suffix in (".json", ".jsonl") else "markup" if suffix == ".markup" else "conll"
 
 
@@ -129,6 +133,10 @@ def read_labelled(
         from corpus.hf_dataset import read_hf
 
         return iter(read_hf(path if path.exists() else str(path), split, hf_split, scheme, text_field))
+    if format == "spacy":
+        from corpus.spacy_docbin import read_docbin
+
+        return iter(read_docbin(path, split))
     if format == "gliner":
         from corpus.gliner_json import read_gliner_json
 

@@ -14,9 +14,10 @@ from corpus.gliner_json import write_gliner_json
 from corpus.hf_dataset import SPLIT_NAMES, write_hf
 from corpus.label_studio import write_label_studio
 from corpus.model import Split
+from corpus.spacy_docbin import write_docbin
 from flows.project import Project
 
-SUFFIX = {"conll": ".conll", "gliner": ".json", "jsonl": ".jsonl", "label-studio": ".json"}
+SUFFIX = {"conll": ".conll", "gliner": ".json", "jsonl": ".jsonl", "label-studio": ".json", "spacy": ".spacy"}
 
 
 def export_dataset(project: Project, out: Path, fmt: str, sources: tuple[str, ...], licence: str) -> dict:
@@ -56,6 +57,8 @@ def _write_split(fmt: str, items: list, path: Path, project: Project) -> int:
         return write_gliner_json(documents, path, list(project.guidelines.label_names))
     if fmt == "label-studio":
         return write_label_studio(items, path)
+    if fmt == "spacy":
+        return write_docbin(documents, path)
     records = (
         {
             "id": doc_id,

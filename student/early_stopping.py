@@ -13,9 +13,7 @@ from transformers import TrainerCallback
 class BestOnDev:
     """The best dev F1 so far, its step, and the evaluations since it last improved."""
 
-    def __init__(
-        self, model, score_dev: Callable[[], float], best_dir: Path, progress=print, also_log=None
-    ):
+    def __init__(self, model, score_dev: Callable[[], float], best_dir: Path, progress=print, also_log=None):
         self.model, self.score_dev, self.best_dir, self.progress = model, score_dev, best_dir, progress
         # extra figures logged at each evaluation (a benchmark's held-out F1); never used to choose
         self.also_log: Callable[[], dict] | None = also_log

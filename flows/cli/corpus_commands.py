@@ -30,6 +30,7 @@ class LabelledFormatChoice(StrEnum):
     gliner = "gliner"
     label_studio = "label-studio"
     argilla = "argilla"
+    spacy = "spacy"
 
 
 def _mapping(pairs: list[str]) -> dict[str, str]:

@@ -21,6 +21,7 @@ class DatasetFormat(StrEnum):
     gliner = "gliner"
     jsonl = "jsonl"
     label_studio = "label-studio"
+    spacy = "spacy"
 
 
 class LabelSource(StrEnum):

@@ -17,6 +17,7 @@ from corpus.ingest import detect_format, ingest_labelled
 from corpus.jsonspans import read_span_json
 from corpus.label_studio import read_label_studio, write_label_studio
 from corpus.model import Split
+from corpus.spacy_docbin import read_docbin, write_docbin
 from corpus.store import Store
 
 CONLL = {  # token corpora: their text is tokens joined by spaces, so every format keeps it exactly
@@ -67,6 +68,8 @@ def test_token_corpora_round_trip_through_every_format(corpora, tmp_path, path):
     assert _span_texts(back) == _span_texts(items)  # GLiNER's own words: "U.S." is "U . S ."
     write_label_studio(((str(n), i) for n, i in enumerate(items)), tmp_path / "ls.json")
     assert _keys(read_label_studio(tmp_path / "ls.json", Split.VALIDATION)) == _keys(items)
+    write_docbin(items, tmp_path / "train.spacy")
+    assert _keys(read_docbin(tmp_path / "train.spacy", Split.VALIDATION)) == _keys(items)
 
 
 def test_tokens_and_ner_tags_alone_read_as_the_corpus(corpora, tmp_path):
@@ -88,6 +91,11 @@ def test_free_text_keeps_its_exact_offsets_where_the_format_has_them(corpora, tm
     assert _keys(read_hf(tmp_path / "hf", Split.VALIDATION, "validation")) == _keys(items)
     write_label_studio(((str(n), i) for n, i in enumerate(items)), tmp_path / "ls.json")
     assert _keys(read_label_studio(tmp_path / "ls.json", Split.VALIDATION)) == _keys(items)
+    write_docbin(items, tmp_path / "train.spacy")  # tokens cut at entity edges: the text stays exact
+    back = read_docbin(tmp_path / "train.spacy", Split.VALIDATION)
+    assert [(t, sorted(s)) for t, s in _keys(back)] == [
+        (t, sorted(s)) for t, s in _keys(items)
+    ]  # in text order
     write_conll(items, tmp_path / "out.conll")  # tokens lose the original spacing, not the entities
     back = read_conll(tmp_path / "out.conll", unit="document", split=Split.VALIDATION)
     assert _span_texts(back) == _span_texts(items)
@@ -98,6 +106,8 @@ def test_long_documents_round_trip(corpora, tmp_path):
     assert max(len(i.document.text.split()) for i in items) > 300
     write_hf(((str(n), i) for n, i in enumerate(items)), tmp_path / "hf", "card")
     assert _keys(read_hf(tmp_path / "hf", Split.VALIDATION, "validation")) == _keys(items)
+    write_docbin(items, tmp_path / "long.spacy")
+    assert _keys(read_docbin(tmp_path / "long.spacy", Split.VALIDATION)) == _keys(items)
     write_conll(items, tmp_path / "out.conll")
     back = list(read_conll(tmp_path / "out.conll", unit="document", split=Split.VALIDATION))
     assert _span_texts(back) == _span_texts(items)
@@ -183,3 +193,25 @@ def test_a_label_studio_task_nobody_annotated_is_named(tmp_path):
     (tmp_path / "ls.json").write_text(json.dumps(tasks))
     with pytest.raises(InputError, match=r"ls.json:1: task 8: not annotated"):
         read_label_studio(tmp_path / "ls.json", Split.VALIDATION)
+
+
+def test_a_spacy_docbin_made_by_spacy_reads_its_entities_or_its_span_group(tmp_path):
+    """Docs as a spaCy user makes them (spaCy's own tokenizer, `doc.ents`, or spancat's
+    `doc.spans["sc"]`), and a file that is not a DocBin is an error naming it."""
+    import spacy
+    from spacy.tokens import DocBin
+
+    nlp = spacy.blank("en")
+    with_ents, with_group = nlp("Ada Lovelace met Charles Babbage in London."), nlp("Ada went to Paris.")
+    with_ents.ents = [with_ents.char_span(0, 12, "PER"), with_ents.char_span(36, 42, "LOC")]
+    with_group.spans["sc"] = [with_group.char_span(12, 17, "LOC")]
+    DocBin(docs=[with_ents, with_group]).to_disk(tmp_path / "made.spacy")
+    assert detect_format(tmp_path / "made.spacy") == "spacy"
+    back = read_docbin(tmp_path / "made.spacy", Split.VALIDATION)
+    assert _keys(back) == [
+        ("Ada Lovelace met Charles Babbage in London.", [(0, 12, "PER"), (36, 42, "LOC")]),
+        ("Ada went to Paris.", [(12, 17, "LOC")]),
+    ]
+    (tmp_path / "bad.spacy").write_bytes(b"not a docbin")
+    with pytest.raises(InputError, match=r"bad.spacy:0: not a spaCy DocBin"):
+        read_docbin(tmp_path / "bad.spacy", Split.VALIDATION)

@@ -65,7 +65,13 @@ def test_hf_export_keeps_the_splits_and_reads_back_into_another_project(labelled
 
 @pytest.mark.parametrize(
     ("fmt", "suffix"),
-    [("conll", ".conll"), ("gliner", ".json"), ("jsonl", ".jsonl"), ("label-studio", ".json")],
+    [
+        ("conll", ".conll"),
+        ("gliner", ".json"),
+        ("jsonl", ".jsonl"),
+        ("label-studio", ".json"),
+        ("spacy", ".spacy"),
+    ],
 )
 def test_file_formats_write_one_file_per_split(labelled, tmp_path, fmt, suffix):
     out = tmp_path / fmt
@@ -76,6 +82,13 @@ def test_file_formats_write_one_file_per_split(labelled, tmp_path, fmt, suffix):
     if fmt == "jsonl":
         record = json.loads((out / "validation.jsonl").read_text().splitlines()[0])
         assert set(record) == {"id", "text", "spans"} and record["spans"]
+    if fmt == "spacy":  # what `spacy train` reads, and what distil reads back as it was
+        other = tmp_path / "other"
+        assert distil("init", other, "--guidelines", "general").exit_code == 0
+        result = distil("ingest", out / "validation.spacy", "--split", "validation", "-p", other)
+        assert "validation.spacy: spacy (detected)" in result.output, result.output
+        assert _spans(other) == {k: v for k, v in _spans(labelled).items() if k in _spans(other)}
+        assert len(_spans(other)) > 10
 
 
 def test_a_source_with_no_labels_is_refused_in_one_line(labelled, tmp_path):
