@@ -42,6 +42,18 @@ def export_dataset(project: Project, out: Path, fmt: str, sources: tuple[str, ..
     return counts
 
 
+def publish(folder: Path, repo: str, token: str) -> str:
+    """The exported DatasetDict and its card, as the hub dataset `repo` (made if missing)."""
+    from datasets import load_from_disk
+    from huggingface_hub import HfApi
+
+    load_from_disk(str(folder)).push_to_hub(repo, token=token)
+    HfApi(token=token).upload_file(
+        path_or_fileobj=str(folder / "README.md"), path_in_repo="README.md", repo_id=repo, repo_type="dataset"
+    )
+    return f"https://huggingface.co/datasets/{repo}"
+
+
 def _by_split(chosen) -> dict[str, list]:
     groups: dict[str, list] = {}
     for doc_id, item, _ in chosen:

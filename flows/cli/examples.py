@@ -47,6 +47,7 @@ EXAMPLES: dict[str, list[str]] = {
     "dataset export": [
         "distil dataset export corpus/ --format hf --license cc-by-4.0",
         "distil dataset export out/ --format conll --source reviewed --source gold",
+        "distil dataset export corpus/ --format hf --push-to-hub my-team/ner-corpus   # HF_TOKEN set",
     ],
     "models rollback": ['distil models rollback --reason "regression on invoices"'],
 }

@@ -98,3 +98,27 @@ def test_a_source_with_no_labels_is_refused_in_one_line(labelled, tmp_path):
     assert result.exit_code != 0
     assert "no documents have labels from teacher" in result.output
     assert not (tmp_path / "x").exists()
+
+
+def test_push_to_hub_says_what_it_needs_and_a_dead_hub_loses_nothing(labelled, tmp_path, monkeypatch):
+    """Publishing itself needs the hub (users have it; this machine has not): what is tested is
+    each refusal in one line, and that a hub that cannot be reached leaves the export written."""
+    out = tmp_path / "hf"
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    result = runner.invoke(
+        app, ["dataset", "export", str(out), "--push-to-hub", "me/ner", "-p", str(labelled)]
+    )
+    assert result.exit_code == 2 and "needs a Hugging Face token" in result.output and not out.exists()
+    result = runner.invoke(
+        app,
+        ["dataset", "export", str(out), "--format", "conll", "--push-to-hub", "me/ner", "-p", str(labelled)],
+    )
+    assert result.exit_code == 2 and "publishes the hf format" in result.output
+    monkeypatch.setenv("HF_TOKEN", "hf_test")
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens there (or the hub is offline)
+    result = runner.invoke(
+        app, ["dataset", "export", str(out), "--push-to-hub", "me/ner", "-p", str(labelled)]
+    )
+    assert result.exit_code == 1, result.output
+    assert "could not publish to the hub" in result.output and f"{out} is written" in result.output
+    assert (out / "dataset_dict.json").exists() and (out / "README.md").exists()
