@@ -178,3 +178,18 @@ class ModelEventRow(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RunRow(Base):
+    """One run of a flow (`distil distill`, a scheduled deployment, a stage): when it started
+    and ended, how it ended, and why if it failed. What the teacher did during it is read from
+    teacher_calls by time, so a run row never has to be kept in step with the work."""
+
+    __tablename__ = "runs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    flow: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), index=True)  # running, completed, failed
+    started_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    error: Mapped[str] = mapped_column(Text, default="")

@@ -21,10 +21,12 @@ from flows.pipeline import (
     review_flow,
     train_flow,
 )
+from flows.run_log import recorded
 from teacher.summary import RunSummary
 
 
 @flow(name="distil-label")
+@recorded("distil-label")
 def label_flow(project: str = ".", limit: int | None = None) -> dict:
     """Nightly: annotate what is new, then sync review (push the doubtful, pull the answers)."""
     teacher = annotate_flow(project, limit)
@@ -32,6 +34,7 @@ def label_flow(project: str = ".", limit: int | None = None) -> dict:
 
 
 @flow(name="distil-release")
+@recorded("distil-release")
 def release_flow(project: str = ".", promote: bool = False) -> dict:
     """Weekly: train on what the store holds now, evaluate, export; promotion is left to a person
     (`distil models promote`) unless `promote` is set."""
@@ -86,6 +89,7 @@ def _annotate_usable(project: str, limit: int | None, timer: _Timer) -> RunSumma
 
 
 @flow(name="distill")
+@recorded("distill")
 def distill(
     project: str = ".",
     inputs: list[str] | None = None,

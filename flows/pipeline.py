@@ -32,6 +32,7 @@ from flows import artifacts
 from flows.export_step import export_model, promote
 from flows.project import Project
 from flows.review_step import status, sync
+from flows.run_log import recorded
 from flows.student_step import evaluate, evaluated_on, latest_student, students_dir, train, trained_already
 from flows.teacher_step import (
     annotate_ids,
@@ -121,6 +122,7 @@ def ingest_task(project: str, paths: list[str], split: str | None = None) -> dic
 
 
 @flow(name="distil-ingest")
+@recorded("distil-ingest")
 def ingest_flow(project: str = ".", paths: list[str] | None = None, split: str | None = None) -> dict:
     """Add files to the store: raw text to the pool, or (with `split`) human-labelled documents."""
     report = ingest_task(project, paths or [], split)
@@ -143,6 +145,7 @@ def annotate_batch(project: str, ids: list[str], base_url: str, model: str, firs
 
 
 @flow(name="distil-annotate", task_runner=ThreadPoolTaskRunner(max_workers=2))
+@recorded("distil-annotate")
 def annotate_flow(
     project: str = ".", limit: int | None = None, batch_size: int = 200, split: str = "pool"
 ) -> RunSummary:
@@ -202,6 +205,7 @@ def review_sync_task(project: str, push: bool = True, pull: bool = True) -> dict
 
 
 @flow(name="distil-review")
+@recorded("distil-review")
 def review_flow(project: str = ".", push: bool = True, pull: bool = True) -> dict:
     """Sync the review queue with Argilla (push, pull, or both)."""
     result = review_sync_task(project, push, pull)
@@ -225,6 +229,7 @@ def train_task(project: str) -> str:
 
 
 @flow(name="distil-train")
+@recorded("distil-train")
 def train_flow(project: str = ".", force: bool = False) -> str:
     """Train the student candidates; skipped when a model was already trained on exactly this
     training set (unless `force`). Returns the winner's model id."""
@@ -254,6 +259,7 @@ def evaluate_task(project: str, model_id: str) -> dict:
 
 
 @flow(name="distil-evaluate")
+@recorded("distil-evaluate")
 def evaluate_flow(project: str = ".", model_id: str | None = None) -> dict:
     """Score student, teacher and base side by side on the human validation set."""
     with Project.load(project) as opened:
@@ -276,6 +282,7 @@ def export_task(project: str, model_id: str) -> dict:
 
 
 @flow(name="distil-export")
+@recorded("distil-export")
 def export_flow(project: str = ".", model_id: str | None = None) -> dict:
     """ONNX + INT8 behind the accuracy gate, into a bundle; skipped when the model's bundle is
     intact and was gated on this validation set."""
@@ -300,6 +307,7 @@ def promote_task(project: str, model_id: str, force: bool = False, reason: str =
 
 
 @flow(name="distil-promote")
+@recorded("distil-promote")
 def promote_flow(
     project: str = ".", model_id: str | None = None, force: bool = False, reason: str = ""
 ) -> dict:

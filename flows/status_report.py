@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from corpus.model import AnnotatorKind
 from corpus.overview import overview
+from corpus.runs import recent_runs
 from corpus.tables import AnnotationRow
 from export.registry import ModelRecord, ModelStatus
 from flows.project import Project
@@ -18,6 +19,7 @@ MODELS = 10  # newest first
 def project_status(project: Project) -> dict:
     state = overview(project.store)
     state["agreement"] = annotator_agreement(project.store)
+    state["runs"] = recent_runs(project.store)
     records = sorted(project.registry.list(), key=lambda r: r.created_at or 0, reverse=True)
     state["models"] = [_model(r) for r in records[:MODELS]]
     state["production"] = next((r.id for r in records if r.status == ModelStatus.PRODUCTION), None)

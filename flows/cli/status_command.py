@@ -79,7 +79,26 @@ def _tables(state: dict) -> list[Table]:
             f"${day['cost_usd']:.4f}",
             wall,
         )
-    return [documents, labels, failures, review, agreement, models, work]
+    return [documents, labels, failures, review, agreement, models, _runs_table(state), work]
+
+
+def _runs_table(state: dict) -> Table:
+    runs = _table(
+        "Recent runs", "flow", "started (UTC)", "wall", "status", "documents", "calls", "tokens", "cost"
+    )
+    for run in state.get("runs", []):
+        status = run["status"] + (f": {escape(run['error'][:80])}" if run["error"] else "")
+        runs.add_row(
+            run["flow"],
+            run["started"],
+            f"{run['wall_minutes']:.1f} min",
+            status,
+            str(run["documents"]),
+            str(run["calls"]),
+            str(run["tokens"]),
+            f"${run['cost_usd']:.4f}",
+        )
+    return runs
 
 
 def _review_tables(state: dict) -> tuple[Table, Table]:
@@ -104,6 +123,8 @@ TEXT_COLUMNS = {
     "format",
     "day",
     "label",
+    "flow",
+    "started (UTC)",
 }
 
 

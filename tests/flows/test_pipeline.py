@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from corpus.conll import read_conll
 from corpus.guideline_files import load_guidelines
 from corpus.model import Annotator, AnnotatorKind, Span, Split
+from corpus.runs import recent_runs
 from corpus.store import Store
 from corpus.tables import TeacherCallRow
 from export.registry import Registry
@@ -155,6 +156,12 @@ def test_distill_runs_resumes_and_never_repeats_teacher_calls(harness, project, 
     assert third.model_id in fourth.output and "0 new" in fourth.output
     with Store(settings.store_url) as store:
         assert len(Registry(store, project).list()) == models + 1
+        runs = recent_runs(store, limit=10)  # what `distil status` lists: one row per top-level flow run
+    assert [r["flow"] for r in runs] == ["distill"] * 4 + ["distil-annotate", "distil-ingest"]
+    assert [r["status"] for r in runs][1:] == ["completed", "failed", "completed", "completed", "completed"]
+    assert "injected: the training node died" in runs[2]["error"]
+    assert runs[4]["documents"] >= labelled.annotated > 0 and runs[4]["tokens"] > 0, "the teacher's work"
+    assert all(r["wall_minutes"] >= 0 for r in runs) and runs[-1]["documents"] == 0
 
     api = PREFECT_API_URL.value()  # the harness's server; artifacts as the UI lists them
     found = httpx.post(f"{api}/artifacts/filter", json={"limit": 200, "sort": "CREATED_DESC"}).json()

@@ -144,3 +144,29 @@ def test_gold_in_the_pool_needs_no_teacher(tmp_path, corpora, monkeypatch):
     state = json.loads(distil("status", "--json", "-p", root).output)
     assert state["pool_unlabelled"] == 0 and state["documents"]["pool"]["documents"] > 10
     assert state["next"].startswith("distil train")
+
+
+def test_each_top_level_run_is_logged_with_how_it_ended(project):
+    """A flow run (here the decorator on plain functions; the real flows in test_pipeline) writes
+    one row; the flows it calls belong to it; a failure keeps its reason."""
+    from flows.run_log import recorded
+
+    @recorded("inner")
+    def inner(project: str) -> str:
+        return "done"
+
+    @recorded("outer")
+    def outer(project: str) -> str:
+        return inner(project)
+
+    @recorded("broken")
+    def broken(project: str = ".") -> None:
+        raise RuntimeError("the GPU node went away")
+
+    assert outer(str(project)) == "done"
+    with pytest.raises(RuntimeError):
+        broken(project=str(project))
+    state = json.loads(distil("status", "--json", "-p", project).output)
+    assert [(r["flow"], r["status"]) for r in state["runs"]] == [("broken", "failed"), ("outer", "completed")]
+    assert state["runs"][0]["error"] == "RuntimeError: the GPU node went away"
+    assert "Recent runs" in distil("status", "-p", project).output
