@@ -19,7 +19,9 @@ class WordSpan:
 
 def decode(logits: np.ndarray, lengths: Sequence[int], threshold: float) -> list[list[WordSpan]]:
     """`logits` is the graph's (batch, words, width, labels); one list per text, by start."""
-    probs = 1.0 / (1.0 + np.exp(-logits, dtype=np.float32))
+    # the sigmoid as 0.5 * (1 + tanh(x / 2)): the same values, and no overflow for very negative
+    # logits (padding and masked spans reach -1e4 and below)
+    probs = 0.5 * (1.0 + np.tanh(0.5 * logits.astype(np.float32, copy=False)))
     batch, start, width, label = np.nonzero(probs > threshold)
     inside = start + width + 1 <= np.asarray(lengths)[batch]
     batch, start, width, label = batch[inside], start[inside], width[inside], label[inside]
