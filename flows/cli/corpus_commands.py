@@ -140,15 +140,20 @@ def ingest(
                     progress=advance,
                 )
             else:
-                labels = load_guidelines(settings.guidelines_ref).label_names
                 target = Split.POOL if split is GoldSplit.train else Split(split.value)
-                options = {"scheme": scheme, "unit": unit or "sentence", "text_field": text_field}
-                options |= {"hf_split": hf_split, "label_map": mapping, "replace": replace}
-                options |= {"progress": advance, "labels": labels, "argilla": _argilla(settings)}
+                options = _labelled_options(settings, scheme, unit, text_field, hf_split, replace)
+                options |= {"label_map": mapping, "progress": advance}
                 report = _ingest_labelled_files(store, paths, target, file_format, options)
         except InputError as error:
             fail(f"nothing from the file was stored:\n{error}")
     _print_ingest(report, labelled=split is not None)
+
+
+def _labelled_options(settings, scheme, unit, text_field, hf_split, replace) -> dict:
+    """How labelled files are read and checked: the guidelines' labels, the Argilla server."""
+    labels = load_guidelines(settings.guidelines_ref).label_names
+    return {"scheme": scheme, "unit": unit or "sentence", "text_field": text_field, "hf_split": hf_split,
+            "replace": replace, "labels": labels, "argilla": _argilla(settings)}  # fmt: skip
 
 
 def _argilla(settings) -> tuple[str | None, str | None]:
