@@ -7,12 +7,23 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 
 from corpus.runs import finish_run, start_run
 from flows.project import Project
 
+# Reached only through the module-level functions below: the wrapper is pickled by value when a
+# Dask worker receives the flow's context, and a ContextVar itself cannot be pickled.
 _inside_run: ContextVar[bool] = ContextVar("distil_inside_run", default=False)
+
+
+def _enter_run() -> Token | None:
+    """None when a run is already open in this context (a stage called by `distill`)."""
+    return None if _inside_run.get() else _inside_run.set(True)
+
+
+def _leave_run(token: Token) -> None:
+    _inside_run.reset(token)
 
 
 def recorded(name: str) -> Callable:
@@ -23,12 +34,12 @@ def recorded(name: str) -> Callable:
 
         @functools.wraps(fn)
         def run(*args, **kwargs):
-            if _inside_run.get():
-                return fn(*args, **kwargs)
             bound = signature.bind(*args, **kwargs)
             bound.apply_defaults()
             project = bound.arguments["project"]
-            token = _inside_run.set(True)
+            token = _enter_run()
+            if token is None:
+                return fn(*args, **kwargs)
             run_id = _start(project, name)
             status, error = "failed", ""
             try:
@@ -39,7 +50,7 @@ def recorded(name: str) -> Callable:
                 error = f"{type(failure).__name__}: {failure}"
                 raise
             finally:
-                _inside_run.reset(token)
+                _leave_run(token)
                 if run_id:
                     with Project.load(project) as opened:
                         finish_run(opened.store, run_id, status, error)
