@@ -241,7 +241,8 @@ def main() -> None:
             from gliner import GLiNER
 
             model = GLiNER.from_pretrained(str(student.path), local_files_only=True)
-            measured = scored(score_model(model, held, labels, student.threshold))
+            own = student.label_thresholds
+            measured = scored(score_model(model, held, labels, student.threshold, by_label=own))
         results[key] = {"name": name, "reviewed": len(ids), "labels_f1": label_f1, "labels_id": digest,
                         **measured, "steps": student.steps, "seconds": student.seconds}  # fmt: skip
         save_results(RESULTS, results)

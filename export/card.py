@@ -83,7 +83,7 @@ def _use(meta: dict) -> list[str]:
         f"Or serve it: `distil-serve path/to/this/folder`. Texts longer than {meta['max_words']} words "
         "are read in overlapping windows, as in training. It also loads in gliner "
         '(`GLiNER.from_pretrained(folder, load_onnx_model=True, onnx_model_file="model.onnx")`, '
-        f"threshold {meta['threshold']}), which truncates long texts instead.",
+        f"threshold {meta['threshold']}), which truncates long texts and has no per-label thresholds.",
         "",
         "**Intended use**: the labels above, as the guidelines define them, in text like the "
         "training corpus. **Out of scope**: other labels (accepted zero-shot, never measured), "
@@ -121,7 +121,7 @@ def _training(meta: dict) -> list[str]:
         f"- {settings['steps']} steps at batch {settings['batch_size']} (best checkpoint at step "
         f"{settings['best_step']}, chosen on a dev split of the training data), encoder learning "
         f"rate {settings['learning_rate']}, span and label heads {settings['head_learning_rate']}, "
-        f"spans up to {settings['max_width']} words, threshold {meta['threshold']} (chosen on dev).",
+        f"spans up to {settings['max_width']} words, threshold {_thresholds(meta)} (chosen on dev).",
         f"- {settings['seconds']} s on {settings['device']}.",
         "",
     ]
@@ -149,7 +149,7 @@ def _metrics(meta: dict, held_out: dict) -> list[str]:
         "## Metrics",
         "",
         f"Strict entity-level span F1 on the held-out, human-labelled validation set "
-        f"({held_out.get('documents', 0)} documents), at threshold {meta['threshold']}:",
+        f"({held_out.get('documents', 0)} documents), at threshold {_thresholds(meta)}:",
         "",
     ]
     if micro:
@@ -199,3 +199,9 @@ def _limits(meta: dict, held_out: dict) -> list[str]:
         "zero-shot and unmeasured.",
         "",
     ]
+
+
+def _thresholds(meta: dict) -> str:
+    """`0.4`, or `0.4 (MISC 0.6)` where a label has its own."""
+    own = ", ".join(f"{label} {t}" for label, t in sorted((meta.get("label_thresholds") or {}).items()))
+    return f"{meta['threshold']}" + (f" ({own})" if own else "")

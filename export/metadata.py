@@ -23,6 +23,7 @@ class ModelFacts:
     training_counts: dict = field(default_factory=dict)
     dev_f1: float | None = None
     training: dict = field(default_factory=dict)  # steps, batch size, learning rates, time, device
+    label_thresholds: dict = field(default_factory=dict)  # labels with their own threshold (dev)
 
 
 def bundle_meta(
@@ -39,6 +40,7 @@ def bundle_meta(
         "format": gate.shipped,
         "labels": list(facts.labels),
         "threshold": facts.threshold,
+        "label_thresholds": dict(facts.label_thresholds),
         "max_words": facts.max_words,
         "window_overlap": facts.window_overlap,
         "base": facts.base,

@@ -53,6 +53,7 @@ class ModelRecord:
     status: ModelStatus
     created_at: datetime | None = None
     events: list[dict[str, Any]] = field(default_factory=list)
+    label_thresholds: dict[str, float] = field(default_factory=dict)  # labels with their own threshold
 
 
 def current_user() -> str:
@@ -100,7 +101,11 @@ class Registry:
                         base=record.base,
                         training_set_hash=record.training_set_hash,
                         guidelines_version=record.guidelines_version,
-                        labels={"labels": record.labels, "threshold": record.threshold},
+                        labels={
+                            "labels": record.labels,
+                            "threshold": record.threshold,
+                            "label_thresholds": record.label_thresholds,
+                        },
                         metrics=record.metrics,
                         artifacts=self._stored(record.artifacts),
                         status=ModelStatus.CANDIDATE,
@@ -210,6 +215,7 @@ def _record(row: ModelRow, events) -> ModelRecord:
         guidelines_version=row.guidelines_version,
         labels=list(row.labels.get("labels", [])),
         threshold=float(row.labels.get("threshold", 0.5)),
+        label_thresholds=dict(row.labels.get("label_thresholds") or {}),
         metrics=dict(row.metrics),
         artifacts=dict(row.artifacts),
         status=ModelStatus(row.status),

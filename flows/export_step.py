@@ -99,6 +99,7 @@ def _facts(model_id: str, student: TrainedStudent, settings: Settings) -> ModelF
     return ModelFacts(
         model_id, tuple(student.labels), student.threshold, config.max_words, config.window_overlap,
         public_name(student.base), student.training_set_hash, student.counts, student.dev_f1, training,
+        dict(student.label_thresholds),
     )  # fmt: skip
 
 
@@ -110,8 +111,9 @@ def _gate(student_dir: Path, facts: ModelFacts, held: HeldOut, work: Path, setti
 
     def f1_of(model, name: str) -> float:
         scores[name] = score_model(
-            model, held, facts.labels, facts.threshold, facts.max_words, facts.window_overlap
-        )
+            model, held, facts.labels, facts.threshold, facts.max_words, facts.window_overlap,
+            by_label=facts.label_thresholds,
+        )  # fmt: skip
         return scores[name].micro.f1
 
     model = GLiNER.from_pretrained(str(student_dir), local_files_only=True)
@@ -151,8 +153,9 @@ def score_bundle(bundle: Path, held: HeldOut, settings: Settings) -> Scores:
     meta = read_meta(bundle)
     model = load_onnx(bundle)
     return score_model(
-        model, held, meta["labels"], meta["threshold"], meta["max_words"], meta["window_overlap"]
-    )
+        model, held, meta["labels"], meta["threshold"], meta["max_words"], meta["window_overlap"],
+        by_label=meta.get("label_thresholds"),
+    )  # fmt: skip
 
 
 def _bundle_of(record: ModelRecord) -> Path:

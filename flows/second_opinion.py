@@ -22,12 +22,16 @@ class StudentOpinion:
         self.name = f"student:{record.id}"
         self.model = GLiNER.from_pretrained(record.artifacts["student"], local_files_only=True)
         self.labels, self.threshold = list(record.labels), record.threshold
+        self.label_thresholds = dict(record.label_thresholds)
         self.max_words, self.overlap = max_words, overlap
         self._lock = threading.Lock()  # one model shared by the flow's concurrent batches
 
     def spans(self, text: str) -> list[Span]:
         with self._lock:
-            return predict(self.model, [text], self.labels, self.threshold, self.max_words, self.overlap)[0]
+            return predict(
+                self.model, [text], self.labels, self.threshold, self.max_words, self.overlap,
+                by_label=self.label_thresholds,
+            )[0]  # fmt: skip
 
 
 def current_student(registry: Registry) -> ModelRecord | None:

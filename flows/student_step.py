@@ -31,6 +31,7 @@ def register_student(registry: Registry, student: TrainedStudent, guidelines_ver
         guidelines_version=guidelines_version,
         labels=list(student.labels),
         threshold=student.threshold,
+        label_thresholds=dict(student.label_thresholds),
         metrics={"dev_f1": student.dev_f1, "training_counts": student.counts, "device": student.device},
         artifacts={"student": str(student.path)},
         status=ModelStatus.CANDIDATE,

@@ -48,3 +48,5 @@ class StudentConfig(BaseModel):
     window_overlap: int = Field(default=32, ge=0)
     include_waiting_for_review: bool = False
     threshold_grid: list[float] = Field(default_factory=lambda: [round(0.1 * i, 1) for i in range(1, 10)])
+    # a label gets its own threshold where that raises dev F1 (stored in the bundle, used serving)
+    per_label_thresholds: bool = True

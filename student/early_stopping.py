@@ -13,7 +13,14 @@ from transformers import TrainerCallback
 class BestOnDev:
     """The best dev F1 so far, its step, and the evaluations since it last improved."""
 
-    def __init__(self, model, score_dev: Callable[[], float], best_dir: Path, progress=print, also_log=None):
+    def __init__(
+        self,
+        model,
+        score_dev: Callable[[], tuple[float, dict]],
+        best_dir: Path,
+        progress=print,
+        also_log=None,
+    ):
         self.model, self.score_dev, self.best_dir, self.progress = model, score_dev, best_dir, progress
         # extra figures logged at each evaluation (a benchmark's held-out F1); never used to choose
         self.also_log: Callable[[], dict] | None = also_log
@@ -22,10 +29,10 @@ class BestOnDev:
 
     def evaluate(self, step: int, loss: float | None) -> None:
         self.model.eval()
-        f1 = self.score_dev()
+        f1, facts = self.score_dev()  # facts: what else the scoring found (the threshold it chose)
         extra = self.also_log() if self.also_log else {}
         self.model.train()
-        self.log.append({"step": step, "dev_f1": round(f1, 4), "loss": loss, **extra})
+        self.log.append({"step": step, "dev_f1": round(f1, 4), "loss": loss, **facts, **extra})
         self.progress(f"step {step}: dev F1 {f1:.3f}")
         if f1 > self.best:
             self.best, self.best_step, self.stale = f1, step, 0

@@ -41,16 +41,17 @@ def held_out_set(
 
 
 def score_model(
-    model, held: HeldOut, labels, threshold: float, max_words: int = 256, overlap: int = 32
+    model, held: HeldOut, labels, threshold: float, max_words: int = 256, overlap: int = 32, by_label=None
 ) -> Scores:
-    return score_and_predict(model, held, labels, threshold, max_words, overlap)[0]
+    return score_and_predict(model, held, labels, threshold, max_words, overlap, by_label)[0]
 
 
 def score_and_predict(
-    model, held: HeldOut, labels, threshold: float, max_words: int = 256, overlap: int = 32
+    model, held: HeldOut, labels, threshold: float, max_words: int = 256, overlap: int = 32, by_label=None
 ) -> tuple[Scores, list]:
-    """The scores and what the model predicted, per held-out document (for example errors)."""
-    predicted = predict(model, held.texts, labels, threshold, max_words, overlap)
+    """The scores and what the model predicted, per held-out document (for example errors);
+    `by_label`: labels with a threshold of their own."""
+    predicted = predict(model, held.texts, labels, threshold, max_words, overlap, by_label=by_label)
     return score(held.gold, predicted, held.texts), predicted
 
 
@@ -95,8 +96,9 @@ def score_side_by_side(
     results: dict[str, Scores | None] = {"teacher": score_teacher(store, held)}
     model = GLiNER.from_pretrained(str(model_dir), local_files_only=True)
     results["student"], predicted = score_and_predict(
-        model, held, labels, student.threshold, config.max_words, config.window_overlap
-    )
+        model, held, labels, student.threshold, config.max_words, config.window_overlap,
+        student.label_thresholds,
+    )  # fmt: skip
     if student.base != OFFLINE_BACKBONE:  # a bare encoder has no zero-shot ability to score
         base = load_base(student.base)
         results["base (zero-shot)"] = score_model(

@@ -12,11 +12,12 @@ itself: scoring it here scores exactly what is served.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from distil_runtime.words import Window, split_words, windows
 
 from corpus.model import Span
+from student.thresholds import kept, lowest
 
 
 def subword_costs(tokenizer, words) -> list[int]:
@@ -39,10 +40,14 @@ def predict(
     max_words: int = 256,
     overlap: int = 32,
     batch_size: int = 8,
+    by_label: Mapping[str, float] | None = None,
 ) -> list[list[Span]]:
-    """Spans per text, with scores; every word of every text is read."""
+    """Spans per text, with scores; every word of every text is read. `by_label`: labels with a
+    threshold of their own (decoded at the lowest, then each span kept above its label's)."""
     if hasattr(model, "extract"):  # distil_runtime.NerModel
-        found = model.extract(texts, labels, threshold, batch_size, max_words, overlap)
+        found = model.extract(
+            texts, labels, threshold, batch_size, max_words, overlap, label_thresholds=by_label
+        )
         return [[Span(e.start, e.end, e.label, round(e.score, 4)) for e in entities] for entities in found]
     pieces = _pieces(model, texts, labels, max_words, overlap)
     order = sorted(range(len(pieces)), key=lambda i: pieces[i][3])
@@ -52,7 +57,7 @@ def predict(
         batch = model.inference(
             [pieces[i][2] for i in chunk],
             list(labels),
-            threshold=threshold,
+            threshold=lowest(threshold, by_label),
             flat_ner=True,
             batch_size=batch_size,
         )
@@ -63,7 +68,7 @@ def predict(
         for entity in entities:
             key = (window.start + entity["start"], window.start + entity["end"], entity["label"])
             found[index][key] = max(found[index].get(key, 0.0), float(entity["score"]))
-    return [_merge(spans) for spans in found]
+    return [kept(_merge(spans), threshold, by_label) for spans in found]
 
 
 def _pieces(model, texts, labels, max_words: int, overlap: int) -> list[tuple[int, Window, str, int]]:

@@ -16,7 +16,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from corpus.metrics import score
+from corpus.model import Span
+from student import thresholds
 from student.backbone import load_base
 from student.config import Candidate, StudentConfig
 from student.data import Example, TrainingSet
@@ -42,6 +43,7 @@ class TrainedStudent:
     samples_per_second: float
     device: str
     counts: dict = field(default_factory=dict)
+    label_thresholds: dict[str, float] = field(default_factory=dict)  # labels with their own (dev)
     log: list[dict] = field(default_factory=list)
 
     def save(self) -> None:
@@ -57,23 +59,19 @@ class TrainedStudent:
         return cls(**data)
 
 
-def dev_f1(model, examples: list[Example], labels, threshold: float, config: StudentConfig) -> float:
-    predicted = predict(
-        model, [e.document.text for e in examples], labels, threshold, config.max_words, config.window_overlap
-    )
-    return score([e.spans for e in examples], predicted, bootstrap=0).micro.f1
-
-
-def sweep_threshold(model, examples: list[Example], labels, grid: list[float], config: StudentConfig):
-    """Predict once at the lowest threshold; F1 at every threshold of the grid; the best wins."""
+def predict_low(model, examples: list[Example], labels, config: StudentConfig) -> list[list[Span]]:
+    """Dev predictions at the grid's lowest threshold: every threshold of the grid is then a filter."""
     texts = [e.document.text for e in examples]
-    low = predict(model, texts, labels, min(grid), config.max_words, config.window_overlap)
-    curve = []
-    for threshold in grid:
-        kept = [[s for s in spans if (s.score or 0) >= threshold] for spans in low]
-        curve.append((threshold, score([e.spans for e in examples], kept, bootstrap=0).micro.f1))
-    best = max(curve, key=lambda point: (point[1], -abs(point[0] - 0.5)))
-    return best[0], curve
+    return predict(model, texts, labels, min(config.threshold_grid), config.max_words, config.window_overlap)
+
+
+def dev_f1(model, examples: list[Example], labels, config: StudentConfig) -> tuple[float, dict]:
+    """Dev F1 at the best threshold of the grid (a checkpoint is judged as it would be used: a
+    young model scores low, and at 0.5 it would look empty however well it ranks)."""
+    threshold, curve = thresholds.sweep(
+        [e.spans for e in examples], predict_low(model, examples, labels, config), config.threshold_grid
+    )
+    return max(f for _, f in curve), {"threshold": threshold}
 
 
 def train_candidate(
@@ -99,9 +97,9 @@ def train_candidate(
     out_dir = Path(out_dir)
     best_dir, work_dir = out_dir / "best", out_dir / "checkpoints"
     extra = (lambda: also_log(model)) if also_log else None
-    tracker = BestOnDev(model, lambda: dev_f1(model, dev, labels, 0.5, config), best_dir, progress, extra)
-    untrained = dev_f1(model, dev, labels, 0.5, config)
-    tracker.log.append({"step": 0, "dev_f1": round(untrained, 4), "loss": None})
+    tracker = BestOnDev(model, lambda: dev_f1(model, dev, labels, config), best_dir, progress, extra)
+    untrained, facts = dev_f1(model, dev, labels, config)
+    tracker.log.append({"step": 0, "dev_f1": round(untrained, 4), "loss": None, **facts})
     trainer = Trainer(
         model=model,
         args=training_arguments(candidate, config, work_dir, cuda),
@@ -166,16 +164,22 @@ def _trained(
 
     best = GLiNER.from_pretrained(str(tracker.best_dir), local_files_only=True)
     dev = data.dev or data.train[:1]
-    threshold, curve = sweep_threshold(best, dev, list(data.labels), config.threshold_grid, config)
+    gold, low = [e.spans for e in dev], predict_low(best, dev, list(data.labels), config)
+    threshold, curve = thresholds.sweep(gold, low, config.threshold_grid)
+    by_label = (
+        thresholds.per_label(gold, low, list(data.labels), config.threshold_grid, threshold)
+        if config.per_label_thresholds else {}
+    )  # fmt: skip
     return TrainedStudent(
         path=tracker.best_dir,
         base=candidate.base,
         candidate=candidate.model_dump(),
         labels=list(data.labels),
         training_set_hash=data.hash,
-        dev_f1=round(max(f for _, f in curve), 4),
+        dev_f1=round(thresholds.micro_f1(gold, low, threshold, by_label), 4),
         untrained_dev_f1=round(untrained, 4),
         threshold=threshold,
+        label_thresholds=by_label,
         threshold_curve=curve,
         best_step=tracker.best_step,
         steps=steps,

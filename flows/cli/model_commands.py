@@ -112,7 +112,8 @@ def models_show(
             fail(str(error))
     console.print(f"[bold]{r.id}[/] ({r.status})")
     console.print(f"base {r.base}; training set {r.training_set_hash}; guidelines {r.guidelines_version}")
-    console.print(f"labels {', '.join(r.labels)} at threshold {r.threshold}")
+    own = "".join(f", {label} at {t}" for label, t in sorted(r.label_thresholds.items()))
+    console.print(f"labels {', '.join(r.labels)} at threshold {r.threshold}{own}")
     for key, value in {**r.metrics, **r.artifacts}.items():
         console.print(f"  {key}: {escape(str(value))}")
     table = Table(title="history")

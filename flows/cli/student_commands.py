@@ -39,7 +39,7 @@ def train(
             str(s.candidate["teacher_floor"]),
             f"{s.dev_f1:.3f}",
             f"{s.untrained_dev_f1:.3f}",
-            str(s.threshold),
+            str(s.threshold) + "".join(f", {label} {t}" for label, t in sorted(s.label_thresholds.items())),
             str(s.steps),
             str(s.samples_per_second),
             s.device,

@@ -8,7 +8,7 @@ and entities come back in input order, at document offsets.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,6 +72,10 @@ class NerModel:
         meta = files.meta
         self.labels: tuple[str, ...] = tuple(meta.get("labels") or ())
         self.threshold = float(meta.get("threshold", 0.5))
+        # labels with a threshold of their own, chosen on dev when the student was trained
+        self.label_thresholds: dict[str, float] = {
+            str(k): float(v) for k, v in (meta.get("label_thresholds") or {}).items()
+        }
         self.max_words = min(int(max_words or meta.get("max_words", 256)), files.config.max_len)
         self.overlap = int(overlap if overlap is not None else meta.get("window_overlap", 32))
 
@@ -87,27 +91,35 @@ class NerModel:
         batch_size: int = 8,
         max_words: int | None = None,
         overlap: int | None = None,
+        label_thresholds: Mapping[str, float] | None = None,
     ) -> list[list[Entity]]:
         """Entities per text (flat: no two overlap), sorted by offset. Windows: `max_words` words
-        overlapping by `overlap` (default: the bundle's)."""
+        overlapping by `overlap` (default: the bundle's). Without `threshold`, the bundle's
+        thresholds (its own per label, where it has them); with it, that one for every label
+        unless `label_thresholds` says otherwise. Decoded at the lowest of them, then each entity
+        is kept at or above its label's threshold."""
         labels = list(dict.fromkeys(labels or self.labels))  # gliner drops repeated labels too
         if not labels:
             raise ValueError("no labels: pass labels=, or load a distil bundle that lists them")
-        threshold = self.threshold if threshold is None else threshold
+        if threshold is None:
+            threshold, label_thresholds = self.threshold, label_thresholds or self.label_thresholds
+        by_label = dict(label_thresholds or {})
+        lowest = min([threshold, *by_label.values()])
         max_words = min(max_words or self.max_words, self.files.config.max_len)
         pieces = self.pieces(texts, labels, max_words, self.overlap if overlap is None else overlap)
         order = sorted(range(len(pieces)), key=lambda i: pieces[i].cost)
         per_piece: list[list] = [[] for _ in pieces]
         for first in range(0, len(order), batch_size):
             chunk = order[first : first + batch_size]
-            for i, spans in zip(chunk, self._run([pieces[i] for i in chunk], labels, threshold), strict=True):
+            for i, spans in zip(chunk, self._run([pieces[i] for i in chunk], labels, lowest), strict=True):
                 per_piece[i] = spans
         found: list[dict[tuple[int, int, str], float]] = [{} for _ in texts]
         for piece, spans in zip(pieces, per_piece, strict=True):  # in text order: ties merge as before
             for start, end, label, score in spans:
                 key = (start, end, label)
                 found[piece.text_index][key] = max(found[piece.text_index].get(key, 0.0), score)
-        return [_merge(text, scored) for text, scored in zip(texts, found, strict=True)]
+        merged = [_merge(text, scored) for text, scored in zip(texts, found, strict=True)]
+        return [[e for e in entities if e.score >= by_label.get(e.label, threshold)] for entities in merged]
 
     def pieces(
         self, texts: Sequence[str], labels: Sequence[str], max_words: int, overlap: int

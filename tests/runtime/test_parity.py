@@ -72,6 +72,25 @@ def test_runtime_spans_equal_gliner_onnx_on_real_corpora(exported, corpora, onnx
     assert compared > 300, "the student predicts enough to compare"
 
 
+def test_a_labels_own_threshold_filters_that_label_alike_in_both(exported, corpora):
+    """A bundle's per-label thresholds: decoded at the lowest, each label then kept above its own;
+    the runtime and distil's gliner path agree, and only that label changes."""
+    reference, runtime = _gliner_onnx(exported, "model.onnx"), NerModel.load(exported)
+    texts = _texts(corpora, "wikigold/wikigold.conll.txt", slice(300, 380))
+    labels = ["PER", "ORG", "LOC", "MISC"]
+    everything = predict(runtime, texts, labels, 0.2)
+    found = [s for spans in everything for s in spans]
+    label = max(labels, key=lambda name: sum(s.label == name for s in found))  # the most found
+    scores = sorted(s.score for s in found if s.label == label)
+    own = {label: round(scores[len(scores) // 2], 4)}  # its median: half its spans fall under it
+    got = predict(runtime, texts, labels, 0.2, by_label=own)
+    assert _keys(got) == _keys(predict(reference, texts, labels, 0.2, by_label=own))
+    expected = [[s for s in spans if s.label != label or s.score >= own[label]] for spans in everything]
+    assert _keys(got) == _keys(expected)
+    assert len(scores) >= 10 and sum(map(len, expected)) < len(found), "some of its spans score under"
+    assert any(s.label == label for spans in got for s in spans), "and some above"
+
+
 def test_length_sorted_batches_give_what_batch_one_gives(exported, corpora):
     runtime = NerModel.load(exported)
     texts = _texts(corpora, "wikigold/wikigold.conll.txt", slice(300, 380))

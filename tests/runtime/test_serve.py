@@ -82,6 +82,7 @@ def test_extract_answers_what_the_runtime_finds_with_offsets_into_each_text(serv
             assert text[entity["start"] : entity["end"]] == entity["text"] and 0 < entity["score"] <= 1
     subset = _extract(server, {"texts": texts[:5], "labels": ["PER"], "threshold": 0.9}).json()
     assert subset["labels"] == ["PER"] and subset["threshold"] == 0.9
+    assert subset["label_thresholds"] == {}, "a threshold asked for applies to every label"
     assert all(e["label"] == "PER" and e["score"] >= 0.9 for found in subset["entities"] for e in found)
 
 
@@ -134,6 +135,7 @@ def test_metadata_names_the_model_its_labels_and_scores(server, exported_bundles
     assert meta["model_id"] == written["model_id"] and meta["labels"] == written["labels"]
     assert meta["guidelines"]["version"] == written["guidelines"]["version"]
     assert meta["threshold"] == written["threshold"] and meta["format"] == written["format"]
+    assert meta["label_thresholds"] == written["label_thresholds"]  # chosen on dev, applied serving
     assert meta["metrics"]["held_out"]["micro"]["f1"] > 0
 
 

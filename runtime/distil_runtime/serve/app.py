@@ -103,7 +103,7 @@ async def _extract(
     model = slot.model
     try:
         body = await _body(request, limits)
-        asked = ExtractRequest.parse(body, limits, model.labels, model.threshold)
+        asked = ExtractRequest.parse(body, limits, model.labels)
         metrics.queued.set(batcher.queued + len(asked.texts))
         answers = await batcher.submit(asked.texts, asked.labels, asked.threshold)
     except BadRequest as error:
@@ -118,10 +118,17 @@ async def _extract(
         {
             "model_id": model_id,
             "labels": list(asked.labels),
-            "threshold": asked.threshold,
+            **_thresholds(model, asked.threshold),
             "entities": [[e.as_dict() for e in found] for _, found in answers],
         }
     )
+
+
+def _thresholds(model, asked: float | None) -> dict:
+    """The thresholds an answer was found at: the one asked for, or the bundle's own."""
+    if asked is not None:
+        return {"threshold": asked, "label_thresholds": {}}
+    return {"threshold": model.threshold, "label_thresholds": model.label_thresholds}
 
 
 async def _open(slot: ModelSlot, metrics: ServeMetrics) -> None:
@@ -167,7 +174,7 @@ def _metadata(model) -> dict:
     return {
         "model_id": model.files.model_id,
         "labels": list(model.labels),
-        "threshold": model.threshold,
+        **_thresholds(model, None),
         "format": meta.get("format"),
         "base": meta.get("base"),
         "guidelines": meta.get("guidelines"),

@@ -22,7 +22,7 @@ class Overloaded(RuntimeError):
 class Job:
     texts: Sequence[str]
     labels: tuple[str, ...]
-    threshold: float
+    threshold: float | None  # None: the bundle's own thresholds
     done: asyncio.Future = field(repr=False)
 
     @property

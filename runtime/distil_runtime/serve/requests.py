@@ -27,10 +27,10 @@ class Limits:
 class ExtractRequest:
     texts: list[str]
     labels: tuple[str, ...]
-    threshold: float
+    threshold: float | None  # None: the bundle's (with its labels' own, where it has them)
 
     @classmethod
-    def parse(cls, body: object, limits: Limits, known: Sequence[str], default_threshold: float):
+    def parse(cls, body: object, limits: Limits, known: Sequence[str]):
         """`{"texts": [...], "labels"?: [...], "threshold"?: 0-1}`; `{"text": "..."}` for one."""
         if not isinstance(body, dict):
             raise BadRequest(422, 'body must be a JSON object like {"texts": ["..."]}')
@@ -39,7 +39,7 @@ class ExtractRequest:
             raise BadRequest(422, f"unknown fields: {', '.join(sorted(unknown_keys))}")
         texts = _texts(body, limits)
         labels = _labels(body.get("labels"), known)
-        return cls(texts, labels, _threshold(body.get("threshold"), default_threshold))
+        return cls(texts, labels, _threshold(body.get("threshold")))
 
 
 def _texts(body: dict, limits: Limits) -> list[str]:
@@ -78,9 +78,9 @@ def _labels(asked: object, known: Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(asked))
 
 
-def _threshold(asked: object, default: float) -> float:
+def _threshold(asked: object) -> float | None:
     if asked is None:
-        return default
+        return None
     if isinstance(asked, bool) or not isinstance(asked, int | float) or not math.isfinite(asked):
         raise BadRequest(422, '"threshold" must be a number between 0 and 1')
     if not 0 < asked < 1:
