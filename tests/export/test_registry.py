@@ -25,6 +25,7 @@ def record(model_id: str, f1: float = 0.5) -> ModelRecord:
         guidelines_version="v1",
         labels=["PER", "LOC"],
         threshold=0.4,
+        label_thresholds={"LOC": 0.6},
         metrics={"dev_f1": f1},
         artifacts={"student": f"/students/{model_id}"},
         status=ModelStatus.CANDIDATE,
@@ -44,7 +45,7 @@ def test_register_then_get_round_trips_with_history(registry):
         ["PER", "LOC"],
         0.4,
     )
-    assert got.metrics == {"dev_f1": 0.61}
+    assert got.metrics == {"dev_f1": 0.61} and got.label_thresholds == {"LOC": 0.6}
     assert [(e["action"], e["actor"]) for e in got.events] == [("registered", "alice")]
     registry.register(record("20260101-aaa", 0.7))  # again: metrics updated, no second row or event
     again = registry.get("20260101-aaa")
