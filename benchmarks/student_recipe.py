@@ -10,7 +10,7 @@ row), and each row is kept in benchmarks/results/student_recipe.json: a re-run t
 missing.
 
 python -m benchmarks.student_recipe [--corpus wikigold] [--evaluation 100] [--pool 1000]
-    [--recipes default ...] [--eval-every 100]
+    [--recipes "plain BCE" ...] [--eval-every 100]
 """
 
 from __future__ import annotations
@@ -53,10 +53,10 @@ distil ships). One run per row, on 2 CPU cores shared with other work of the ses
 minutes are upper bounds; samples/s is training alone. Peak MB: the training process's
 resident memory."""
 RESULTS = Path(__file__).resolve().parent / "results" / "student_recipe.json"
-# name: (what it changes, Candidate fields, StudentConfig fields). "default" is distil's default.
+# name: (what it changes, Candidate fields, StudentConfig fields). "plain BCE" is distil's default.
 RECIPES: dict[str, tuple[str, dict, dict]] = {
-    "default": ("distil's default (focal loss a=0.75 g=2)", {}, FOCAL),
-    "plain BCE": ("gliner's own loss: no focal weighting", {}, BCE),
+    "focal loss": ("focal loss a=0.75 g=2 (distil's default before plain BCE)", {}, FOCAL),
+    "plain BCE": ("gliner's own loss, no focal weighting: distil's default", {}, BCE),
     "BCE, encoder 1e-4": ("plain BCE, encoder learning rate doubled", {"learning_rate": 1e-4}, BCE),
     "BCE, 1600 steps cosine": ("plain BCE, 1600 steps, cosine decay", {}, BCE | LONG),
     "focal, encoder 1e-4": ("focal loss, encoder learning rate doubled", {"learning_rate": 1e-4}, FOCAL),
