@@ -53,10 +53,10 @@ distil ships). One run per row, on 2 CPU cores shared with other work of the ses
 minutes are upper bounds; samples/s is training alone. Peak MB: the training process's
 resident memory."""
 RESULTS = Path(__file__).resolve().parent / "results" / "student_recipe.json"
-# name: (what it changes, Candidate fields, StudentConfig fields). "plain BCE" is distil's default.
+# name: (what it changes, Candidate fields, StudentConfig fields). "focal loss" is distil's default.
 RECIPES: dict[str, tuple[str, dict, dict]] = {
-    "focal loss": ("focal loss a=0.75 g=2 (distil's default before plain BCE)", {}, FOCAL),
-    "plain BCE": ("gliner's own loss, no focal weighting: distil's default", {}, BCE),
+    "focal loss": ("distil's default: focal loss a=0.75 g=2", {}, FOCAL),
+    "plain BCE": ("gliner's own loss, no focal weighting", {}, BCE),
     "BCE, encoder 1e-4": ("plain BCE, encoder learning rate doubled", {"learning_rate": 1e-4}, BCE),
     "BCE, 1600 steps cosine": ("plain BCE, 1600 steps, cosine decay", {}, BCE | LONG),
     "focal, encoder 1e-4": ("focal loss, encoder learning rate doubled", {"learning_rate": 1e-4}, FOCAL),
