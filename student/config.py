@@ -35,6 +35,11 @@ class StudentConfig(BaseModel):
     # focal loss stays the default (BENCHMARKS.md, "Student recipe"; README says when to switch)
     focal_loss_alpha: float = Field(default=0.75, le=1)
     focal_loss_gamma: float = Field(default=2.0, ge=0)
+    # the focal loss trains this share of the steps, plain BCE the rest (1: focal throughout)
+    focal_share: float = Field(default=1.0, ge=0, le=1)
+    # the share of negative span-label pairs each step trains on (gliner's `negatives`): most pairs
+    # are negatives, and fewer of them let the positives' scores rise sooner
+    negative_sampling: float = Field(default=1.0, gt=0, le=1)
     batch_size: int = Field(default=8, ge=1)
     eval_every: int = Field(
         default=50, ge=1

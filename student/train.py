@@ -87,6 +87,7 @@ def train_candidate(
     from transformers import PrinterCallback, ProgressCallback
 
     from student.early_stopping import BestOnDev, DevF1Callback
+    from student.loss_schedule import FocalThenBCE
 
     if not data.train:
         raise ValueError("no training documents: annotate or review some pool documents first")
@@ -112,6 +113,8 @@ def train_candidate(
         processing_class=model.data_processor.transformer_tokenizer,
     )
     trainer.add_callback(DevF1Callback(tracker, config.eval_every, config.patience))
+    if config.focal_share < 1:
+        trainer.add_callback(FocalThenBCE(round(config.max_steps * config.focal_share)))
     for noisy in (PrinterCallback, ProgressCallback):  # loss dicts and bars: distil reports dev F1 itself
         trainer.remove_callback(noisy)
     started = time.perf_counter()
@@ -153,6 +156,7 @@ def training_arguments(candidate: Candidate, config: StudentConfig, work_dir: Pa
         dataloader_num_workers=0,
         focal_loss_alpha=config.focal_loss_alpha,
         focal_loss_gamma=config.focal_loss_gamma,
+        negatives=config.negative_sampling,
     )
 
 

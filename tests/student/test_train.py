@@ -61,3 +61,15 @@ def test_train_then_evaluate(project):
         assert (report / plot).stat().st_size > 1000
     markdown = (report / "report.md").read_text()
     assert "| student | " in markdown and f"**{metrics['student']['micro']['f1']:.3f}**" in markdown
+
+
+def test_the_loss_settings_reach_gliners_trainer(tmp_path):
+    """What [student] says of the loss is what gliner's Trainer computes with."""
+    from student.config import Candidate, StudentConfig
+    from student.train import training_arguments
+
+    config = StudentConfig(focal_loss_alpha=0.6, focal_loss_gamma=0.5, negative_sampling=0.3)
+    arguments = training_arguments(Candidate(head_learning_rate=2e-3), config, tmp_path, cuda=False)
+    assert (arguments.focal_loss_alpha, arguments.focal_loss_gamma) == (0.6, 0.5)
+    assert arguments.negatives == 0.3 and arguments.masking == "global"  # sampled over all pairs
+    assert arguments.others_lr == 2e-3 and arguments.max_steps == config.max_steps
