@@ -1,6 +1,7 @@
 """Dev-F1 checkpointing for gliner's Trainer: every `eval_every` steps the model is scored on
 dev, the best checkpoint is saved, and training stops after `patience` evaluations without
-improvement. Imported when training starts (it needs transformers)."""
+improvement. A dev split too small to tell checkpoints apart (`keep_last`) saves every
+evaluation instead and never stops early. Imported when training starts (it needs transformers)."""
 
 from __future__ import annotations
 
@@ -20,11 +21,13 @@ class BestOnDev:
         best_dir: Path,
         progress=print,
         also_log=None,
+        keep_last: bool = False,
     ):
         self.model, self.score_dev, self.best_dir, self.progress = model, score_dev, best_dir, progress
         # extra figures logged at each evaluation (a benchmark's held-out F1); never used to choose
         self.also_log: Callable[[], dict] | None = also_log
         self.best, self.best_step, self.stale = -1.0, 0, 0
+        self.keep_last = keep_last  # dev too small to judge: the latest checkpoint is the one kept
         self.log: list[dict] = []
 
     def evaluate(self, step: int, loss: float | None) -> None:
@@ -34,7 +37,7 @@ class BestOnDev:
         self.model.train()
         self.log.append({"step": step, "dev_f1": round(f1, 4), "loss": loss, **facts, **extra})
         self.progress(f"step {step}: dev F1 {f1:.3f}")
-        if f1 > self.best:
+        if f1 > self.best or self.keep_last:
             self.best, self.best_step, self.stale = f1, step, 0
             self.model.save_pretrained(str(self.best_dir))
         else:

@@ -53,3 +53,14 @@ def test_same_seed_same_model(data, tmp_path):
     assert first.log == second.log
     a, b = weights(first.path), weights(second.path)
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_a_dev_split_too_small_to_judge_keeps_the_last_checkpoint(data, tmp_path):
+    """16 dev sentences hold fewer entities than min_dev_entities: every evaluation is saved, the
+    last one is what ships, and training runs all its steps whatever dev F1 says."""
+    config = StudentConfig(max_steps=12, eval_every=4, patience=1, min_dev_entities=10_000)
+    said = []
+    student = train_candidate(data, Candidate(), config, tmp_path, progress=said.append)
+    assert [entry["step"] for entry in student.log] == [0, 4, 8, 12]
+    assert student.best_step == student.steps == 12
+    assert any("the last checkpoint is kept" in line for line in said)
