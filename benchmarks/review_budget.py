@@ -39,10 +39,11 @@ import random
 import statistics
 import tempfile
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.report import load_results, save_results, write_section
-from benchmarks.review_budget_report import render
+from benchmarks.review_budget_report import DEFAULT_MODEL, render, run_name
 from benchmarks.reviewed_student import CACHE, reviewed_documents, reviewed_student
 from benchmarks.teacher_quality import CORPORA, annotate_all, confidence_pairs
 from corpus.guideline_files import load_guidelines
@@ -60,6 +61,7 @@ from teacher.local_server import local_teacher
 RESULTS = Path(__file__).resolve().parent / "results" / "review_budget.json"
 ORACLE = Annotator(AnnotatorKind.HUMAN, "oracle-reviewer")
 REVIEWED = 200  # documents at the end of the corpus that train the ensemble's student
+FLOORED = "teacher, least confident left out"
 
 
 def teacher_labels(corpus, model, evaluation, pool, guidelines, opinion) -> tuple[str, dict[str, Annotation]]:
@@ -82,6 +84,12 @@ def teacher_labels(corpus, model, evaluation, pool, guidelines, opinion) -> tupl
             print(annotate_all(store, guidelines, url, alias, config, documents, opinion, dots), flush=True)
         found = store.annotations(annotator=alias, document_ids=[d.id for d in documents])
     return alias, {a.document_id: a for a in found}
+
+
+def confident(item, annotations: dict[str, Annotation], floor: float) -> bool:
+    """Whether a pool document's teacher labels reach `floor` (always, where there is no floor)."""
+    annotation = annotations.get(item.document.id)
+    return not floor or bool(annotation and (annotation.confidence or 0.0) >= floor)
 
 
 def spans(annotation: Annotation | None) -> list:
@@ -128,9 +136,12 @@ def training_labels_id(pool, gold, annotations, reviewed: set[str]) -> str:
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
 
 
-def train_student(pool, gold, annotations, reviewed: set[str], labels, steps: int, seed: int, out: Path):
+def train_student(
+    pool, gold, annotations, reviewed: set[str], labels, steps: int, seed: int, out: Path, floor: float = 0.0
+):
     """The pipeline's training data: reviewed documents with their (oracle) human labels win over
-    the teacher's, failed teacher documents are left out."""
+    the teacher's, failed teacher documents are left out, and so are those whose confidence is
+    below `floor` (a candidate's `teacher_floor`)."""
     with Store(f"sqlite:///{out}/train.db") as store:
         store.add_documents(item.document for item in pool)
         store.save_annotations([annotations[i.document.id] for i in pool if i.document.id in annotations])
@@ -138,20 +149,45 @@ def train_student(pool, gold, annotations, reviewed: set[str], labels, steps: in
             [Annotation(item.document.id, ORACLE, g) for item, g in zip(pool, gold, strict=True)
              if item.document.id in reviewed]
         )  # fmt: skip
-        data = build_training_set(store, labels)
+        data = build_training_set(store, labels, teacher_floor=floor)
     config = StudentConfig(max_steps=steps, eval_every=50, seed=seed)
     return train_candidate(data, Candidate(), config, out / "student", progress=lambda _: None)
 
 
+def quarter_floor(pool, annotations: dict[str, Annotation]) -> float:
+    """The lowest confidence that leaves out at least the least confident quarter of the teacher's
+    pool documents (documents below it are left out). Confidences tie (the ensemble's agreement
+    takes a few values), so the quarter's value itself is kept out too; 0 where all tie."""
+    ok = [annotations.get(item.document.id) for item in pool]
+    values = sorted(a.confidence or 0.0 for a in ok if a and a.status is AnnotationStatus.OK)
+    if not values:
+        return 0.0
+    above = [v for v in values if v > values[len(values) // 4]]
+    return above[0] if above else 0.0
+
+
+def label_quality_at(pool, gold, annotations, n: int, seeds: int) -> dict:
+    """The training labels after reviewing `n` routed documents, and `n` random ones (averaged over
+    `seeds` draws, with the spread of their F1)."""
+    routed = label_quality(pool, gold, annotations, chosen(pool, annotations, n, "routed", 0))
+    draws = [label_quality(pool, gold, annotations, chosen(pool, annotations, n, "random", seed))
+             for seed in range(seeds)]  # fmt: skip
+    return {"routed": routed, "random": [statistics.mean(d) for d in zip(*draws, strict=True)],
+            "random_sd": statistics.pstdev(d[0] for d in draws)}  # fmt: skip
+
+
 def scored(scores: Scores) -> dict:
     m = scores.micro
-    return {"P": m.precision, "R": m.recall, "F1": m.f1, "interval": list(scores.f1_interval or (0, 0))}
+    # per held-out document (tp, fp, fn): two rows' difference gets a paired interval in the report
+    per_document = [[d.tp, d.fp, d.fn] for d in scores.per_document]
+    return {"P": m.precision, "R": m.recall, "F1": m.f1, "interval": list(scores.f1_interval or (0, 0)),
+            "per_document": per_document}  # fmt: skip
 
 
-def main() -> None:
+def argument_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser()
     parser.add_argument("--corpus", default="wikigold", choices=list(CORPORA))
-    parser.add_argument("--model", default="qwen2.5-coder-0.5b")
+    parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--evaluation", type=int, default=100)
     parser.add_argument("--pool", type=int, default=120)
     parser.add_argument("--budgets", type=int, nargs="+", default=[0, 5, 10, 25], help="percent of the pool")
@@ -161,6 +197,11 @@ def main() -> None:
     parser.add_argument(
         "--training-seeds", type=int, default=1, help="train the teacher-only student this many times (noise)"
     )
+    return parser
+
+
+def main() -> None:
+    parser = argument_parser()
     args = parser.parse_args()
     read, guidelines_name = CORPORA[args.corpus]
     everything = list(read())
@@ -196,57 +237,14 @@ def main() -> None:
     )
 
     budgets = {b: round(b / 100 * len(pool)) for b in sorted(set(args.budgets) | set(args.student_budgets))}
-    quality = {}
-    for budget, n in budgets.items():
-        routed = label_quality(pool, pool_gold, annotations, chosen(pool, annotations, n, "routed", 0))
-        draws = [
-            label_quality(pool, pool_gold, annotations, chosen(pool, annotations, n, "random", seed))
-            for seed in range(args.seeds)
-        ]
-        quality[budget] = {"routed": routed, "random": [statistics.mean(d) for d in zip(*draws, strict=True)],
-                           "random_sd": statistics.pstdev(d[0] for d in draws)}  # fmt: skip
+    quality = {
+        budget: label_quality_at(pool, pool_gold, annotations, n, args.seeds) for budget, n in budgets.items()
+    }
 
-    results = load_results(RESULTS)
     prefix = f"{args.corpus}|{teacher}|{args.evaluation}|{args.pool}|{args.steps}"
-    # the same labels under other training seeds: how far a student moves with the seed alone
-    conditions = [("teacher only", 0, "routed", 0)]
-    conditions += [
-        (f"teacher only, seed {seed}", 0, "routed", seed) for seed in range(1, args.training_seeds)
-    ]
-    conditions += [
-        (f"{how} {b}%", b, how, 0) for b in args.student_budgets if b for how in ("routed", "random")
-    ]
-    conditions.append(("all gold (ceiling)", 100, "all", 0))
-    # the most telling students first (ceiling, teacher only, then the largest budgets), so a run
-    # stopped early and re-run with fewer --student-budgets still answers the goals
-    for name, budget, how, seed in sorted(conditions, key=lambda c: (0 < c[1] < 100, -c[1])):
-        key = f"{prefix}|{name}"
-        ids = (
-            {i.document.id for i in pool}
-            if how == "all"
-            else chosen(pool, annotations, budgets[budget], how, 0)
-        )
-        label_f1 = 1.0 if how == "all" else label_quality(pool, pool_gold, annotations, ids)[0]
-        digest = training_labels_id(pool, pool_gold, annotations, ids)
-        row = results.get(key)
-        if row and "labels_id" not in row and abs(row["labels_f1"] - label_f1) < 1e-9:
-            row["labels_id"] = digest  # a row from before the digest: its label F1 says the labels match
-        if row and row.get("labels_id") == digest:
-            continue
-        if row:
-            print(f"retraining the student: {name} (its training labels changed since)", flush=True)
-        print(f"training the student: {name} ({len(ids)} reviewed)", flush=True)
-        with tempfile.TemporaryDirectory() as tmp:
-            student = train_student(pool, pool_gold, annotations, ids, labels, args.steps, seed, Path(tmp))
-            from gliner import GLiNER
-
-            model = GLiNER.from_pretrained(str(student.path), local_files_only=True)
-            own = student.label_thresholds
-            measured = scored(score_model(model, held, labels, student.threshold, by_label=own))
-        results[key] = {"name": name, "reviewed": len(ids), "labels_f1": label_f1, "labels_id": digest,
-                        **measured, "steps": student.steps, "seconds": student.seconds}  # fmt: skip
-        save_results(RESULTS, results)
-    save_results(RESULTS, results)  # digests backfilled above
+    pool_run = PoolRun(pool, pool_gold, annotations, labels, held, budgets, args.steps)
+    conditions = student_conditions(args)
+    results = train_students(pool_run, prefix, conditions, load_results(RESULTS))
     base_key = f"{args.corpus}|base|{args.evaluation}"
     if base_key not in results:
         from student.backbone import load_base
@@ -258,14 +256,100 @@ def main() -> None:
         save_results(RESULTS, results)
     students = [results[f"{prefix}|{name}"] for name, *_ in conditions] + [results[base_key]]
     body = render(args, teacher, teacher_scores, pairs, budgets, quality, students, failures)
+    teacher_shown = "" if args.model == DEFAULT_MODEL else f", teacher {args.model}"
+    title = f"Review budgets: routed vs random review ({args.corpus}{teacher_shown})"
+    write_section(f"review-budget-{run_name(args)}", title, command_of(args, parser), body)
+
+
+@dataclass
+class PoolRun:
+    """What every student of one run shares: the pool, its gold, the teacher's labels, the held-out set."""
+
+    pool: list
+    gold: list
+    annotations: dict[str, Annotation]
+    labels: tuple[str, ...]
+    held: HeldOut
+    budgets: dict[int, int]
+    steps: int
+
+
+def student_conditions(args) -> list[tuple[str, int, str, int]]:
+    """(name, budget, how the reviewed documents are chosen, training seed) per student."""
+    conditions = [("teacher only", 0, "routed", 0)]
+    # the same labels under other training seeds: how far a student moves with the seed alone
+    conditions += [
+        (f"teacher only, seed {seed}", 0, "routed", seed) for seed in range(1, args.training_seeds)
+    ]
+    conditions += [
+        (f"{how} {b}%", b, how, 0) for b in args.student_budgets if b for how in ("routed", "random")
+    ]
+    # the teacher's confidence used without review: its least confident documents left out
+    conditions.append((FLOORED, 0, "floor", 0))
+    conditions.append(("all gold (ceiling)", 100, "all", 0))
+    return conditions
+
+
+def train_students(run: PoolRun, prefix: str, conditions, results: dict) -> dict:
+    """Trains each condition's student unless its row is kept for the same training labels."""
+    floor = quarter_floor(run.pool, run.annotations)
+    # the most telling students first (ceiling, teacher only, then the largest budgets), so a run
+    # stopped early and re-run with fewer --student-budgets still answers the goals
+    for name, budget, how, seed in sorted(conditions, key=lambda c: (0 < c[1] < 100, -c[1])):
+        key = f"{prefix}|{name}"
+        if how == "all":
+            ids = {i.document.id for i in run.pool}
+        else:
+            ids = set() if how == "floor" else chosen(run.pool, run.annotations, run.budgets[budget], how, 0)
+        floored = floor if how == "floor" else 0.0
+        kept = [
+            (i, g) for i, g in zip(run.pool, run.gold, strict=True) if confident(i, run.annotations, floored)
+        ]
+        label_f1 = 1.0 if how == "all" else label_quality(*zip(*kept, strict=True), run.annotations, ids)[0]
+        digest = training_labels_id(run.pool, run.gold, run.annotations, ids)
+        digest += f"|{floored:.4f}" if floored else ""
+        row = results.get(key)
+        if row and "labels_id" not in row and abs(row["labels_f1"] - label_f1) < 1e-9:
+            row["labels_id"] = digest  # a row from before the digest: its label F1 says the labels match
+        if row and row.get("labels_id") == digest:
+            continue
+        if row:
+            print(f"retraining the student: {name} (its training labels changed since)", flush=True)
+        print(f"training the student: {name} ({len(ids)} reviewed)", flush=True)
+        measured = student_scores(run, ids, seed, floored)
+        shown = (
+            f"{name} (confidence < {floored:.2f}: {len(run.pool) - len(kept)} documents)" if floored else name
+        )
+        results[key] = {"name": shown, "reviewed": len(ids), "labels_f1": label_f1, "labels_id": digest,
+                        **measured}  # fmt: skip
+        save_results(RESULTS, results)
+    save_results(RESULTS, results)  # digests backfilled above
+    return results
+
+
+def student_scores(run: PoolRun, ids: set[str], seed: int, floor: float) -> dict:
+    """One student trained on the run's labels (`ids` reviewed), scored on the held-out set."""
+    from gliner import GLiNER
+
+    with tempfile.TemporaryDirectory() as tmp:
+        student = train_student(
+            run.pool, run.gold, run.annotations, ids, run.labels, run.steps, seed, Path(tmp), floor
+        )
+        model = GLiNER.from_pretrained(str(student.path), local_files_only=True)
+        own = student.label_thresholds
+        measured = scored(score_model(model, run.held, run.labels, student.threshold, by_label=own))
+    return {**measured, "steps": student.steps, "seconds": student.seconds}
+
+
+def command_of(args, parser) -> str:
+    """The command line that measured this run, naming only what differs from the defaults."""
     command = f"python -m benchmarks.review_budget --corpus {args.corpus} --model {args.model}"
     for option in ("evaluation", "pool", "budgets", "student_budgets", "steps", "seeds", "training_seeds"):
         value = getattr(args, option)
-        if value != parser.get_default(option):  # the command says only what differs from the defaults
+        if value != parser.get_default(option):
             shown = " ".join(map(str, value)) if isinstance(value, list) else value
             command += f" --{option.replace('_', '-')} {shown}"
-    title = f"Review budgets: routed vs random review ({args.corpus})"
-    write_section(f"review-budget-{args.corpus}", title, command, body)
+    return command
 
 
 if __name__ == "__main__":
