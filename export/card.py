@@ -122,8 +122,21 @@ def _training(meta: dict) -> list[str]:
         f"{settings['best_step']}, chosen on a dev split of the training data), encoder learning "
         f"rate {settings['learning_rate']}, span and label heads {settings['head_learning_rate']}, "
         f"spans up to {settings['max_width']} words, threshold {_thresholds(meta)} (chosen on dev).",
+        *_kept(settings),
         f"- {settings['seconds']} s on {settings['device']}.",
         "",
+    ]
+
+
+def _kept(settings: dict) -> list[str]:
+    """The base's labels kept by rehearsal: the model still answers them, unscored here."""
+    kept = settings.get("kept_labels") or []
+    if not kept:
+        return []
+    return [
+        f"- Labels kept from the base (`keep_labels`): {', '.join(kept)}, trained on "
+        f"{settings.get('kept_spans', 0)} of the base's own spans. The model still answers these labels; "
+        "this card's scores, the threshold and the bundle's labels cover only the labels above."
     ]
 
 

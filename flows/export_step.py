@@ -93,6 +93,8 @@ def _facts(model_id: str, student: TrainedStudent, settings: Settings) -> ModelF
         "learning_rate": student.candidate.get("learning_rate"),
         "head_learning_rate": student.candidate.get("head_learning_rate"),
         "max_width": config.max_width,
+        "kept_labels": student.candidate.get("keep_labels") or [],
+        "kept_spans": student.counts.get("kept-label spans", 0),
         "seconds": round(student.seconds),
         "device": student.device,
     }

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from student.backbone import OFFLINE_BACKBONE
 
 
 class Candidate(BaseModel):
@@ -12,12 +14,26 @@ class Candidate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")  # a misspelt key is an error, never silently ignored
 
-    base: str = Field(default="minilm", description="'minilm' (offline), a GLiNER checkpoint dir or hub id")
+    base: str = Field(
+        default=OFFLINE_BACKBONE, description="'minilm' (offline), a GLiNER checkpoint dir or hub id"
+    )
     learning_rate: float = Field(default=5e-5, gt=0)  # encoder
     head_learning_rate: float = Field(default=1e-3, gt=0)  # span and label heads: new, so they learn faster
     teacher_floor: float = Field(
         default=0.0, ge=0, le=1, description="teacher documents below this confidence are left out"
     )
+    # labels the base already knows (a pretrained GLiNER, an earlier student) that fine-tuning should
+    # keep: the base's own answers for them train alongside the new labels (student/rehearsal.py)
+    keep_labels: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _keep_needs_a_base_that_knows(self) -> Candidate:
+        if self.keep_labels and self.base == OFFLINE_BACKBONE:
+            raise ValueError(
+                "keep_labels needs a base that already knows them (a GLiNER checkpoint folder or hub "
+                f"id); {OFFLINE_BACKBONE!r} starts with new heads and knows no labels"
+            )
+        return self
 
 
 class StudentConfig(BaseModel):

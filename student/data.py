@@ -35,11 +35,14 @@ class TrainingSet:
     dev: list[Example]
     labels: tuple[str, ...]
     counts: dict[str, int] = field(default_factory=dict)
+    # labels the base already knew, trained on its own answers to keep them (student/rehearsal.py);
+    # not the student's labels: dev, thresholds and the bundle see only `labels`
+    kept_labels: tuple[str, ...] = ()
 
     @property
     def hash(self) -> str:
         """Identifies exactly what was trained on: documents, spans and labels."""
-        digest = hashlib.sha256(json.dumps(self.labels).encode())
+        digest = hashlib.sha256(json.dumps(self.labels + self.kept_labels).encode())
         for example in sorted(self.train + self.dev, key=lambda e: e.document.id):
             spans = [(s.start, s.end, s.label) for s in example.spans]
             digest.update(json.dumps([example.document.id, spans]).encode())

@@ -23,6 +23,7 @@ from student.backbone import load_base
 from student.config import Candidate, StudentConfig
 from student.data import Example, TrainingSet
 from student.predict import predict
+from student.rehearsal import KEEP_THRESHOLD, with_kept_labels
 
 META_FILE = "distil_student.json"
 
@@ -75,6 +76,13 @@ def dev_f1(model, examples: list[Example], labels, config: StudentConfig) -> tup
     return max(f for _, f in curve), {"threshold": threshold}
 
 
+def answering_threshold(base: str) -> float:
+    """The threshold a base answers at: an earlier student's own (swept on its dev; a young one's is
+    well below 0.5), else GLiNER's usual."""
+    meta = Path(base) / META_FILE
+    return TrainedStudent.load(base).threshold if meta.exists() else KEEP_THRESHOLD
+
+
 def too_small_to_judge(dev: list[Example], config: StudentConfig, progress) -> bool:
     """Whether dev holds too few entities to choose a checkpoint by: on 7-17 dev documents, dev F1
     kept early checkpoints while held-out F1 rose to the last step (BENCHMARKS.md)."""
@@ -103,6 +111,12 @@ def train_candidate(
     dev = data.dev or data.train[:1]
     labels = list(data.labels)
     model = load_base(candidate.base, config.max_width, max_len=max(config.max_words, 384), seed=config.seed)
+    if candidate.keep_labels:
+        data = with_kept_labels(
+            data, model, candidate.keep_labels, config, answering_threshold(candidate.base)
+        )
+        progress(f"keeping {', '.join(data.kept_labels)}: {data.counts.get('kept-label spans', 0)} of the "
+                 "base's own spans train alongside")  # fmt: skip
     cuda = torch.cuda.is_available()
     out_dir = Path(out_dir)
     best_dir, work_dir = out_dir / "best", out_dir / "checkpoints"
@@ -137,7 +151,7 @@ def _trainer(model, data: TrainingSet, arguments, config: StudentConfig, tracker
     trainer = Trainer(
         model=model,
         args=arguments,
-        train_dataset=[e.gliner(data.labels) for e in data.train],
+        train_dataset=[e.gliner(data.labels + data.kept_labels) for e in data.train],
         eval_dataset=None,
         # what gliner's own train_model builds (its _create_data_collator), from public attributes
         data_collator=model.data_collator_class(

@@ -1,0 +1,23 @@
+"""The model card's training section: what an engineer promoting the model needs to know."""
+
+from __future__ import annotations
+
+from export.card import _training
+
+TRAINING = {"steps": 400, "best_step": 400, "batch_size": 8, "learning_rate": 5e-5,
+            "head_learning_rate": 1e-3, "max_width": 12, "seconds": 300, "device": "cpu"}  # fmt: skip
+
+
+def test_labels_kept_from_the_base_are_named_with_what_covers_them():
+    meta = {"threshold": 0.4, "training": {**TRAINING, "kept_labels": ["PER", "ORG"], "kept_spans": 57}}
+    kept = [line for line in _training(meta) if "keep_labels" in line]
+    assert len(kept) == 1
+    assert "PER, ORG" in kept[0] and "57 of the base's own spans" in kept[0]
+    assert "cover only the labels above" in kept[0]  # nobody reads the scores as covering PER and ORG
+
+
+def test_a_student_that_kept_nothing_says_nothing_about_it():
+    for training in (TRAINING, {**TRAINING, "kept_labels": [], "kept_spans": 0}):
+        lines = _training({"threshold": 0.4, "training": training})
+        assert not any("keep_labels" in line for line in lines)
+        assert any("400 steps at batch 8" in line for line in lines)
