@@ -74,7 +74,8 @@ def render(args, teacher, teacher_scores, pairs, budgets, quality, students, fai
     ]
     about = wrapped(f"""{args.corpus}. Held out: the first {args.evaluation} documents (human labels);
 training pool: the next {args.pool}. Teacher: `{teacher}` as the embedded default asks it (schema
-grammar, `names_only` as the guidelines set it, one sample per document), its document confidence
+grammar, `names_only` as the guidelines set it, one sample per document) but without few-shot
+examples (`few_shot = 0`, as this section was first measured; the default is now 3), its document confidence
 from agreeing with a student trained on 200 reviewed documents from the end of the corpus
 (`ensemble = "confidence"`); confidence AUROC on the pool: {auroc_text}. An oracle reviewer (the
 pool's gold labels) stands in for the annotators. "routed": the documents the review policy sends
