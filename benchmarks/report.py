@@ -7,6 +7,7 @@ import os
 import platform
 import re
 import subprocess
+import textwrap
 from datetime import date
 from pathlib import Path
 
@@ -54,6 +55,11 @@ def save_results(path: Path, results: dict) -> None:
     """Kept after every row: a long run can stop any time and go on later."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+
+
+def wrapped(text: str) -> str:
+    """One paragraph at 100 columns, whatever the names and numbers put into it."""
+    return textwrap.fill(" ".join(text.split()), width=100, break_long_words=False, break_on_hyphens=False)
 
 
 def table(headers: list[str], rows: list[list]) -> str:

@@ -4,10 +4,9 @@ benchmarks/review_budget.py."""
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
-from benchmarks.report import calibration_plot, table
+from benchmarks.report import calibration_plot, table, wrapped
 from benchmarks.teacher_quality import confidence_auroc
 from corpus.metrics import PRF, bootstrap_delta
 
@@ -283,11 +282,6 @@ def findings(corpus, pool, budgets, quality, students, teacher_scores) -> str:
         " the student."
     )
     return wrapped(text)
-
-
-def wrapped(text: str) -> str:
-    """One paragraph at 100 columns, whatever the names and numbers put into it."""
-    return textwrap.fill(" ".join(text.split()), width=100, break_long_words=False, break_on_hyphens=False)
 
 
 def plot(budgets, quality, students, teacher_scores, path: Path) -> None:
