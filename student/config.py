@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from student.backbone import OFFLINE_BACKBONE
+from student.backbone import OFFLINE_BACKBONE, OFFLINE_BASES
 
 
 class Candidate(BaseModel):
@@ -15,7 +15,8 @@ class Candidate(BaseModel):
     model_config = ConfigDict(extra="forbid")  # a misspelt key is an error, never silently ignored
 
     base: str = Field(
-        default=OFFLINE_BACKBONE, description="'minilm' (offline), a GLiNER checkpoint dir or hub id"
+        default=OFFLINE_BACKBONE,
+        description="'minilm' or 'mpnet' (offline), an encoder dir, a GLiNER checkpoint dir or hub id",
     )
     learning_rate: float = Field(default=5e-5, gt=0)  # encoder
     head_learning_rate: float = Field(default=1e-3, gt=0)  # span and label heads: new, so they learn faster
@@ -28,10 +29,10 @@ class Candidate(BaseModel):
 
     @model_validator(mode="after")
     def _keep_needs_a_base_that_knows(self) -> Candidate:
-        if self.keep_labels and self.base == OFFLINE_BACKBONE:
+        if self.keep_labels and self.base in OFFLINE_BASES:
             raise ValueError(
                 "keep_labels needs a base that already knows them (a GLiNER checkpoint folder or hub "
-                f"id); {OFFLINE_BACKBONE!r} starts with new heads and knows no labels"
+                f"id); {self.base!r} starts with new heads and knows no labels"
             )
         return self
 
@@ -77,3 +78,7 @@ class StudentConfig(BaseModel):
     # Off by default: on wikigold it moved held-out F1 by -0.005 (0.560 against 0.565 with one
     # threshold), within noise; a larger dev split may change that (BENCHMARKS.md)
     per_label_thresholds: bool = False
+    # how the model is asked for each label: "titles", the guidelines' label titles in lower case
+    # ("person" for PER, "programming language" for programlang); "names", the label names as they
+    # are. Stored with the model, so every format asks alike (student/prompts.py, BENCHMARKS.md)
+    label_prompts: Literal["titles", "names"] = "titles"

