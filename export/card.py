@@ -122,9 +122,22 @@ def _training(meta: dict) -> list[str]:
         f"{settings['best_step']}, chosen on a dev split of the training data), encoder learning "
         f"rate {settings['learning_rate']}, span and label heads {settings['head_learning_rate']}, "
         f"spans up to {settings['max_width']} words, threshold {_thresholds(meta)} (chosen on dev).",
+        *_prompts(settings),
         *_kept(settings),
         f"- {settings['seconds']} s on {settings['device']}.",
         "",
+    ]
+
+
+def _prompts(settings: dict) -> list[str]:
+    """The words each label is asked with: what a gliner user must pass instead of the names."""
+    prompts = settings.get("label_prompts") or {}
+    if not prompts:
+        return []
+    asked = ", ".join(f'`{label}` as "{words}"' for label, words in prompts.items())
+    return [
+        f"- Label prompts (the guidelines' titles): {asked}. distil_runtime and distil-serve ask in these "
+        "words and answer with the label names; in gliner, pass these words as the labels."
     ]
 
 

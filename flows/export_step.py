@@ -95,6 +95,7 @@ def _facts(model_id: str, student: TrainedStudent, settings: Settings) -> ModelF
         "max_width": config.max_width,
         "kept_labels": student.candidate.get("keep_labels") or [],
         "kept_spans": student.counts.get("kept-label spans", 0),
+        "label_prompts": dict(student.label_prompts),
         "seconds": round(student.seconds),
         "device": student.device,
     }

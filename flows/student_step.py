@@ -14,6 +14,7 @@ from export.registry import ModelRecord, ModelStatus, Registry, RegistryError
 from flows.project import Project
 from flows.review_step import waiting_for_review as review_state
 from flows.settings import STATE_DIR, Settings
+from student import prompts as label_prompts
 from student.config import Candidate
 from student.data import TrainingSet, build_training_set
 from student.evaluate import held_out_hash, score_side_by_side
@@ -56,8 +57,10 @@ def _training_sets(project: Project) -> Callable[[Candidate], TrainingSet]:
     config, guidelines = project.settings.student, project.guidelines
     waiting_for_review, discarded = review_state(project)
 
+    asked = label_prompts.from_guidelines(guidelines, config.label_prompts)
+
     def data_for(candidate: Candidate) -> TrainingSet:
-        return build_training_set(
+        data = build_training_set(
             project.store,
             guidelines.label_names,
             guidelines.version,
@@ -67,6 +70,8 @@ def _training_sets(project: Project) -> Callable[[Candidate], TrainingSet]:
             excluded=discarded,
             dev_fraction=config.dev_fraction,
         )
+        data.prompts = asked
+        return data
 
     return data_for
 

@@ -38,6 +38,8 @@ class TrainingSet:
     # labels the base already knew, trained on its own answers to keep them (student/rehearsal.py);
     # not the student's labels: dev, thresholds and the bundle see only `labels`
     kept_labels: tuple[str, ...] = ()
+    # the words each label is asked with in training and inference (student/prompts.py); none: names
+    prompts: dict[str, str] = field(default_factory=dict)
 
     @property
     def hash(self) -> str:

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from distil_runtime.words import Window, split_words, windows
 
 from corpus.model import Span
+from student import prompts
 from student.thresholds import kept, lowest
 
 
@@ -43,20 +44,22 @@ def predict(
     by_label: Mapping[str, float] | None = None,
 ) -> list[list[Span]]:
     """Spans per text, with scores; every word of every text is read. `by_label`: labels with a
-    threshold of their own (decoded at the lowest, then each span kept above its label's)."""
+    threshold of their own (decoded at the lowest, then each span kept above its label's). A model
+    trained with label prompts is asked in its prompts' words; spans come back by label name."""
     if hasattr(model, "extract"):  # distil_runtime.NerModel
         found = model.extract(
             texts, labels, threshold, batch_size, max_words, overlap, label_thresholds=by_label
         )
         return [[Span(e.start, e.end, e.label, round(e.score, 4)) for e in entities] for entities in found]
-    pieces = _pieces(model, texts, labels, max_words, overlap)
+    words, name_of = prompts.asked(labels, prompts.of_model(model))
+    pieces = _pieces(model, texts, words, max_words, overlap)
     order = sorted(range(len(pieces)), key=lambda i: pieces[i][3])
     outputs: list[list[dict]] = [[] for _ in pieces]
     for first in range(0, len(order), batch_size):
         chunk = order[first : first + batch_size]
         batch = model.inference(
             [pieces[i][2] for i in chunk],
-            list(labels),
+            words,
             threshold=lowest(threshold, by_label),
             flat_ner=True,
             batch_size=batch_size,
@@ -66,7 +69,8 @@ def predict(
     found: list[dict[tuple[int, int, str], float]] = [{} for _ in texts]
     for (index, window, _, _), entities in zip(pieces, outputs, strict=True):  # text order: ties merge alike
         for entity in entities:
-            key = (window.start + entity["start"], window.start + entity["end"], entity["label"])
+            label = name_of[entity["label"]]
+            key = (window.start + entity["start"], window.start + entity["end"], label)
             found[index][key] = max(found[index].get(key, 0.0), float(entity["score"]))
     return [kept(_merge(spans), threshold, by_label) for spans in found]
 

@@ -18,7 +18,7 @@ from functools import partial
 from pathlib import Path
 
 from corpus.model import Span
-from student import thresholds
+from student import prompts, thresholds
 from student.backbone import load_base
 from student.config import Candidate, StudentConfig
 from student.data import Example, TrainingSet
@@ -46,6 +46,7 @@ class TrainedStudent:
     device: str
     counts: dict = field(default_factory=dict)
     label_thresholds: dict[str, float] = field(default_factory=dict)  # labels with their own (dev)
+    label_prompts: dict[str, str] = field(default_factory=dict)  # the words each label is asked with
     log: list[dict] = field(default_factory=list)
 
     def save(self) -> None:
@@ -110,13 +111,16 @@ def train_candidate(
         raise ValueError("no training documents: annotate or review some pool documents first")
     dev = data.dev or data.train[:1]
     labels = list(data.labels)
-    model = load_base(candidate.base, config.max_width, max_len=max(config.max_words, 384), seed=config.seed)
+    model = load_base(
+        candidate.base, config.max_width, max(config.max_words, 384), config.seed, progress=progress
+    )
     if candidate.keep_labels:
         data = with_kept_labels(
             data, model, candidate.keep_labels, config, answering_threshold(candidate.base)
         )
         progress(f"keeping {', '.join(data.kept_labels)}: {data.counts.get('kept-label spans', 0)} of the "
                  "base's own spans train alongside")  # fmt: skip
+    prompts.set_on_model(model, data.prompts)  # after rehearsal: the base answers in its own words
     cuda = torch.cuda.is_available()
     out_dir = Path(out_dir)
     best_dir, work_dir = out_dir / "best", out_dir / "checkpoints"
@@ -148,10 +152,11 @@ def _trainer(model, data: TrainingSet, arguments, config: StudentConfig, tracker
     from student.early_stopping import DevF1Callback
     from student.loss_schedule import FocalThenBCE
 
+    asked, labels = prompts.of_model(model), data.labels + data.kept_labels
     trainer = Trainer(
         model=model,
         args=arguments,
-        train_dataset=[e.gliner(data.labels + data.kept_labels) for e in data.train],
+        train_dataset=[prompts.prompted_example(e.gliner(labels), asked) for e in data.train],
         eval_dataset=None,
         # what gliner's own train_model builds (its _create_data_collator), from public attributes
         data_collator=model.data_collator_class(
@@ -221,6 +226,7 @@ def _trained(
         untrained_dev_f1=round(untrained, 4),
         threshold=threshold,
         label_thresholds=by_label,
+        label_prompts={k: v for k, v in prompts.of_model(best).items() if k in data.labels},
         threshold_curve=curve,
         best_step=tracker.best_step,
         steps=steps,

@@ -28,6 +28,9 @@ class ModelConfig:
     subtoken_pooling: str = "first"
     span_mode: str = "markerV0"
     words_splitter_type: str = "whitespace"
+    # the words the model was trained to be asked with, per label name ({"PER": "person"}); a
+    # label without one is asked by its name
+    label_prompts: dict = field(default_factory=dict)
 
     @classmethod
     def read(cls, path: Path) -> ModelConfig:
@@ -40,6 +43,7 @@ class ModelConfig:
             subtoken_pooling=raw.get("subtoken_pooling") or "first",
             span_mode=raw.get("span_mode", "markerV0"),
             words_splitter_type=raw.get("words_splitter_type", "whitespace"),
+            label_prompts={str(k): str(v) for k, v in (raw.get("label_prompts") or {}).items()},
         )
         if config.span_mode == "token_level" or raw.get("labels_encoder") or raw.get("labels_decoder"):
             raise BundleError(f"{path}: only uni-encoder span GLiNER models are supported")

@@ -17,6 +17,7 @@ import numpy as np
 from distil_runtime.bundle import BundleFiles
 from distil_runtime.decoding import decode
 from distil_runtime.encoding import Encoder
+from distil_runtime.prompts import asked as ask_in_prompts
 from distil_runtime.words import Window, Word, split_words, windows
 
 
@@ -106,17 +107,19 @@ class NerModel:
         by_label = dict(label_thresholds or {})
         lowest = min([threshold, *by_label.values()])
         max_words = min(max_words or self.max_words, self.files.config.max_len)
-        pieces = self.pieces(texts, labels, max_words, self.overlap if overlap is None else overlap)
+        # asked in the words the model was trained with ("person"), answered by name ("PER")
+        asked, name_of = ask_in_prompts(labels, self.files.config.label_prompts)
+        pieces = self.pieces(texts, asked, max_words, self.overlap if overlap is None else overlap)
         order = sorted(range(len(pieces)), key=lambda i: pieces[i].cost)
         per_piece: list[list] = [[] for _ in pieces]
         for first in range(0, len(order), batch_size):
             chunk = order[first : first + batch_size]
-            for i, spans in zip(chunk, self._run([pieces[i] for i in chunk], labels, lowest), strict=True):
+            for i, spans in zip(chunk, self._run([pieces[i] for i in chunk], asked, lowest), strict=True):
                 per_piece[i] = spans
         found: list[dict[tuple[int, int, str], float]] = [{} for _ in texts]
         for piece, spans in zip(pieces, per_piece, strict=True):  # in text order: ties merge as before
             for start, end, label, score in spans:
-                key = (start, end, label)
+                key = (start, end, name_of[label])
                 found[piece.text_index][key] = max(found[piece.text_index].get(key, 0.0), score)
         merged = [_merge(text, scored) for text, scored in zip(texts, found, strict=True)]
         return [[e for e in entities if e.score >= by_label.get(e.label, threshold)] for entities in merged]

@@ -21,3 +21,12 @@ def test_a_student_that_kept_nothing_says_nothing_about_it():
         lines = _training({"threshold": 0.4, "training": training})
         assert not any("keep_labels" in line for line in lines)
         assert any("400 steps at batch 8" in line for line in lines)
+
+
+def test_label_prompts_are_listed_with_what_a_gliner_user_must_pass():
+    meta = {"threshold": 0.4, "training": {**TRAINING, "label_prompts": {"PER": "person", "LOC": "location"}}}
+    lines = [line for line in _training(meta) if "Label prompts" in line]
+    assert len(lines) == 1
+    assert '`PER` as "person", `LOC` as "location"' in lines[0]
+    assert "in gliner, pass these words as the labels" in lines[0]
+    assert not any("Label prompts" in line for line in _training({"threshold": 0.4, "training": TRAINING}))

@@ -250,3 +250,20 @@ def test_an_unknown_plug_in_name_is_bad_input_naming_the_known_ones(project, cap
     )
     code, _, err = distil(capsys, "review", "push", "-p", project)
     assert code == 2 and "no review_backends named 'labelstudio.v1'; known: argilla.v1" in error_line(err)
+
+
+def test_two_labels_asked_alike_stop_training_with_the_guidelines_line(project, capsys):
+    """Label prompts come from the guidelines' titles: two labels titled alike could not be told
+    apart by the student, so training refuses before it starts, naming the file and line."""
+    guide = project / "clash.md"
+    guide.write_text(
+        "---\nname: clash\nlabels: [writer, author]\n---\n\n## writer — Person who writes\n### Definition\n"
+        "Someone who writes.\n\n## author — Person who writes\n### Definition\nSomeone who wrote it.\n",
+        encoding="utf-8",
+    )
+    config = project / "distil.toml"
+    config.write_text(f'guidelines = "{guide}"\n', encoding="utf-8")
+    code, _, err = distil(capsys, "train", "-p", project)
+    line = error_line(err)
+    assert code != 0 and f"{guide}:10:" in line and "'writer' and 'author'" in line
+    assert not (project / ".distil" / "students").exists()

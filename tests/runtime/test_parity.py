@@ -104,3 +104,23 @@ def test_length_sorted_batches_give_what_batch_one_gives(exported, corpora):
 def test_exported_config_names_no_build_path(exported):
     text = (exported / "gliner_config.json").read_text(encoding="utf-8")
     assert "/site-packages/" not in text and str(exported) not in text and "/work/" not in text
+
+
+def test_the_export_asks_each_label_in_the_words_the_student_was_trained_with(
+    exported, corpora, trained_students
+):
+    """The student trained on the guidelines' titles (the default): its ONNX export carries them
+    and asks "person" when PER is wanted, answering PER."""
+    _, good, _ = trained_students
+    words = {"PER": "person", "ORG": "organisation", "LOC": "location", "MISC": "miscellaneous"}
+    assert good.label_prompts == words
+    runtime = NerModel.load(exported)
+    assert runtime.files.config.label_prompts == words
+    texts = _texts(corpora, "wikigold/wikigold.conll.txt", slice(300, 340))
+    by_name = runtime.extract(texts, list(words), 0.2)
+    by_words = runtime.extract(texts, list(words.values()), 0.2)  # no prompt for these: asked as is
+    back = {prompt: name for name, prompt in words.items()}
+    assert sum(map(len, by_name)) > 20
+    assert [[(e.start, e.end, e.label, e.score) for e in found] for found in by_name] == [
+        [(e.start, e.end, back[e.label], e.score) for e in found] for found in by_words
+    ]
