@@ -76,6 +76,16 @@ RECIPES: dict[str, tuple[str, dict, dict]] = {
     "focal then BCE, 1600 cosine": ("focal, then BCE; 1600 steps, cosine decay", {}, SWITCH | LONG),
     "focal, encoder 1e-4": ("focal loss, encoder learning rate doubled", {"learning_rate": 1e-4}, FOCAL),
     "focal, heads 3e-3": ("focal loss, heads learning rate tripled", {"head_learning_rate": 3e-3}, FOCAL),
+    "focal, label prompts, average of 3": (
+        "focal loss, label prompts; the mean of the last 3 evaluated checkpoints where dev prefers it",
+        {},
+        FOCAL | PROMPTS | {"average_checkpoints": 3},
+    ),
+    "focal, then BCE, label prompts": (
+        "focal loss for the first quarter, plain BCE after; labels given by their guideline titles",
+        {},
+        SWITCH | PROMPTS,
+    ),
     "focal, then BCE, mpnet base": (
         'focal, then BCE, from all-mpnet-base-v2 (134M parameters, `base = "mpnet"`) instead of MiniLM',
         {"base": "mpnet"},
@@ -156,7 +166,7 @@ def train_recipe(args, name: str) -> dict:
     shared = score(gold, [thresholds.kept(s, student.threshold) for s in low], held_out.texts)
     return {
         "recipe": name, "what": what, "corpus": args.corpus, "train": len(data.train), "dev": len(data.dev),
-        "held_out": len(held), "steps": student.steps, "best_step": student.best_step,
+        "held_out": len(held), "steps": student.steps, "best_step": student.best_step, "averaged": student.averaged_checkpoints,
         "threshold": student.threshold, "label_thresholds": student.label_thresholds,
         "dev_f1": student.dev_f1, "F1": final.micro.f1, "F1_shared_threshold": shared.micro.f1,
         "selection": "swept",
@@ -205,7 +215,7 @@ def render(results: dict) -> None:
 
 def _last(row: dict) -> str:
     """Held-out F1 of the last checkpoint (what distil keeps where dev is too small to judge)."""
-    points = [c for c in row["curve"] if "held_out_f1" in c]
+    points = [c for c in row["curve"] if "held_out_f1" in c and not c.get("averaged")]
     return f"{_held_out_at_dev_threshold(points[-1]):.3f}" if points else "-"
 
 
@@ -249,7 +259,7 @@ def _curve_plot(corpus: str, pool: int, kept: list[dict]) -> str:
 
     figure, axes = plt.subplots(figsize=(6, 4))
     for row in kept:
-        points = [c for c in row["curve"] if "held_out_f1" in c]
+        points = [c for c in row["curve"] if "held_out_f1" in c and not c.get("averaged")]
         swept = row.get("selection") == "swept"
         name = row["recipe"] + ("" if swept else " (chosen at 0.5)")
         axes.plot([c["step"] for c in points], [_held_out_at_dev_threshold(c) for c in points], marker=".",

@@ -66,6 +66,9 @@ class StudentConfig(BaseModel):
     # below this many entities in dev, dev F1 cannot tell checkpoints apart (pools of ~100
     # documents: 7-17 dev documents): the last checkpoint is kept and training runs all its steps
     min_dev_entities: int = Field(default=50, ge=0)
+    # the mean of the weights at the last N dev evaluations, kept where dev F1 prefers it to the
+    # best single checkpoint (student/averaging.py); 0 or 1: off
+    average_checkpoints: int = Field(default=0, ge=0)
     dev_fraction: float = Field(default=0.15, ge=0, lt=1)
     seed: int = 0
     max_width: int = Field(default=12, ge=1)  # longest entity, in words

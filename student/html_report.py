@@ -175,7 +175,7 @@ def _curves(data: ReportData) -> str:
     parts = ["<h2>Training</h2>"]
     if data.training_log:
         rows = [
-            [e["step"], "-" if e.get("loss") is None else f"{e['loss']:.4f}", _f1(e["dev_f1"])]
+            [_step(e), "-" if e.get("loss") is None else f"{e['loss']:.4f}", _f1(e["dev_f1"])]
             for e in data.training_log
         ]
         parts += [
@@ -241,9 +241,18 @@ def _label_bars(axes, scored: dict[str, Scores], labels) -> None:
     axes.legend(loc="upper center", ncols=len(scored), fontsize="small")
 
 
+def _step(entry: dict) -> str:
+    """A log entry's step; the checkpoint average (student/averaging.py) says what it is."""
+    averaged = entry.get("averaged")
+    return f"{entry['step']}, mean of the last {averaged}" if averaged else str(entry["step"])
+
+
 def _training_curve(axes, log: list[dict]) -> None:
-    steps = [e["step"] for e in log]
-    axes.plot(steps, [e["dev_f1"] for e in log], marker="o", label="dev F1")
+    steps = [e["step"] for e in log if not e.get("averaged")]
+    axes.plot(steps, [e["dev_f1"] for e in log if not e.get("averaged")], marker="o", label="dev F1")
+    for e in log:
+        if e.get("averaged"):
+            axes.plot([e["step"]], [e["dev_f1"]], marker="*", markersize=12, linestyle="", label="averaged")
     axes.set_xlabel("step")
     axes.set_ylabel("dev F1")
     axes.set_ylim(0, 1)

@@ -47,6 +47,7 @@ class TrainedStudent:
     counts: dict = field(default_factory=dict)
     label_thresholds: dict[str, float] = field(default_factory=dict)  # labels with their own (dev)
     label_prompts: dict[str, str] = field(default_factory=dict)  # the words each label is asked with
+    averaged_checkpoints: int = 0  # the kept model is the mean of this many checkpoints (0: one of them)
     log: list[dict] = field(default_factory=list)
 
     def save(self) -> None:
@@ -105,6 +106,7 @@ def train_candidate(
 ) -> TrainedStudent:
     import torch
 
+    from student.averaging import WeightAverage
     from student.early_stopping import BestOnDev
 
     if not data.train:
@@ -127,7 +129,8 @@ def train_candidate(
     extra = (lambda: also_log(model)) if also_log else None
     keep_last = too_small_to_judge(dev, config, progress)
     score = partial(dev_f1, model, dev, labels, config)
-    tracker = BestOnDev(model, score, best_dir, progress, extra, keep_last=keep_last)
+    average = WeightAverage(config.average_checkpoints) if config.average_checkpoints > 1 else None
+    tracker = BestOnDev(model, score, best_dir, progress, extra, keep_last=keep_last, average=average)
     untrained, facts = dev_f1(model, dev, labels, config)
     tracker.log.append({"step": 0, "dev_f1": round(untrained, 4), "loss": None, **facts})
     trainer = _trainer(model, data, training_arguments(candidate, config, work_dir, cuda), config, tracker)
@@ -137,6 +140,7 @@ def train_candidate(
     steps = trainer.state.global_step
     if tracker.log[-1]["step"] != steps:
         tracker.evaluate(steps, None)
+    tracker.try_average(steps)
     shutil.rmtree(work_dir, ignore_errors=True)
     student = _trained(data, candidate, config, tracker, untrained, steps, seconds)
     student.device = torch.cuda.get_device_name(0) if cuda else "cpu"
@@ -229,6 +233,7 @@ def _trained(
         label_prompts={k: v for k, v in prompts.of_model(best).items() if k in data.labels},
         threshold_curve=curve,
         best_step=tracker.best_step,
+        averaged_checkpoints=tracker.averaged,
         steps=steps,
         seconds=round(seconds, 2),
         samples_per_second=round(steps * config.batch_size / seconds, 2),
