@@ -166,7 +166,8 @@ def train_recipe(args, name: str) -> dict:
     shared = score(gold, [thresholds.kept(s, student.threshold) for s in low], held_out.texts)
     return {
         "recipe": name, "what": what, "corpus": args.corpus, "train": len(data.train), "dev": len(data.dev),
-        "held_out": len(held), "steps": student.steps, "best_step": student.best_step, "averaged": student.averaged_checkpoints,
+        "held_out": len(held), "steps": student.steps, "best_step": student.best_step,
+        "averaged": student.averaged_checkpoints,
         "threshold": student.threshold, "label_thresholds": student.label_thresholds,
         "dev_f1": student.dev_f1, "F1": final.micro.f1, "F1_shared_threshold": shared.micro.f1,
         "selection": "swept",
