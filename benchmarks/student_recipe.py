@@ -59,7 +59,11 @@ distil ships). One run per row, on 2 CPU cores shared with other work of the ses
 minutes are upper bounds; samples/s is training alone. Peak MB: the training process's
 resident memory. "Last checkpoint": held-out F1 of the last step's model, which distil keeps
 instead where dev holds fewer than `min_dev_entities` (50) entities, as dev does for pools of
-80-120 documents (7-17 dev documents); the rows here were chosen by dev, as before that rule."""
+80-120 documents (7-17 dev documents); the rows from before that rule were chosen by dev, and
+the rows trained since (label prompts, averaging) keep the last step there. "label prompts": each
+label asked by its guidelines title ("person" for PER), distil's default now; the other rows ask
+by the label names. "average of 3": the mean of the weights at the last three evaluations, kept
+where dev prefers it to the best single checkpoint, and always where dev is too small to judge."""
 RESULTS = Path(__file__).resolve().parent / "results" / "student_recipe.json"
 # name: (what it changes, Candidate fields, StudentConfig fields). "focal, label prompts" is distil's
 # default; recipes without PROMPTS ask by the label names
