@@ -107,3 +107,14 @@ def test_distil_report_prints_the_report_it_has(report):
     result = CliRunner().invoke(app, ["report", str(model), "-p", str(root)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert result.output.strip() == str(report.resolve())
+
+
+def test_an_averaged_checkpoint_is_named_as_such_in_the_training_table():
+    from student.html_report import ReportData, _curves
+
+    log = [{"step": 0, "dev_f1": 0.0, "loss": None}, {"step": 40, "dev_f1": 0.3, "loss": 1.5},
+           {"step": 80, "dev_f1": 0.4, "loss": 1.2},
+           {"step": 80, "dev_f1": 0.45, "loss": None, "averaged": 2}]  # fmt: skip
+    html = _curves(ReportData("t", ("PER",), {}, log, [], []))
+    assert "<td>80, mean of the last 2</td>" in html and "<td>80</td>" in html
+    assert html.count("<div class=plot>") == 1, "one training plot, the average a marker on it"
