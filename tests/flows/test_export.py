@@ -84,6 +84,10 @@ def test_export_writes_a_bundle_that_runs_without_distil(project, tmp_path):
     # A fresh interpreter that skips site processing: gliner, onnxruntime and their
     # dependencies are importable from site-packages, distil's editable install is not.
     texts = ["Angela Merkel met Emmanuel Macron in Paris .", "The United Nations is based in New York ."]
+    # as the card tells a gliner user: ask in the words the student was trained with
+    prompts = json.loads((Path(bundle) / "gliner_config.json").read_text())["label_prompts"]
+    words = [prompts.get(label, label) for label in meta["labels"]]
+    assert f'`PER` as "{prompts["PER"]}"' in card
     script = (
         "import sys, json\n"
         f"sys.path.append({sysconfig.get_paths()['purelib']!r})\n"
@@ -92,7 +96,7 @@ def test_export_writes_a_bundle_that_runs_without_distil(project, tmp_path):
         "from gliner import GLiNER\n"
         f"m = GLiNER.from_pretrained({bundle!r}, load_onnx_model=True, onnx_model_file='model.onnx',"
         " local_files_only=True)\n"
-        f"out = m.inference({texts!r}, {meta['labels']!r}, threshold={meta['threshold']}, flat_ner=True,"
+        f"out = m.inference({texts!r}, {words!r}, threshold={meta['threshold']}, flat_ner=True,"
         " batch_size=1)\n"
         "print(json.dumps([[(e['start'], e['end'], e['label']) for e in o] for o in out]))\n"
     )
@@ -101,8 +105,13 @@ def test_export_writes_a_bundle_that_runs_without_distil(project, tmp_path):
     )
     assert clean.returncode == 0, clean.stderr[-3000:]
     in_process = load_onnx(bundle).extract(texts, batch_size=1)  # labels and threshold from the bundle
+    name_of = dict(zip(words, meta["labels"], strict=True))
     expected = [[[e.start, e.end, e.label] for e in o] for o in in_process]
-    assert json.loads(clean.stdout.strip().splitlines()[-1]) == expected
+    got = [
+        [[start, end, name_of[label]] for start, end, label in o]
+        for o in json.loads(clean.stdout.strip().splitlines()[-1])
+    ]
+    assert got == expected
 
 
 def test_an_int8_that_loses_too_much_ships_fp32_and_cannot_be_promoted(project):
