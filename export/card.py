@@ -83,7 +83,8 @@ def _use(meta: dict) -> list[str]:
         f"Or serve it: `distil-serve path/to/this/folder`. Texts longer than {meta['max_words']} words "
         "are read in overlapping windows, as in training. It also loads in gliner "
         '(`GLiNER.from_pretrained(folder, load_onnx_model=True, onnx_model_file="model.onnx")`, '
-        f"threshold {meta['threshold']}), which truncates long texts and has no per-label thresholds.",
+        f"threshold {meta['threshold']}), which truncates long texts and has no per-label thresholds"
+        f"{_in_words(meta)}.",
         "",
         "**Intended use**: the labels above, as the guidelines define them, in text like the "
         "training corpus. **Out of scope**: other labels (accepted zero-shot, never measured), "
@@ -127,6 +128,13 @@ def _training(meta: dict) -> list[str]:
         f"- {settings['seconds']} s on {settings['device']}.",
         "",
     ]
+
+
+def _in_words(meta: dict) -> str:
+    """What a gliner user must do differently for a student trained with label prompts."""
+    if not (meta.get("training") or {}).get("label_prompts"):
+        return ""
+    return "; ask it for the labels in the words listed under Training (gliner does not map them)"
 
 
 def _prompts(settings: dict) -> list[str]:

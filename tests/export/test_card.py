@@ -30,3 +30,15 @@ def test_label_prompts_are_listed_with_what_a_gliner_user_must_pass():
     assert '`PER` as "person", `LOC` as "location"' in lines[0]
     assert "in gliner, pass these words as the labels" in lines[0]
     assert not any("Label prompts" in line for line in _training({"threshold": 0.4, "training": TRAINING}))
+
+
+def test_a_gliner_user_is_told_to_ask_in_the_prompts_words_where_there_are_any():
+    from export.card import _use
+
+    meta = {"model_id": "m", "labels": ["PER"], "threshold": 0.4, "max_words": 256,
+            "guidelines": {"name": "general", "version": "v", "file": "guidelines.md"},
+            "training_counts": {"human": 1}}  # fmt: skip
+    told = "ask it for the labels in the words listed under Training"
+    with_words = {**meta, "training": {**TRAINING, "label_prompts": {"PER": "person"}}}
+    assert any(told in line for line in _use(with_words))
+    assert not any(told in line for line in _use({**meta, "training": TRAINING}))
