@@ -93,7 +93,7 @@ def _train(items, steps: int, work: Path) -> TrainedStudent:
         store.add_labelled(items, Split.POOL, Annotator(AnnotatorKind.HUMAN, "gold:wikigold"))
         data = build_training_set(store, LABELS, dev_fraction=0.1)
         config = StudentConfig(max_steps=steps, eval_every=100, patience=3)
-        return train_candidate(data, Candidate(), config, work / "student", progress=print)
+        return train_candidate(data, Candidate(base="minilm"), config, work / "student", progress=print)
 
 
 def _export(setup: Setup) -> None:

@@ -151,7 +151,7 @@ def train_student(
         )  # fmt: skip
         data = build_training_set(store, labels, teacher_floor=floor)
     config = StudentConfig(max_steps=steps, eval_every=50, seed=seed)
-    return train_candidate(data, Candidate(), config, out / "student", progress=lambda _: None)
+    return train_candidate(data, Candidate(base="minilm"), config, out / "student", progress=lambda _: None)
 
 
 def quarter_floor(pool, annotations: dict[str, Annotation]) -> float:

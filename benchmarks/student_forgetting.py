@@ -63,7 +63,7 @@ def earlier_student(args) -> tuple[TrainedStudent, tuple[str, ...]]:
     print(f"training the earlier student on {len(pool)} {args.earlier} documents", flush=True)
     out_dir.mkdir(parents=True, exist_ok=True)
     config = StudentConfig(max_steps=args.earlier_steps, eval_every=100, patience=10_000, **EARLIER_RECIPE)
-    return trained(pool, labels, Candidate(), config, out_dir), labels
+    return trained(pool, labels, Candidate(base="minilm"), config, out_dir), labels
 
 
 def scores(model_path: Path, held: HeldOut, labels, threshold: float) -> dict:
@@ -81,7 +81,7 @@ def conditions(args, earlier: TrainedStudent, old_labels) -> dict[str, Candidate
         "earlier student (before)": None,
         f"fine-tuned on {args.corpus}": Candidate(base=base),
         f"fine-tuned on {args.corpus}, keep_labels": Candidate(base=base, keep_labels=list(old_labels)),
-        f"offline base, {args.corpus} only": Candidate(),
+        f"offline base, {args.corpus} only": Candidate(base="minilm"),
     }
 
 

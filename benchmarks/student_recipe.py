@@ -148,9 +148,8 @@ def train_recipe(args, name: str) -> dict:
         # as the flow does (flows/student_step.py): the model is asked "person", answers PER
         data.prompts = from_guidelines(load_guidelines(CORPORA[args.corpus][1]), config.label_prompts)
         started = time.perf_counter()
-        student = train_candidate(
-            data, Candidate(**candidate_fields), config, Path(tmp) / "student", lambda _: None, held_out_f1
-        )
+        candidate = Candidate(**{"base": "minilm", **candidate_fields})  # the offline base, online too
+        student = train_candidate(data, candidate, config, Path(tmp) / "student", lambda _: None, held_out_f1)
         wall = time.perf_counter() - started
         from gliner import GLiNER
 

@@ -29,7 +29,8 @@ def main() -> None:
         data = build_training_set(store, ("PER", "ORG", "LOC", "MISC"), dev_fraction=0.1)
         # evaluation only at the end, so the timing is training alone
         config = StudentConfig(max_steps=args.steps, eval_every=args.steps, batch_size=args.batch_size)
-        student = train_candidate(data, Candidate(), config, Path(tmp) / "student", progress=lambda _: None)
+        candidate = Candidate(base="minilm")  # the offline base, online too
+        student = train_candidate(data, candidate, config, Path(tmp) / "student", progress=lambda _: None)
     rows = [
         [
             student.device,

@@ -21,6 +21,7 @@ from flows.pipeline import (
     review_flow,
     train_flow,
 )
+from flows.project import Project
 from flows.run_log import recorded
 from teacher.summary import RunSummary
 
@@ -55,6 +56,7 @@ class DistillResult:
     export: dict
     promotion: dict | None
     seconds: dict[str, float] = field(default_factory=dict)  # wall time per stage
+    student_base: str = ""  # what the student trained from: "auto" settles on a hub GLiNER or minilm
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -88,6 +90,11 @@ def _annotate_usable(project: str, limit: int | None, timer: _Timer) -> RunSumma
         return teacher
 
 
+def _base_of(project: str, model_id: str) -> str:
+    with Project.load(project) as opened:
+        return opened.registry.get(model_id).base
+
+
 @flow(name="distill")
 @recorded("distill")
 def distill(
@@ -116,7 +123,9 @@ def distill(
     evaluation = timer("evaluate", evaluate_flow, project, model_id)
     exported = timer("export", export_flow, project, model_id)
     promotion = timer("promote", promote_flow, project, model_id) if promote else None
-    result = DistillResult(teacher, review, model_id, evaluation, exported, promotion, timer.seconds)
+    result = DistillResult(
+        teacher, review, model_id, evaluation, exported, promotion, timer.seconds, _base_of(project, model_id)
+    )
     if teacher.failed:
         raise DocumentsFailed(teacher, result)
     return result

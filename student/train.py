@@ -19,7 +19,7 @@ from pathlib import Path
 
 from corpus.model import Span
 from student import prompts, thresholds
-from student.backbone import load_base
+from student.backbone import start_from
 from student.config import Candidate, StudentConfig
 from student.data import Example, TrainingSet
 from student.predict import predict
@@ -113,13 +113,11 @@ def train_candidate(
         raise ValueError("no training documents: annotate or review some pool documents first")
     dev = data.dev or data.train[:1]
     labels = list(data.labels)
-    model = load_base(
-        candidate.base, config.max_width, max(config.max_words, 384), config.seed, progress=progress
-    )
+    start = start_from(candidate.base, config.max_width, max(config.max_words, 384), config.seed, progress)
+    progress(start.why)  # "auto" says which base it settled on, and why
+    model = start.model
     if candidate.keep_labels:
-        data = with_kept_labels(
-            data, model, candidate.keep_labels, config, answering_threshold(candidate.base)
-        )
+        data = with_kept_labels(data, model, candidate.keep_labels, config, answering_threshold(start.base))
         progress(f"keeping {', '.join(data.kept_labels)}: {data.counts.get('kept-label spans', 0)} of the "
                  "base's own spans train alongside")  # fmt: skip
     prompts.set_on_model(model, data.prompts)  # after rehearsal: the base answers in its own words
@@ -142,7 +140,7 @@ def train_candidate(
         tracker.evaluate(steps, None)
     tracker.try_average(steps)
     shutil.rmtree(work_dir, ignore_errors=True)
-    student = _trained(data, candidate, config, tracker, untrained, steps, seconds)
+    student = _trained(data, start.base, candidate, config, tracker, untrained, steps, seconds)
     student.device = torch.cuda.get_device_name(0) if cuda else "cpu"
     student.save()
     return student
@@ -207,7 +205,7 @@ def training_arguments(candidate: Candidate, config: StudentConfig, work_dir: Pa
 
 
 def _trained(
-    data, candidate, config, tracker, untrained: float, steps: int, seconds: float
+    data, base: str, candidate, config, tracker, untrained: float, steps: int, seconds: float
 ) -> TrainedStudent:
     """The best checkpoint, reloaded, with its threshold swept on dev."""
     from gliner import GLiNER
@@ -222,7 +220,7 @@ def _trained(
     )  # fmt: skip
     return TrainedStudent(
         path=tracker.best_dir,
-        base=candidate.base,
+        base=base,
         candidate=candidate.model_dump(),
         labels=list(data.labels),
         training_set_hash=data.hash,

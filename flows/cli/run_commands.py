@@ -127,7 +127,7 @@ def _print_distill(result) -> None:
     rows = [
         ("annotate", f"{t.annotated} new, {t.cached} cached, {t.failed} failed, {tokens:,} tokens"),
         ("review", review["unavailable"] or f"pushed {review['pushed']}, pulled {review['pulled']}"),
-        ("train", result.model_id),
+        ("train", f"{result.model_id}, from {result.student_base}"),
         ("evaluate", ", ".join(f"{k} F1 {v:.3f}" for k, v in result.evaluation.items() if v is not None)),
         ("export", f"{result.export.get('shipped')} -> {result.export.get('bundle')}"),
     ]  # fmt: skip

@@ -45,7 +45,8 @@ def train(
             s.device,
         )
     console.print(table)
-    console.print(f"winner: {trained[0].path} (training set {trained[0].training_set_hash})")
+    winner = trained[0]  # its base whole: a narrow terminal cuts the table's cells
+    console.print(f"winner: {winner.path} (from {winner.base}, training set {winner.training_set_hash})")
 
 
 def evaluate(

@@ -9,7 +9,7 @@ import pytest
 
 from flows.cli.entry import main
 from flows.cli.run_commands import SEALED, seal_environment
-from flows.demo_run import DEMO_CONFIG, DemoFolderError, setup
+from flows.demo_run import DEMO_CONFIG, EARLIER_DEMO_CONFIGS, DemoFolderError, setup
 
 
 def test_the_demo_refuses_a_folder_that_holds_another_project(tmp_path, capsys, monkeypatch):
@@ -38,6 +38,16 @@ def test_the_demo_runs_again_in_its_own_folder(tmp_path):
     setup(tmp_path / "demo")
     assert (tmp_path / "demo" / "distil.toml").read_text(encoding="utf-8") == DEMO_CONFIG
     setup(tmp_path / "demo")  # a second run of the demo is welcome
+
+
+def test_a_demo_folder_an_earlier_version_made_runs_on_the_base_pinned_now(tmp_path):
+    demo = tmp_path / "demo"
+    demo.mkdir()
+    (demo / "distil.toml").write_text(EARLIER_DEMO_CONFIGS[0], encoding="utf-8")
+    settings = setup(demo)
+    assert (demo / "distil.toml").read_text(encoding="utf-8") == DEMO_CONFIG
+    # online, "auto" would fetch and train the hub's larger GLiNER: the demo keeps README's time
+    assert [c.base for c in settings.student.candidates] == ["minilm"]
 
 
 def test_variables_that_point_elsewhere_are_ignored_and_named(monkeypatch):

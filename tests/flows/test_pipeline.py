@@ -149,6 +149,7 @@ def test_distill_runs_resumes_and_never_repeats_teacher_calls(harness, project, 
     assert unchanged(paid, finished_calls(settings))
     assert third.model_id != first.model_id, "the reviewed document changed the training set: a new model"
     assert third.export["bundle"].endswith(f"{third.model_id}/bundle")
+    assert third.student_base == "minilm", 'the suite runs offline: base = "auto" settled on minilm'
 
     # nothing new anywhere: every stage skips; this time through the command line
     fourth = CliRunner().invoke(app, ["distill", "-p", str(project)], catch_exceptions=False)

@@ -17,6 +17,9 @@ from student.train import answering_threshold, train_candidate
 
 def test_keep_labels_needs_a_base_that_knows_them():
     with pytest.raises(ValidationError, match="keep_labels needs a base that already knows them"):
+        Candidate(base="minilm", keep_labels=["PER"])
+    # the default settles on minilm offline: a base that must know labels is named, not left to "auto"
+    with pytest.raises(ValidationError, match="'auto' may start from 'minilm' offline"):
         Candidate(keep_labels=["PER"])
     assert Candidate(base="urchade/gliner_small-v2.1", keep_labels=["person"]).keep_labels == ["person"]
 
