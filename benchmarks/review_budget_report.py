@@ -191,8 +191,8 @@ def findings(corpus, pool, budgets, quality, students, teacher_scores) -> str:
         f" {_labels_verdict(reviewed, quality)} {students_read} ({side_by_side}), and the one trained on"
         f" all gold labels scores {ceiling['F1']:.3f}.{_noise(trained, at, routed, drawn)} Student F1 >="
         f" teacher F1 on the same held-out set: {teacher_goal}"
-        " With hub access the base is a pretrained GLiNER (`[[student.candidates]] base ="
-        ' "urchade/gliner_small-v2.1"`) and a real pool holds thousands of documents: rerun with larger'
+        " With hub access the default base (`auto`) is the pretrained GLiNER"
+        " urchade/gliner_small-v2.1, and a real pool holds thousands of documents: rerun with larger"
         " `--pool` and `--steps` where there is the time (or a GPU) to see the labels' gain carried into"
         " the student."
     )
