@@ -113,6 +113,11 @@ def start_from(ref: str, max_width: int = 12, max_len: int = 384, seed: int = 0,
     (a user online gets heads that already find entities), else the offline backbone, saying why."""
     if ref != AUTO:
         return Start(load_base(ref, max_width, max_len, seed, progress), ref, f"student base: {ref}")
+    from huggingface_hub import constants
+
+    if not constants.HF_HUB_OFFLINE:  # a first download takes a while: say so before it starts
+        where = f"{constants.ENDPOINT} (0.6 GB the first time)"
+        progress(f'base = "auto": trying {PRETRAINED_GLINER} from {where}')
     try:
         model = load_base(PRETRAINED_GLINER, max_width, max_len, seed, progress)
         return Start(model, PRETRAINED_GLINER, f"student base: {PRETRAINED_GLINER}, a pretrained GLiNER "
