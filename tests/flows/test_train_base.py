@@ -32,11 +32,12 @@ def project(tmp_path, corpora) -> Path:
     root = tmp_path / "p"
     root.mkdir()
     (root / "distil.toml").write_text("[student]\nmax_steps = 4\neval_every = 4\n", encoding="utf-8")
-    items = [i for i in read_conll(corpora / "wikigold/wikigold.conll.txt") if i.spans][:80]
+    # the served student trained on the first 240 of these: its dev F1 here shows it was the start
+    items = [i for i in read_conll(corpora / "wikigold/wikigold.conll.txt") if i.spans][:220]
     with Store(load_settings(root).store_url) as store:
         gold = Annotator(AnnotatorKind.HUMAN, "gold:wikigold")
-        store.add_labelled(items[:60], Split.POOL, gold)
-        store.add_labelled(items[60:], Split.VALIDATION, gold)
+        store.add_labelled(items[:200], Split.POOL, gold)
+        store.add_labelled(items[200:], Split.VALIDATION, gold)
     return root
 
 
@@ -68,7 +69,8 @@ def test_train_starts_from_the_pretrained_gliner_when_the_hub_answers(project, t
     assert {"gliner_config.json", "pytorch_model.bin", "tokenizer.json"} <= hub.fetched()
     base, student = trained_from(project)
     assert base == PRETRAINED_GLINER
-    assert student.untrained_dev_f1 >= 0.2, "before a step it already found entities: the hub's heads"
+    # fresh heads score under 0.05 before a step (the test below; tests/student/test_train.py)
+    assert student.untrained_dev_f1 >= 0.1, "before a step it already finds entities: the hub's heads"
     assert "it/s" not in done.stdout + done.stderr, "no download bars between distil's lines"
 
 
