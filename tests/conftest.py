@@ -79,14 +79,11 @@ def db_url(request, tmp_path) -> str:
 def trained_students(tmp_path_factory, corpora):
     """A project with two students trained on a wikigold slice (real training, ~1 min): a good one
     (120 steps) and a barely trained one (8 steps). Shared by the export and runtime tests."""
-    from corpus.conll import read_conll
-    from corpus.model import Annotator, AnnotatorKind, Split
-    from corpus.store import Store
     from flows.project import Project
     from flows.settings import load_settings
     from flows.student_step import train
+    from tests.projects import wikigold_project
 
-    root = tmp_path_factory.mktemp("export")
     # A 120-step student on 60 validation sentences (F1 about 0.2, threshold 0.2): one entity is
     # worth about a point of F1, and INT8 stayed within 3 points on Intel but lost 3.7-5.0 on
     # AMD EPYC, so the budget is 6 points here; the gate's logic, not the tiny model, is tested.
@@ -94,13 +91,8 @@ def trained_students(tmp_path_factory, corpora):
         "[student]\nmax_steps = 120\neval_every = 40\npatience = 10\n"
         "[export]\nbootstrap = 200\nf1_budget = 6.0\n"
     )
-    (root / "distil.toml").write_text(config, encoding="utf-8")
-    items = [i for i in read_conll(corpora / "wikigold/wikigold.conll.txt") if i.spans][:300]
+    root = wikigold_project(tmp_path_factory.mktemp("export"), config, pool=240, validation=60)
     settings = load_settings(root)
-    with Store(settings.store_url) as store:
-        gold = Annotator(AnnotatorKind.HUMAN, "gold:wikigold")
-        store.add_labelled(items[:240], Split.POOL, gold)
-        store.add_labelled(items[240:], Split.VALIDATION, gold)
     good = train(Project(settings), progress=lambda _: None)[0]
     settings.student = settings.student.model_copy(update={"max_steps": 8, "eval_every": 8})
     weak = train(Project(settings), progress=lambda _: None)[0]

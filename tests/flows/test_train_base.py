@@ -15,30 +15,21 @@ from pathlib import Path
 
 import pytest
 
-from corpus.conll import read_conll
-from corpus.model import Annotator, AnnotatorKind, Split
-from corpus.store import Store
 from flows.project import Project
 from flows.settings import load_settings
 from student.backbone import PRETRAINED_GLINER
 from student.train import TrainedStudent
+from tests.projects import wikigold_project
 from tests.services.hub import stand_in_hub
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def project(tmp_path, corpora) -> Path:
-    root = tmp_path / "p"
-    root.mkdir()
-    (root / "distil.toml").write_text("[student]\nmax_steps = 4\neval_every = 4\n", encoding="utf-8")
+def project(tmp_path) -> Path:
     # the served student trained on the first 240 of these: its dev F1 here shows it was the start
-    items = [i for i in read_conll(corpora / "wikigold/wikigold.conll.txt") if i.spans][:220]
-    with Store(load_settings(root).store_url) as store:
-        gold = Annotator(AnnotatorKind.HUMAN, "gold:wikigold")
-        store.add_labelled(items[:200], Split.POOL, gold)
-        store.add_labelled(items[200:], Split.VALIDATION, gold)
-    return root
+    config = "[student]\nmax_steps = 4\neval_every = 4\n"
+    return wikigold_project(tmp_path / "p", config, pool=200, validation=20)
 
 
 def train_online(project: Path, tmp_path: Path, endpoint: str) -> tuple[subprocess.CompletedProcess, str]:

@@ -8,28 +8,18 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from corpus.conll import read_conll
-from corpus.model import Annotator, AnnotatorKind, Split
-from corpus.store import Store
 from flows.cli.app import app
-from flows.settings import load_settings
 from student.train import TrainedStudent
+from tests.projects import wikigold_project
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory, corpora):
+def project(tmp_path_factory):
     """wikigold: 360 sentences with their human labels in the pool, 80 held out for validation."""
-    root = tmp_path_factory.mktemp("student")
     config = 'guidelines = "general"\n[student]\nmax_steps = 160\neval_every = 40\npatience = 10\n'
-    (root / "distil.toml").write_text(config, encoding="utf-8")
-    items = [i for i in read_conll(corpora / "wikigold/wikigold.conll.txt") if i.spans][:440]
-    with Store(load_settings(root).store_url) as store:
-        gold = Annotator(AnnotatorKind.HUMAN, "gold:wikigold")
-        store.add_labelled(items[:360], Split.POOL, gold)
-        store.add_labelled(items[360:], Split.VALIDATION, gold)
-    return root
+    return wikigold_project(tmp_path_factory.mktemp("student"), config, pool=360, validation=80)
 
 
 def test_train_then_evaluate(project):
