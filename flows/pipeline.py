@@ -232,12 +232,13 @@ def train_task(project: str) -> str:
 @recorded("distil-train")
 def train_flow(project: str = ".", force: bool = False) -> str:
     """Train the student candidates; skipped when a model was already trained on exactly this
-    training set (unless `force`). Returns the winner's model id."""
+    training set with these student settings (unless `force`). Returns the winner's model id."""
     with Project.load(project) as opened:
         done = None if force else trained_already(opened)
     if done:
         log_stage(
-            f"train: {done.id} was trained on this exact training set ({done.training_set_hash}); skipped"
+            f"train: {done.id} was trained on this exact training set ({done.training_set_hash}) with "
+            "these student settings; skipped"
         )
         return done.id
     log_stage("train: training the student candidates")

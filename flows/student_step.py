@@ -20,7 +20,7 @@ from student.data import TrainingSet, build_training_set
 from student.evaluate import held_out_hash, score_side_by_side
 from student.html_report import ReportData, error_examples, write_html
 from student.report import write_report
-from student.train import TrainedStudent, train_candidates
+from student.train import META_FILE, TrainedStudent, train_candidates
 
 
 def register_student(registry: Registry, student: TrainedStudent, guidelines_version: str) -> ModelRecord:
@@ -77,10 +77,17 @@ def _training_sets(project: Project) -> Callable[[Candidate], TrainingSet]:
 
 
 def trained_already(project: Project) -> ModelRecord | None:
-    """A registered model trained on exactly today's training set (nothing new to learn from)."""
+    """A registered model trained on exactly today's training set with today's student settings
+    (nothing new to learn from, nothing to learn differently)."""
     data = _training_sets(project)(project.settings.student.candidates[0])
-    records = [r for r in project.registry.list() if r.training_set_hash == data.hash]
-    return next((r for r in reversed(records) if Path(r.artifacts.get("student", "")).exists()), None)
+    recipe = project.settings.student.recipe_hash()
+    for record in reversed([r for r in project.registry.list() if r.training_set_hash == data.hash]):
+        folder = Path(record.artifacts.get("student", ""))
+        # a student from before the recipe was kept ("") counts as today's: an upgrade alone
+        # does not retrain
+        if (folder / META_FILE).exists() and TrainedStudent.load(folder).recipe_hash in ("", recipe):
+            return record
+    return None
 
 
 def train(project: Project, progress: Callable[[str], None] = print) -> list[TrainedStudent]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -90,3 +91,8 @@ class StudentConfig(BaseModel):
     # the five visible corpora together (wikigold 0.527 against 0.443, CrossNER ai 0.262 against
     # 0.205, the other three level within noise; BENCHMARKS.md "Student recipe")
     label_prompts: Literal["titles", "names"] = "titles"
+
+    def recipe_hash(self) -> str:
+        """What a student is trained with (every setting here, candidates included): a project
+        whose training set is unchanged still trains again when this changes."""
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:12]

@@ -48,6 +48,7 @@ class TrainedStudent:
     label_thresholds: dict[str, float] = field(default_factory=dict)  # labels with their own (dev)
     label_prompts: dict[str, str] = field(default_factory=dict)  # the words each label is asked with
     averaged_checkpoints: int = 0  # the kept model is the mean of this many checkpoints (0: one of them)
+    recipe_hash: str = ""  # StudentConfig.recipe_hash() it was trained with ("": trained before it was kept)
     log: list[dict] = field(default_factory=list)
 
     def save(self) -> None:
@@ -224,6 +225,7 @@ def _trained(
         candidate=candidate.model_dump(),
         labels=list(data.labels),
         training_set_hash=data.hash,
+        recipe_hash=config.recipe_hash(),
         dev_f1=round(thresholds.micro_f1(gold, low, threshold, by_label), 4),
         untrained_dev_f1=round(untrained, 4),
         threshold=threshold,
