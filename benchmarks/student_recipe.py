@@ -10,7 +10,7 @@ row), and each row is kept in benchmarks/results/student_recipe.json: a re-run t
 missing.
 
 python -m benchmarks.student_recipe [--corpus wikigold] [--evaluation 100] [--pool 1000]
-    [--recipes "plain BCE" ...] [--eval-every 100]
+    [--recipes "plain BCE" ...] [--eval-every 100] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -30,6 +31,7 @@ from corpus.guideline_files import load_guidelines
 from corpus.metrics import score
 from corpus.model import Annotator, AnnotatorKind, Split
 from corpus.store import Store
+from export.latency import cpu_name
 from student import thresholds
 from student.config import Candidate, StudentConfig
 from student.data import build_training_set
@@ -55,7 +57,8 @@ at 0.5 alone, as distil did before); the held-out set is scored too, for the cur
 the threshold dev chose at that step; never used to choose). The best dev checkpoint is then
 scored on the held-out set at the threshold swept on dev ("one threshold") and with each label's
 own threshold where dev gained from one ("held-out F1", with a 95% bootstrap interval; what
-distil ships). One run per row, on 2 CPU cores shared with other work of the session, so
+distil ships). One run per row, on 2 CPU cores (the CPU column says which: the header names
+only the machine that last wrote the section) shared with other work of the session, so
 minutes are upper bounds; samples/s is training alone. Peak MB: the training process's
 resident memory. "Last checkpoint": held-out F1 of the last step's model, which distil keeps
 instead where dev holds fewer than `min_dev_entities` (50) entities, as dev does for pools of
@@ -103,6 +106,22 @@ RECIPES: dict[str, tuple[str, dict, dict]] = {
         'focal, then BCE, from all-mpnet-base-v2 (134M parameters, `base = "mpnet"`) instead of MiniLM',
         {"base": "mpnet"},
         SWITCH,
+    ),
+    # 440 steps at mpnet's ~2.1 samples/s on 2 cores: the 30-minute budget of the goal, evaluations included
+    "focal, then BCE, mpnet base, 440 steps": (
+        "focal, then BCE, from all-mpnet-base-v2; 440 steps, so that training fits 30 minutes",
+        {"base": "mpnet"},
+        SWITCH | {"max_steps": 440},
+    ),
+    "focal, then BCE, 440 steps": (
+        "focal, then BCE, 440 steps: MiniLM at the mpnet row's steps",
+        {},
+        SWITCH | {"max_steps": 440},
+    ),
+    "focal, label prompts, mpnet base": (
+        "distil's default recipe (focal loss, label prompts), from all-mpnet-base-v2 instead of MiniLM",
+        {"base": "mpnet"},
+        FOCAL | PROMPTS,
     ),
 }
 
@@ -154,6 +173,9 @@ def train_recipe(args, name: str) -> dict:
         from gliner import GLiNER
 
         best = GLiNER.from_pretrained(str(student.path), local_files_only=True)
+        if args.keep:  # for exporting it later (its size and speed as ONNX)
+            kept = args.keep / f"{args.corpus}-{name.replace(' ', '_').replace(',', '')}"
+            shutil.copytree(student.path, kept, dirs_exist_ok=True)
         low = predict(
             best, held_out.texts, labels, min(config.threshold_grid), config.max_words, config.window_overlap
         )
@@ -171,7 +193,7 @@ def train_recipe(args, name: str) -> dict:
         "P": final.micro.precision, "R": final.micro.recall, "interval": list(final.f1_interval or (0, 0)),
         "wall_s": round(wall, 1), "samples_per_s": student.samples_per_second,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-        "curve": student.log,
+        "curve": student.log, "cpu": cpu_name(),
     }  # fmt: skip
 
 
@@ -193,12 +215,13 @@ def render(results: dict) -> None:
                      f"{row['train']}/{row['dev']}", f"{row['best_step']} of {row['steps']}",
                      f"{row['dev_f1']:.3f}", shared, f"{row['F1']:.3f} [{low:.2f}, {high:.2f}]", _last(row),
                      _thresholds(row), f"{row['wall_s'] / 60:.1f}", f"{row['samples_per_s']:.1f}",
-                     row["peak_rss_mb"]])  # fmt: skip
+                     row["peak_rss_mb"], _cpu(row)])  # fmt: skip
     plots = "\n".join(_curve_plot(corpus, pool, kept) for (corpus, pool), kept in groups.items())
     goals = "\n".join(_goal(corpus, pool, kept) for (corpus, pool), kept in groups.items())
     headers = ["corpus", "pool", "recipe", "what it changes", "checkpoint by dev F1 at threshold",
                "train/dev docs", "best dev step", "dev F1", "held-out F1, one threshold", "held-out F1 [95%]",
-               "held-out F1, last checkpoint", "thresholds", "train min", "samples/s", "peak MB"]  # fmt: skip
+               "held-out F1, last checkpoint", "thresholds", "train min", "samples/s", "peak MB",
+               "CPU"]  # fmt: skip
     body = f"""{INTRO}
 
 {table(headers, rows)}
@@ -209,6 +232,12 @@ def render(results: dict) -> None:
 """
     write_section("student-recipe", "Student recipe: what the base learns from gold labels",
                   "python -m benchmarks.student_recipe", body)  # fmt: skip
+
+
+def _cpu(row: dict) -> str:
+    """Where the row ran: the rows from before this column all ran on AMD EPYC."""
+    cpu = row.get("cpu", "AMD EPYC")
+    return "Intel Xeon" if "Intel" in cpu else "AMD EPYC" if "AMD" in cpu else cpu
 
 
 def _last(row: dict) -> str:
@@ -237,16 +266,23 @@ def _goal(corpus: str, pool: int, kept: list[dict]) -> str:
     best = max(kept, key=lambda r: r["dev_f1"])  # chosen on dev, as the pipeline chooses
     before_pool, before = CEILINGS.get(corpus, (None, None))
     ratio = f", {best['F1'] / before:.2f}x the {before:.3f} before (goal 1.5x)" if pool == before_pool else ""
-    target = (
-        " (goal >= 0.65 within 30 minutes of CPU training: "
-        + ("met)" if best["F1"] >= 0.65 and best["wall_s"] <= 1800 else "MISSED)")
-        if (corpus, pool) == ("wikigold", 1000)
-        else ""
-    )
     chosen = (
         f"best on dev is `{best['recipe']}`, held-out F1 {best['F1']:.3f} (last checkpoint {_last(best)})"
     )
+    target = _in_time(kept) if (corpus, pool) == ("wikigold", 1000) else ""
     return f"- {corpus}, pool {pool}: {chosen}{ratio}{target}"
+
+
+def _in_time(kept: list[dict]) -> str:
+    """The goal on wikigold's 1,000: >= 0.65 with at most 30 minutes of CPU training, judged on
+    the rows that kept the budget (the best of them on dev)."""
+    timely = [r for r in kept if r["wall_s"] <= 1800]
+    best = max(timely, key=lambda r: r["dev_f1"])
+    met = "met" if best["F1"] >= 0.65 else "MISSED"
+    return (
+        f". Goal >= 0.65 within 30 minutes of CPU training: {met}; within 30 minutes the best on dev is "
+        f"`{best['recipe']}`, {best['F1']:.3f} in {best['wall_s'] / 60:.0f} minutes"
+    )
 
 
 def _curve_plot(corpus: str, pool: int, kept: list[dict]) -> str:
@@ -288,6 +324,7 @@ def main() -> None:
     )
     parser.add_argument("--eval-every", type=int, default=100)
     parser.add_argument("--recipes", nargs="+", default=list(RECIPES), choices=list(RECIPES))
+    parser.add_argument("--keep", type=Path, help="copy each trained student into this folder")
     parser.add_argument("--one", choices=list(RECIPES), help=argparse.SUPPRESS)  # the child process
     parser.add_argument("--report", action="store_true", help="only write the section from the kept rows")
     args = parser.parse_args()
@@ -303,7 +340,8 @@ def main() -> None:
             continue
         print(f"training: {name}", flush=True)
         argv = ["--corpus", args.corpus, "--evaluation", str(args.evaluation), "--pool", str(args.pool),
-                "--steps", str(args.steps), "--eval-every", str(args.eval_every), "--one", name]  # fmt: skip
+                "--steps", str(args.steps), "--eval-every", str(args.eval_every), "--one", name,
+                *(["--keep", str(args.keep)] if args.keep else [])]  # fmt: skip
         child = subprocess.run(
             [sys.executable, "-m", "benchmarks.student_recipe", *argv],
             capture_output=True, text=True,
