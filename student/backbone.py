@@ -124,7 +124,10 @@ def start_from(ref: str, max_width: int = 12, max_len: int = 384, seed: int = 0,
                      "from the Hugging Face hub (base = \"auto\")")  # fmt: skip
     except BackboneError as error:
         why = f"{PRETRAINED_GLINER} could not be had ({error.reason})"
-    model = load_base(OFFLINE_BACKBONE, max_width, max_len, seed, progress)
+    try:
+        model = load_base(OFFLINE_BACKBONE, max_width, max_len, seed, progress)
+    except BackboneError as error:  # both starts failed: say both, the hub's first
+        raise BackboneError(f"{why}, and the offline base failed too: {error}", error.reason) from error
     return Start(model, OFFLINE_BACKBONE, f"student base: {OFFLINE_BACKBONE}, offline, as {why}; "
                  "base = \"minilm\" skips trying the hub")  # fmt: skip
 
