@@ -47,7 +47,7 @@ HALF_NEGATIVES = {"negative_sampling": 0.5}
 SWITCH = FOCAL | {"focal_share": 0.25}
 PROMPTS = {"label_prompts": "titles"}  # recipes without it ask by the names (train_recipe)
 INTRO = """Each recipe trains the offline base (all-MiniLM-L6-v2 with new GLiNER heads, 28.9M
-parameters; the "mpnet base" row starts from all-mpnet-base-v2 instead) on a pool's GOLD
+parameters; the "mpnet base" rows start from all-mpnet-base-v2 instead) on a pool's GOLD
 labels: what the student can learn before a single teacher label.
 Held out: the corpus's first 100 documents (human labels), as in "Review budgets"; pool: the
 next 1000 (wikigold) or as the row says; dev: 15% of the pool, carved by document hash as the
