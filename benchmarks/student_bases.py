@@ -23,7 +23,7 @@ from pathlib import Path
 from benchmarks.inference_engines import GlinerEngine, RuntimeEngine
 from benchmarks.inference_formats import measure
 from benchmarks.report import load_results, save_results, table, write_section
-from benchmarks.student_recipe import split_corpus
+from benchmarks.student_recipe import cpu_label, split_corpus
 from export.gate import quiet_onnx_logging
 from export.latency import cpu_name
 from export.onnx import MODEL_FILE, export_fp32
@@ -78,7 +78,7 @@ def render(results: dict) -> None:
             change = f"{(row['f1_b1'] - fp32) * 100:+.1f}" if "INT8" in engine and fp32 is not None else ""
             rows.append([measured["base"], name, engine, f"{row['mb']:.0f}", f"{row['ms_b1']:.1f}",
                          f"{row['throughput_b32']:.1f}", f"{row['f1_b1']:.3f}", change,
-                         "Intel Xeon" if "Intel" in row["cpu"] else row["cpu"]])  # fmt: skip
+                         cpu_label(row)])  # fmt: skip
     headers = ["base", "student (kept as)", "engine, format", "MB", "ms/sentence, batch 1",
                "sentences/s, batch 32", "F1 (held out)", "against FP32 ONNX, points", "CPU"]  # fmt: skip
     intro = __doc__.split("\n\n")[1]

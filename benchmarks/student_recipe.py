@@ -215,7 +215,7 @@ def render(results: dict) -> None:
                      f"{row['train']}/{row['dev']}", f"{row['best_step']} of {row['steps']}",
                      f"{row['dev_f1']:.3f}", shared, f"{row['F1']:.3f} [{low:.2f}, {high:.2f}]", _last(row),
                      _thresholds(row), f"{row['wall_s'] / 60:.1f}", f"{row['samples_per_s']:.1f}",
-                     row["peak_rss_mb"], _cpu(row)])  # fmt: skip
+                     row["peak_rss_mb"], cpu_label(row)])  # fmt: skip
     plots = "\n".join(_curve_plot(corpus, pool, kept) for (corpus, pool), kept in groups.items())
     goals = "\n".join(_goal(corpus, pool, kept) for (corpus, pool), kept in groups.items())
     headers = ["corpus", "pool", "recipe", "what it changes", "checkpoint by dev F1 at threshold",
@@ -234,7 +234,7 @@ def render(results: dict) -> None:
                   "python -m benchmarks.student_recipe", body)  # fmt: skip
 
 
-def _cpu(row: dict) -> str:
+def cpu_label(row: dict) -> str:
     """Where the row ran: the rows from before this column all ran on AMD EPYC."""
     cpu = row.get("cpu", "AMD EPYC")
     return "Intel Xeon" if "Intel" in cpu else "AMD EPYC" if "AMD" in cpu else cpu
