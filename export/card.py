@@ -122,7 +122,8 @@ def _training(meta: dict) -> list[str]:
         f"- {settings['steps']} steps at batch {settings['batch_size']} (best checkpoint at step "
         f"{settings['best_step']}, chosen on a dev split of the training data), encoder learning "
         f"rate {settings['learning_rate']}, span and label heads {settings['head_learning_rate']}, "
-        f"spans up to {settings['max_width']} words, threshold {_thresholds(meta)} (chosen on dev).",
+        f"spans up to {settings['max_width']} words, threshold {_thresholds(meta)} (chosen on dev)"
+        f"{_frozen(settings)}.",
         *_prompts(settings),
         *_kept(settings),
         f"- {settings['seconds']} s on {settings['device']}.",
@@ -147,6 +148,11 @@ def _prompts(settings: dict) -> list[str]:
         f"- Label prompts (the guidelines' titles): {asked}. distil_runtime and distil-serve ask in these "
         "words and answer with the label names; in gliner, pass these words as the labels."
     ]
+
+
+def _frozen(settings: dict) -> str:
+    frozen = settings.get("frozen_layers") or 0
+    return f"; the encoder's embeddings and lowest {frozen} layers frozen (`frozen_layers`)" if frozen else ""
 
 
 def _kept(settings: dict) -> list[str]:

@@ -92,6 +92,7 @@ def _facts(model_id: str, student: TrainedStudent, settings: Settings) -> ModelF
         "batch_size": config.batch_size,
         "learning_rate": student.candidate.get("learning_rate"),
         "head_learning_rate": student.candidate.get("head_learning_rate"),
+        "frozen_layers": student.candidate.get("frozen_layers", 0),
         "max_width": config.max_width,
         "kept_labels": student.candidate.get("keep_labels") or [],
         "kept_spans": student.counts.get("kept-label spans", 0),

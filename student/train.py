@@ -22,6 +22,7 @@ from student import prompts, thresholds
 from student.backbone import start_from
 from student.config import Candidate, StudentConfig
 from student.data import Example, TrainingSet
+from student.freezing import freeze_lower_layers
 from student.predict import predict
 from student.rehearsal import KEEP_THRESHOLD, with_kept_labels
 
@@ -122,6 +123,10 @@ def train_candidate(
         progress(f"keeping {', '.join(data.kept_labels)}: {data.counts.get('kept-label spans', 0)} of the "
                  "base's own spans train alongside")  # fmt: skip
     prompts.set_on_model(model, data.prompts)  # after rehearsal: the base answers in its own words
+    if candidate.frozen_layers:
+        trainable, total = freeze_lower_layers(model, candidate.frozen_layers)
+        progress(f"encoder's lowest {candidate.frozen_layers} layers frozen: {trainable / 1e6:.1f}M of "
+                 f"{total / 1e6:.1f}M parameters train")  # fmt: skip
     cuda = torch.cuda.is_available()
     out_dir = Path(out_dir)
     best_dir, work_dir = out_dir / "best", out_dir / "checkpoints"

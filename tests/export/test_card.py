@@ -23,6 +23,13 @@ def test_a_student_that_kept_nothing_says_nothing_about_it():
         assert any("400 steps at batch 8" in line for line in lines)
 
 
+def test_frozen_layers_are_said_only_where_some_were():
+    frozen = "\n".join(_training({"threshold": 0.4, "training": {**TRAINING, "frozen_layers": 6}}))
+    assert "embeddings and lowest 6 layers frozen (`frozen_layers`)" in frozen
+    for training in (TRAINING, {**TRAINING, "frozen_layers": 0}):
+        assert "frozen" not in "\n".join(_training({"threshold": 0.4, "training": training}))
+
+
 def test_label_prompts_are_listed_with_what_a_gliner_user_must_pass():
     meta = {"threshold": 0.4, "training": {**TRAINING, "label_prompts": {"PER": "person", "LOC": "location"}}}
     lines = [line for line in _training(meta) if "Label prompts" in line]
