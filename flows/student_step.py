@@ -91,7 +91,7 @@ def trained_already(project: Project) -> ModelRecord | None:
 
 
 def train(project: Project, progress: Callable[[str], None] = print) -> list[TrainedStudent]:
-    """Train every configured candidate; return them best first. The winner is also copied to
+    """Train every configured candidate; return them winner first. The winner is also copied to
     <project>/.distil/students/<time>-<training set hash> and registered as a candidate model.
     Documents waiting for review are left out (unless configured otherwise) and discarded ones
     always are: a run uses what reviewers submitted so far."""

@@ -11,7 +11,7 @@ from student.backbone import AUTO, OFFLINE_BASES
 
 
 class Candidate(BaseModel):
-    """One model to train in a run; the best on dev F1 wins."""
+    """One model to train in a run; the best on dev F1 wins (the first listed where dev is too small)."""
 
     model_config = ConfigDict(extra="forbid")  # a misspelt key is an error, never silently ignored
 
@@ -72,7 +72,8 @@ class StudentConfig(BaseModel):
     )  # steps between dev evaluations (early stopping, best checkpoint)
     patience: int = Field(default=4, ge=1)  # evaluations without improvement before stopping
     # below this many entities in dev, dev F1 cannot tell checkpoints apart (pools of ~100
-    # documents: 7-17 dev documents): the last checkpoint is kept and training runs all its steps
+    # documents: 7-17 dev documents): the last checkpoint is kept and training runs all its steps,
+    # and of several candidates the first listed wins
     min_dev_entities: int = Field(default=50, ge=0)
     # the mean of the weights at the last N dev evaluations, kept where dev F1 prefers it to the
     # best single checkpoint (student/averaging.py); 0 or 1: off. Off by default: with N = 3 it

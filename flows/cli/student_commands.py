@@ -22,14 +22,15 @@ def train(
     ] = None,
     project: ProjectOption = None,
 ):
-    """Fine-tune GLiNER student candidates on reviewed + accepted teacher labels; keep the best on dev F1."""
+    """Fine-tune GLiNER student candidates on reviewed + accepted teacher labels; keep the best on dev F1
+    (the first listed where dev holds fewer than min_dev_entities)."""
     from flows.student_step import train as run_training
 
     settings = settings_or_exit(project)
     settings.student = with_overrides(settings.student, max_steps=max_steps)
     with Project(settings) as opened:
         trained = run_training(opened, progress=console.print)
-    table = Table(title="student candidates (best first)")
+    table = Table(title="student candidates (winner first)")
     for column in ("base", "lr", "floor", "dev F1", "untrained", "threshold", "steps", "samples/s", "device"):
         table.add_column(column)
     for s in trained:

@@ -34,6 +34,7 @@ def test_candidates_are_ranked_by_dev_f1(data, tmp_path):
     config = StudentConfig(
         max_steps=12,
         eval_every=6,
+        min_dev_entities=0,
         candidates=[
             Candidate(learning_rate=1e-7, head_learning_rate=1e-7),
             Candidate(learning_rate=5e-5, head_learning_rate=1e-3),
@@ -44,6 +45,25 @@ def test_candidates_are_ranked_by_dev_f1(data, tmp_path):
     assert trained[0].dev_f1 >= trained[1].dev_f1
     assert {s.candidate["learning_rate"] for s in trained} == {1e-7, 5e-5}
     assert all((s.path / "distil_student.json").exists() for s in trained)
+
+
+def test_a_dev_split_too_small_to_judge_keeps_the_candidates_in_the_order_listed(data, tmp_path):
+    """Dev F1 on a few entities is noise between candidates too: the first listed is the winner,
+    even where the second scored higher on dev, and the run says why."""
+    config = StudentConfig(
+        max_steps=24,
+        eval_every=12,
+        min_dev_entities=10_000,
+        candidates=[  # 24 steps leave the first answering nothing yet; the second keeps its fresh heads
+            Candidate(learning_rate=5e-5, head_learning_rate=3e-3),
+            Candidate(learning_rate=1e-7, head_learning_rate=1e-7),
+        ],
+    )
+    said = []
+    trained = train_candidates(lambda _: data, config, tmp_path, progress=said.append)
+    assert [s.candidate["learning_rate"] for s in trained] == [5e-5, 1e-7]
+    assert trained[1].dev_f1 > trained[0].dev_f1  # sorted by dev F1, the order would have flipped
+    assert any("too few to choose candidates by: the first listed (minilm) is kept" in line for line in said)
 
 
 def test_same_seed_same_model(data, tmp_path):
