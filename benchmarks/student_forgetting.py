@@ -13,7 +13,8 @@ earlier student's threshold, the new ones at the student's own. Rows:
 - fine-tuned with `keep_labels` (student/rehearsal.py: the base's own answers for the earlier
   labels train alongside);
 - the offline base fine-tuned on the new labels (what the new labels reach without the earlier
-  student).
+  student);
+- the first two again with the encoder's embeddings and lower half frozen (`frozen_layers`).
 
 Each row is kept in benchmarks/results/student_forgetting.json (a re-run trains only what is
 missing); the earlier student is kept under ~/.cache/distil/benchmarks.
@@ -43,6 +44,7 @@ RESULTS = Path(__file__).resolve().parent / "results" / "student_forgetting.json
 HELD_OUT = 100
 # the earlier student: the recipe that did best on wikigold's 1000 documents at 600 steps
 EARLIER_RECIPE = {"focal_share": 0.25}
+FROZEN = 3  # of MiniLM's 6 layers, with the embeddings (`frozen_layers`)
 
 
 def trained(pool, labels, candidate: Candidate, config: StudentConfig, out_dir: Path) -> TrainedStudent:
@@ -82,6 +84,11 @@ def conditions(args, earlier: TrainedStudent, old_labels) -> dict[str, Candidate
         f"fine-tuned on {args.corpus}": Candidate(base=base),
         f"fine-tuned on {args.corpus}, keep_labels": Candidate(base=base, keep_labels=list(old_labels)),
         f"offline base, {args.corpus} only": Candidate(base="minilm"),
+        # the other remedy GLiNER users try: leave the lower half of the encoder as it was
+        f"fine-tuned on {args.corpus}, {FROZEN} layers frozen": Candidate(base=base, frozen_layers=FROZEN),
+        f"fine-tuned on {args.corpus}, keep_labels, {FROZEN} layers frozen": Candidate(
+            base=base, keep_labels=list(old_labels), frozen_layers=FROZEN
+        ),
     }
 
 
@@ -160,7 +167,9 @@ other labels. It is then fine-tuned on {args.corpus}'s gold labels ({args.pool} 
 scored on both corpora's held-out sets (the first {HELD_OUT} documents of each, human labels):
 {args.earlier}'s labels at the earlier student's threshold, {args.corpus}'s at the student's own.
 `keep_labels` (student/rehearsal.py): before training, the base labels the training documents with
-the earlier labels, and its own spans train alongside the new labels. One run per row.
+the earlier labels, and its own spans train alongside the new labels. `frozen_layers`
+(student/freezing.py): the encoder's embeddings and lowest layers keep the base's weights. One run
+per row.
 
 {table(headers, rows)}
 
@@ -190,7 +199,20 @@ def findings(args, prefix: str, results: dict) -> str:
 {share(kept)}, trained on {kept["kept spans"]} of the base's own spans, and its {args.corpus} F1
 is {kept["new labels"]["F1"]:.3f} against {plain["new labels"]["F1"]:.3f} without. Starting from the
 earlier student rather than the offline base lifts {args.corpus} itself: {plain["new labels"]["F1"]:.3f}
-against {alone["new labels"]["F1"]:.3f}, what a base that already finds entities adds.""")
+against {alone["new labels"]["F1"]:.3f}, what a base that already finds entities adds.
+{frozen(args, rows, share)}""")
+
+
+def frozen(args, rows: dict, share) -> str:
+    """The frozen rows beside their unfrozen twins, where they were measured."""
+    plain = rows.get(f"fine-tuned on {args.corpus}, {FROZEN} layers frozen")
+    kept = rows.get(f"fine-tuned on {args.corpus}, keep_labels, {FROZEN} layers frozen")
+    if not (plain and kept):
+        return ""
+    return f"""With the embeddings and lowest {FROZEN} layers frozen
+(`frozen_layers = {FROZEN}`), it keeps {share(plain)} alone ({args.corpus} F1
+{plain["new labels"]["F1"]:.3f}) and {share(kept)} with `keep_labels` ({args.corpus} F1
+{kept["new labels"]["F1"]:.3f})."""
 
 
 if __name__ == "__main__":
