@@ -87,10 +87,14 @@ def answering_threshold(base: str) -> float:
     return TrainedStudent.load(base).threshold if meta.exists() else KEEP_THRESHOLD
 
 
+def entity_count(examples: list[Example]) -> int:
+    return sum(len(e.spans) for e in examples)
+
+
 def too_small_to_judge(dev: list[Example], config: StudentConfig, progress) -> bool:
     """Whether dev holds too few entities to choose a checkpoint by: on 7-17 dev documents, dev F1
     kept early checkpoints while held-out F1 rose to the last step (BENCHMARKS.md)."""
-    entities = sum(len(e.spans) for e in dev)
+    entities = entity_count(dev)
     if entities >= config.min_dev_entities:
         return False
     progress(f"dev holds {entities} entities (min_dev_entities = {config.min_dev_entities}): the last "
@@ -257,7 +261,7 @@ def train_candidates(
     trained, dev_entities = [], 0
     for index, candidate in enumerate(config.candidates):
         data = data_for(candidate)
-        dev_entities = sum(len(e.spans) for e in data.dev or data.train[:1])
+        dev_entities = entity_count(data.dev or data.train[:1])
         progress(
             f"candidate {index + 1}/{len(config.candidates)} ({candidate.base}, "
             f"lr {candidate.learning_rate}, floor {candidate.teacher_floor}): "
