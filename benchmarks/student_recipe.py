@@ -45,6 +45,7 @@ BCE = {"focal_loss_alpha": -1.0, "focal_loss_gamma": 0.0}
 WEIGHTED = {"focal_loss_alpha": 0.75, "focal_loss_gamma": 0.0}
 HALF_NEGATIVES = {"negative_sampling": 0.5}
 SWITCH = FOCAL | {"focal_share": 0.25}
+GROUPED = {"group_by_length": True}  # batches of similar length: less padding (student/batching.py)
 PROMPTS = {"label_prompts": "titles"}  # recipes without it ask by the names (train_recipe)
 INTRO = """Each recipe trains the offline base (all-MiniLM-L6-v2 with new GLiNER heads, 28.9M
 parameters; the "mpnet base" rows start from all-mpnet-base-v2 instead) on a pool's GOLD
@@ -123,6 +124,22 @@ RECIPES: dict[str, tuple[str, dict, dict]] = {
         "focal, then BCE, from all-mpnet-base-v2 with its embeddings and lowest 6 of 12 layers frozen",
         {"base": "mpnet", "frozen_layers": 6},
         SWITCH,
+    ),
+    # ~1.4x mpnet's samples/s (3.68 against 2.61 on Intel, 40 steps each): 600 steps in ~22 minutes
+    "focal, then BCE, mpnet base, length-grouped batches": (
+        "focal, then BCE, from all-mpnet-base-v2; each batch drawn from texts of about the same length",
+        {"base": "mpnet"},
+        SWITCH | GROUPED,
+    ),
+    "focal, then BCE, length-grouped batches": (
+        "focal, then BCE; each batch drawn from texts of about the same length",
+        {},
+        SWITCH | GROUPED,
+    ),
+    "focal, label prompts, length-grouped batches": (
+        "distil's default recipe (focal loss, label prompts); batches of texts of about the same length",
+        {},
+        FOCAL | PROMPTS | GROUPED,
     ),
     "focal, label prompts, mpnet base": (
         "distil's default recipe (focal loss, label prompts), from all-mpnet-base-v2 instead of MiniLM",

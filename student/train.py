@@ -161,11 +161,12 @@ def _trainer(model, data: TrainingSet, arguments, config: StudentConfig, tracker
     from gliner.training import Trainer
     from transformers import PrinterCallback, ProgressCallback
 
+    from student.batching import LengthGroupedTrainer
     from student.early_stopping import DevF1Callback
     from student.loss_schedule import FocalThenBCE
 
     asked, labels = prompts.of_model(model), data.labels + data.kept_labels
-    trainer = Trainer(
+    trainer = (LengthGroupedTrainer if config.group_by_length else Trainer)(
         model=model,
         args=arguments,
         train_dataset=[prompts.prompted_example(e.gliner(labels), asked) for e in data.train],
