@@ -25,9 +25,13 @@ labels (a re-run trains only what is missing, or what was trained on labels that
 student moves with the seed alone, next to the routed-random gaps.
 The section and its plot are written by benchmarks/review_budget_report.py.
 
+`--base mpnet` trains every student from all-mpnet-base-v2 instead of MiniLM, and
+`--group-by-length` with batches of texts of about the same length (student/batching.py); each
+keeps its own rows and section.
+
 python -m benchmarks.review_budget [--corpus wikigold] [--model qwen2.5-coder-0.5b] [--evaluation 100]
     [--pool 120] [--budgets 0 5 10 25] [--student-budgets 0 5 10 25] [--steps 200] [--seeds 5]
-    [--training-seeds 1]
+    [--training-seeds 1] [--base minilm] [--group-by-length]
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ from corpus.metrics import Scores, score
 from corpus.model import Annotation, AnnotationStatus, Annotator, AnnotatorKind, Split
 from corpus.store import Store
 from review.policy import ReviewPolicy, route
+from student.backbone import OFFLINE_BASES
 from student.config import Candidate, StudentConfig
 from student.data import build_training_set
 from student.evaluate import HeldOut, score_model
@@ -137,7 +142,15 @@ def training_labels_id(pool, gold, annotations, reviewed: set[str]) -> str:
 
 
 def train_student(
-    pool, gold, annotations, reviewed: set[str], labels, steps: int, seed: int, out: Path, floor: float = 0.0
+    pool,
+    gold,
+    annotations,
+    reviewed: set[str],
+    labels,
+    out: Path,
+    config: StudentConfig,
+    run_as: Candidate,
+    floor: float = 0.0,
 ):
     """The pipeline's training data: reviewed documents with their (oracle) human labels win over
     the teacher's, failed teacher documents are left out, and so are those whose confidence is
@@ -150,8 +163,7 @@ def train_student(
              if item.document.id in reviewed]
         )  # fmt: skip
         data = build_training_set(store, labels, teacher_floor=floor)
-    config = StudentConfig(max_steps=steps, eval_every=50, seed=seed)
-    return train_candidate(data, Candidate(base="minilm"), config, out / "student", progress=lambda _: None)
+    return train_candidate(data, run_as, config, out / "student", progress=lambda _: None)
 
 
 def quarter_floor(pool, annotations: dict[str, Annotation]) -> float:
@@ -197,6 +209,8 @@ def argument_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--training-seeds", type=int, default=1, help="train the teacher-only student this many times (noise)"
     )
+    parser.add_argument("--base", default="minilm", choices=list(OFFLINE_BASES), help="every student's base")
+    parser.add_argument("--group-by-length", action="store_true", help="batches of texts of similar length")
     return parser
 
 
@@ -241,22 +255,27 @@ def main() -> None:
         budget: label_quality_at(pool, pool_gold, annotations, n, args.seeds) for budget, n in budgets.items()
     }
 
-    prefix = f"{args.corpus}|{teacher}|{args.evaluation}|{args.pool}|{args.steps}"
-    pool_run = PoolRun(pool, pool_gold, annotations, labels, held, budgets, args.steps)
+    # MiniLM's rows keep the keys they had before --base
+    based = ("" if args.base == "minilm" else f"|{args.base}") + ("|grouped" if args.group_by_length else "")
+    prefix = f"{args.corpus}|{teacher}|{args.evaluation}|{args.pool}|{args.steps}{based}"
+    pool_run = PoolRun(pool, pool_gold, annotations, labels, held, budgets, args.steps, args.base,
+                       args.group_by_length)  # fmt: skip
     conditions = student_conditions(args)
     results = train_students(pool_run, prefix, conditions, load_results(RESULTS))
-    base_key = f"{args.corpus}|base|{args.evaluation}"
+    base_key = f"{args.corpus}|base|{args.evaluation}{based}"
     if base_key not in results:
         from student.backbone import load_base
 
         results[base_key] = {
             "name": "base model (untrained heads)",
-            **scored(score_model(load_base("minilm"), held, labels, 0.5)),
+            **scored(score_model(load_base(args.base), held, labels, 0.5)),
         }
         save_results(RESULTS, results)
     students = [results[f"{prefix}|{name}"] for name, *_ in conditions] + [results[base_key]]
     body = render(args, teacher, teacher_scores, pairs, budgets, quality, students, failures)
     teacher_shown = "" if args.model == DEFAULT_MODEL else f", teacher {args.model}"
+    teacher_shown += "" if args.base == "minilm" else f", student {args.base}"
+    teacher_shown += ", length-grouped batches" if args.group_by_length else ""
     title = f"Review budgets: routed vs random review ({args.corpus}{teacher_shown})"
     write_section(f"review-budget-{run_name(args)}", title, command_of(args, parser), body)
 
@@ -272,6 +291,8 @@ class PoolRun:
     held: HeldOut
     budgets: dict[int, int]
     steps: int
+    base: str = "minilm"
+    grouped: bool = False
 
 
 def student_conditions(args) -> list[tuple[str, int, str, int]]:
@@ -293,9 +314,10 @@ def student_conditions(args) -> list[tuple[str, int, str, int]]:
 def train_students(run: PoolRun, prefix: str, conditions, results: dict) -> dict:
     """Trains each condition's student unless its row is kept for the same training labels."""
     floor = quarter_floor(run.pool, run.annotations)
-    # the most telling students first (ceiling, teacher only, then the largest budgets), so a run
-    # stopped early and re-run with fewer --student-budgets still answers the goals
-    for name, budget, how, seed in sorted(conditions, key=lambda c: (0 < c[1] < 100, -c[1])):
+    # the most telling students first (teacher only, the ceiling, then the largest budgets), so a
+    # run stopped early and re-run with fewer --student-budgets still answers the goals
+    order = sorted(conditions, key=lambda c: (c[0] != "teacher only", 0 < c[1] < 100, -c[1]))
+    for name, budget, how, seed in order:
         key = f"{prefix}|{name}"
         if how == "all":
             ids = {i.document.id for i in run.pool}
@@ -332,9 +354,9 @@ def student_scores(run: PoolRun, ids: set[str], seed: int, floor: float) -> dict
     from gliner import GLiNER
 
     with tempfile.TemporaryDirectory() as tmp:
-        student = train_student(
-            run.pool, run.gold, run.annotations, ids, run.labels, run.steps, seed, Path(tmp), floor
-        )
+        config = StudentConfig(max_steps=run.steps, eval_every=50, seed=seed, group_by_length=run.grouped)
+        student = train_student(run.pool, run.gold, run.annotations, ids, run.labels, Path(tmp), config,
+                                Candidate(base=run.base), floor)  # fmt: skip
         model = GLiNER.from_pretrained(str(student.path), local_files_only=True)
         own = student.label_thresholds
         measured = scored(score_model(model, run.held, run.labels, student.threshold, by_label=own))
@@ -344,7 +366,9 @@ def student_scores(run: PoolRun, ids: set[str], seed: int, floor: float) -> dict
 def command_of(args, parser) -> str:
     """The command line that measured this run, naming only what differs from the defaults."""
     command = f"python -m benchmarks.review_budget --corpus {args.corpus} --model {args.model}"
-    for option in ("evaluation", "pool", "budgets", "student_budgets", "steps", "seeds", "training_seeds"):
+    options = ("evaluation", "pool", "budgets", "student_budgets", "steps", "seeds", "training_seeds", "base")
+    command += " --group-by-length" if args.group_by_length else ""
+    for option in options:
         value = getattr(args, option)
         if value != parser.get_default(option):
             shown = " ".join(map(str, value)) if isinstance(value, list) else value

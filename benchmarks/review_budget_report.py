@@ -16,14 +16,25 @@ PLOTS = Path(__file__).resolve().parent / "plots"
 DEFAULT_MODEL = "qwen2.5-coder-0.5b"
 
 
+BASES = {"minilm": "all-MiniLM-L6-v2", "mpnet": "all-mpnet-base-v2"}
+
+
 def run_name(args) -> str:
-    """The corpus, and the teacher where it is not the default: each teacher keeps its own section."""
-    return args.corpus if args.model == DEFAULT_MODEL else f"{args.corpus}-{args.model}"
+    """The corpus, and the teacher and the students' base where they are not the defaults: each
+    keeps its own section."""
+    name = args.corpus if args.model == DEFAULT_MODEL else f"{args.corpus}-{args.model}"
+    name = name if getattr(args, "base", "minilm") == "minilm" else f"{name}-{args.base}"
+    return f"{name}-grouped" if getattr(args, "group_by_length", False) else name
 
 
 LABEL_HEADERS = ["budget", "documents", "labels F1 routed", "labels F1 random", "wrong among routed",
                  "wrong among random", "errors fixed routed", "errors fixed random"]  # fmt: skip
 STUDENT_HEADERS = ["trained on", "reviewed", "labels F1", "P", "R", "F1 [95%]", "F1 - teacher [95%]"]
+
+
+def _student_base(args) -> str:
+    grouped = "; batches of texts of about the same length" if args.group_by_length else ""
+    return f"{BASES[args.base]} with new GLiNER heads{grouped}"
 
 
 def render(args, teacher, teacher_scores, pairs, budgets, quality, students, failures) -> str:
@@ -47,7 +58,7 @@ fixed:
 
 {table(LABEL_HEADERS, _label_rows(budgets, quality))}
 
-Students ({args.steps} steps on CPU from the offline base, all-MiniLM-L6-v2 with new GLiNER heads),
+Students ({args.steps} steps on CPU from the offline base, {_student_base(args)}),
 strict F1 on the held-out documents with its 95% bootstrap interval, next to the teacher's labels
 on the same documents:
 
@@ -304,7 +315,7 @@ def _teacher_goal(corpus, pool, reviewed, quality, trained, teacher_scores) -> s
         return goal + "."
     if ceiling["F1"] < teacher_scores["F1"]:
         return goal + (
-            ". Why: the offline base is all-MiniLM-L6-v2 with span heads that start untrained (the"
+            ". Why: the offline base's span heads start untrained (the"
             " base-model row), and a pool this size on 2 CPU cores teaches them little even from gold"
             " labels; the ceiling bounds every student here."
             + (MORE_DATA.get(corpus, "") if pool < 1000 else "")

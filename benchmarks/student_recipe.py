@@ -47,6 +47,7 @@ HALF_NEGATIVES = {"negative_sampling": 0.5}
 SWITCH = FOCAL | {"focal_share": 0.25}
 GROUPED = {"group_by_length": True}  # batches of similar length: less padding (student/batching.py)
 PROMPTS = {"label_prompts": "titles"}  # recipes without it ask by the names (train_recipe)
+# recipes without GROUPED draw random batches (train_recipe), as they were measured
 INTRO = """Each recipe trains the offline base (all-MiniLM-L6-v2 with new GLiNER heads, 28.9M
 parameters; the "mpnet base" rows start from all-mpnet-base-v2 instead) on a pool's GOLD
 labels: what the student can learn before a single teacher label.
@@ -67,7 +68,9 @@ instead where dev holds fewer than `min_dev_entities` (50) entities, as dev does
 the rows trained since (label prompts, averaging) keep the last step there. "label prompts": each
 label asked by its guidelines title ("person" for PER), distil's default now; the other rows ask
 by the label names. "average of 3": the mean of the weights at the last three evaluations, kept
-where dev prefers it to the best single checkpoint, and always where dev is too small to judge."""
+where dev prefers it to the best single checkpoint, and always where dev is too small to judge.
+"length-grouped batches": each batch drawn from texts of about the same length (distil's default
+now, `group_by_length`); the other rows drew random batches."""
 RESULTS = Path(__file__).resolve().parent / "results" / "student_recipe.json"
 # name: (what it changes, Candidate fields, StudentConfig fields). "focal, label prompts" is distil's
 # default; recipes without PROMPTS ask by the label names
@@ -167,7 +170,8 @@ def train_recipe(args, name: str) -> dict:
 
     what, candidate_fields, config_fields = RECIPES[name]
     held, pool, labels = split_corpus(args.corpus, args.evaluation, args.pool)
-    config_fields = {"label_prompts": "names", **config_fields}
+    # the settings each row was measured with before they became defaults: a recipe names them
+    config_fields = {"label_prompts": "names", "group_by_length": False, **config_fields}
     gold = [[s for s in item.spans if s.label in labels] for item in held]
     held_out = HeldOut([item.document for item in held], gold)
     config = StudentConfig(
