@@ -196,6 +196,9 @@ def findings(corpus, pool, budgets, quality, students, teacher_scores) -> str:
     side_by_side = ", ".join(
         f"{b}%: {r['F1']:.3f} vs {q['F1']:.3f}" for b, r, q in zip(at, routed, drawn, strict=True)
     )
+    if not at:  # --student-budgets 0: no reviewed students in this run
+        students_read = "No routed or random student was trained in this run"
+        side_by_side = "--student-budgets 0"
     teacher_goal = _teacher_goal(corpus, pool, reviewed, quality, trained, teacher_scores)
     text = (
         "Goals. Routed review beats random review at the same budget: for the training labels"
