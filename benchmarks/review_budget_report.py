@@ -9,14 +9,12 @@ from pathlib import Path
 from benchmarks.report import calibration_plot, table, wrapped
 from benchmarks.teacher_quality import confidence_auroc
 from corpus.metrics import PRF, bootstrap_delta
+from student.backbone import public_name
 
 PLOTS = Path(__file__).resolve().parent / "plots"
 
 
 DEFAULT_MODEL = "qwen2.5-coder-0.5b"
-
-
-BASES = {"minilm": "all-MiniLM-L6-v2", "mpnet": "all-mpnet-base-v2"}
 
 
 def run_name(args) -> str:
@@ -34,7 +32,7 @@ STUDENT_HEADERS = ["trained on", "reviewed", "labels F1", "P", "R", "F1 [95%]", 
 
 def _student_base(args) -> str:
     grouped = "; batches of texts of about the same length" if args.group_by_length else ""
-    return f"{BASES[args.base]} with new GLiNER heads{grouped}"
+    return f"{public_name(args.base).split('/')[-1]} with new GLiNER heads{grouped}"
 
 
 def render(args, teacher, teacher_scores, pairs, budgets, quality, students, failures) -> str:
