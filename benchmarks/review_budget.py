@@ -31,7 +31,8 @@ keeps its own rows and section.
 
 python -m benchmarks.review_budget [--corpus wikigold] [--model qwen2.5-coder-0.5b] [--evaluation 100]
     [--pool 120] [--budgets 0 5 10 25] [--student-budgets 0 5 10 25] [--steps 200] [--seeds 5]
-    [--training-seeds 1] [--base minilm] [--group-by-length]
+    [--training-seeds 1] [--base minilm] [--group-by-length] [--teacher-negatives 0.5 ...]
+    [--self-training 0.7 ...]
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from benchmarks.report import load_results, save_results, write_section
 from benchmarks.review_budget_report import DEFAULT_MODEL, render, run_name
@@ -59,7 +61,7 @@ from student.backbone import OFFLINE_BASES
 from student.config import Candidate, StudentConfig
 from student.data import build_training_set
 from student.evaluate import HeldOut, score_model
-from student.train import train_candidate
+from student.train import train_and_self_train
 from teacher.config import TeacherConfig
 from teacher.local_server import local_teacher
 
@@ -163,7 +165,7 @@ def train_student(
              if item.document.id in reviewed]
         )  # fmt: skip
         data = build_training_set(store, labels, teacher_floor=floor)
-    return train_candidate(data, run_as, config, out / "student", progress=lambda _: None)
+    return train_and_self_train(data, run_as, config, out / "student", progress=lambda _: None)
 
 
 def quarter_floor(pool, annotations: dict[str, Annotation]) -> float:
@@ -211,6 +213,15 @@ def argument_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--base", default="minilm", choices=list(OFFLINE_BASES), help="every student's base")
     parser.add_argument("--group-by-length", action="store_true", help="batches of texts of similar length")
+    parser.add_argument(
+        "--teacher-negatives", type=float, nargs="*", default=[],
+        help="also train with these shares of the teacher's unlabelled spans as negatives",
+    )  # fmt: skip
+    parser.add_argument(
+        "--self-training", type=float, nargs="*", default=[],
+        help="also self-train the floored student on the left-out documents at these scores "
+        "(with the first --teacher-negatives)",
+    )  # fmt: skip
     return parser
 
 
@@ -295,19 +306,41 @@ class PoolRun:
     grouped: bool = False
 
 
-def student_conditions(args) -> list[tuple[str, int, str, int]]:
-    """(name, budget, how the reviewed documents are chosen, training seed) per student."""
-    conditions = [("teacher only", 0, "routed", 0)]
+class Condition(NamedTuple):
+    """One student of a run: its name (its row), budget, how the reviewed documents are chosen,
+    training seed, the share of a teacher document's unlabelled spans that train as negatives, and
+    the score a left-out document's every span must reach to be self-trained on (0: none)."""
+
+    name: str
+    budget: int
+    how: str
+    seed: int = 0
+    negatives: float = 1.0
+    self_training: float = 0.0
+
+
+def student_conditions(args) -> list[Condition]:
+    conditions = [Condition("teacher only", 0, "routed")]
     # the same labels under other training seeds: how far a student moves with the seed alone
     conditions += [
-        (f"teacher only, seed {seed}", 0, "routed", seed) for seed in range(1, args.training_seeds)
+        Condition(f"teacher only, seed {seed}", 0, "routed", seed) for seed in range(1, args.training_seeds)
     ]
     conditions += [
-        (f"{how} {b}%", b, how, 0) for b in args.student_budgets if b for how in ("routed", "random")
+        Condition(f"{how} {b}%", b, how) for b in args.student_budgets if b for how in ("routed", "random")
     ]
     # the teacher's confidence used without review: its least confident documents left out
-    conditions.append((FLOORED, 0, "floor", 0))
-    conditions.append(("all gold (ceiling)", 100, "all", 0))
+    conditions.append(Condition(FLOORED, 0, "floor"))
+    for keep in args.teacher_negatives:  # fewer of the teacher's unlabelled spans as negatives
+        sparse = f", {keep:.0%} of unlabelled spans as negatives"
+        conditions.append(Condition(f"teacher{sparse}", 0, "routed", negatives=keep))
+        conditions.append(Condition(f"{FLOORED}{sparse}", 0, "floor", negatives=keep))
+    # the left-out documents labelled by the student where it is sure, on the first --teacher-negatives
+    keep = args.teacher_negatives[0] if args.teacher_negatives else 1.0
+    sparse = f", {keep:.0%} of unlabelled spans as negatives" if keep < 1 else ""
+    for sure in args.self_training:
+        name = f"{FLOORED}{sparse}, then self-trained on them (every span >= {sure})"
+        conditions.append(Condition(name, 0, "floor", negatives=keep, self_training=sure))
+    conditions.append(Condition("all gold (ceiling)", 100, "all"))
     return conditions
 
 
@@ -316,8 +349,8 @@ def train_students(run: PoolRun, prefix: str, conditions, results: dict) -> dict
     floor = quarter_floor(run.pool, run.annotations)
     # the most telling students first (teacher only, the ceiling, then the largest budgets), so a
     # run stopped early and re-run with fewer --student-budgets still answers the goals
-    order = sorted(conditions, key=lambda c: (c[0] != "teacher only", 0 < c[1] < 100, -c[1]))
-    for name, budget, how, seed in order:
+    order = sorted(conditions, key=lambda c: (c.name != "teacher only", 0 < c.budget < 100, -c.budget))
+    for name, budget, how, seed, negatives, sure in order:
         key = f"{prefix}|{name}"
         if how == "all":
             ids = {i.document.id for i in run.pool}
@@ -330,6 +363,8 @@ def train_students(run: PoolRun, prefix: str, conditions, results: dict) -> dict
         label_f1 = 1.0 if how == "all" else label_quality(*zip(*kept, strict=True), run.annotations, ids)[0]
         digest = training_labels_id(run.pool, run.gold, run.annotations, ids)
         digest += f"|{floored:.4f}" if floored else ""
+        digest += f"|negatives {negatives}" if negatives < 1 else ""
+        digest += f"|self-trained {sure}" if sure else ""
         row = results.get(key)
         if row and "labels_id" not in row and abs(row["labels_f1"] - label_f1) < 1e-9:
             row["labels_id"] = digest  # a row from before the digest: its label F1 says the labels match
@@ -338,10 +373,11 @@ def train_students(run: PoolRun, prefix: str, conditions, results: dict) -> dict
         if row:
             print(f"retraining the student: {name} (its training labels changed since)", flush=True)
         print(f"training the student: {name} ({len(ids)} reviewed)", flush=True)
-        measured = student_scores(run, ids, seed, floored)
-        shown = (
-            f"{name} (confidence < {floored:.2f}: {len(run.pool) - len(kept)} documents)" if floored else name
-        )
+        run_as = Candidate(base=run.base, teacher_negatives=negatives)
+        measured = student_scores(run, ids, seed, floored, run_as, sure)
+        left_out = f" (confidence < {floored:.2f}: {len(run.pool) - len(kept)} documents)"
+        shown = name.replace(FLOORED, FLOORED + left_out) if floored else name
+        shown = shown.removesuffix(")") + f": {measured['self_trained']} of them)" if sure else shown
         results[key] = {"name": shown, "reviewed": len(ids), "labels_f1": label_f1, "labels_id": digest,
                         **measured}  # fmt: skip
         save_results(RESULTS, results)
@@ -349,24 +385,29 @@ def train_students(run: PoolRun, prefix: str, conditions, results: dict) -> dict
     return results
 
 
-def student_scores(run: PoolRun, ids: set[str], seed: int, floor: float) -> dict:
+def student_scores(
+    run: PoolRun, ids: set[str], seed: int, floor: float, run_as: Candidate, sure: float
+) -> dict:
     """One student trained on the run's labels (`ids` reviewed), scored on the held-out set."""
     from gliner import GLiNER
 
     with tempfile.TemporaryDirectory() as tmp:
-        config = StudentConfig(max_steps=run.steps, eval_every=50, seed=seed, group_by_length=run.grouped)
+        config = StudentConfig(max_steps=run.steps, eval_every=50, seed=seed, group_by_length=run.grouped,
+                               self_training=sure)  # fmt: skip
         student = train_student(run.pool, run.gold, run.annotations, ids, run.labels, Path(tmp), config,
-                                Candidate(base=run.base), floor)  # fmt: skip
+                                run_as, floor)  # fmt: skip
         model = GLiNER.from_pretrained(str(student.path), local_files_only=True)
         own = student.label_thresholds
         measured = scored(score_model(model, run.held, run.labels, student.threshold, by_label=own))
-    return {**measured, "steps": student.steps, "seconds": student.seconds}
+    added = student.counts.get("self-trained", 0)
+    return {**measured, "steps": student.steps, "seconds": student.seconds, "self_trained": added}
 
 
 def command_of(args, parser) -> str:
     """The command line that measured this run, naming only what differs from the defaults."""
     command = f"python -m benchmarks.review_budget --corpus {args.corpus} --model {args.model}"
-    options = ("evaluation", "pool", "budgets", "student_budgets", "steps", "seeds", "training_seeds", "base")
+    options = ("evaluation", "pool", "budgets", "student_budgets", "steps", "seeds", "training_seeds", "base",
+               "teacher_negatives", "self_training")  # fmt: skip
     command += " --group-by-length" if args.group_by_length else ""
     for option in options:
         value = getattr(args, option)

@@ -108,7 +108,19 @@ def _data(meta: dict) -> list[str]:
         f"{teacher} labelled by the teacher{teachers} ({1 - review_share if trained_on else 0:.0%}).",
         f"- Left out: {counts.get('below floor', 0)} below the teacher confidence floor, "
         f"{counts.get('waiting for review', 0)} waiting for review, {counts.get('excluded', 0)} discarded.",
+        *_self_trained(counts),
         "",
+    ]
+
+
+def _self_trained(counts: dict) -> list[str]:
+    """Documents labelled by the student itself (`self_training`): not people's, not the teacher's."""
+    added = counts.get("self-trained", 0)
+    if not added:
+        return []
+    return [
+        f"- Self-trained: {added} of the documents left without labels, labelled by an earlier student of "
+        "this run where it was sure of every entity it found (`self_training`), trained on too."
     ]
 
 

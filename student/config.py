@@ -25,6 +25,10 @@ class Candidate(BaseModel):
     teacher_floor: float = Field(
         default=0.0, ge=0, le=1, description="teacher documents below this confidence are left out"
     )
+    # the share of a teacher document's unlabelled spans that train as negatives each step: the
+    # rest are left out of the loss, since a teacher's unlabelled span may be an entity it missed
+    # (student/teacher_negatives.py); human-labelled documents always train on all of theirs
+    teacher_negatives: float = Field(default=1.0, gt=0, le=1)
     # labels the base already knows (a pretrained GLiNER, an earlier student) that fine-tuning should
     # keep: the base's own answers for them train alongside the new labels (student/rehearsal.py)
     keep_labels: list[str] = Field(default_factory=list)
@@ -90,6 +94,10 @@ class StudentConfig(BaseModel):
     max_words: int = Field(default=256, ge=16)
     window_overlap: int = Field(default=32, ge=0)
     include_waiting_for_review: bool = False
+    # self-training (student/self_training.py): 0, off; else the trained student labels the pool
+    # documents left without labels (teacher failed, below the floor) where every entity it finds
+    # scores at least this, and a second student trains on those too
+    self_training: float = Field(default=0.0, ge=0, lt=1)
     threshold_grid: list[float] = Field(default_factory=lambda: [round(0.1 * i, 1) for i in range(1, 10)])
     # a label gets its own threshold where that raises dev F1 (stored in the bundle, used serving).
     # Off by default: on wikigold it moved held-out F1 by -0.005 (0.560 against 0.565 with one

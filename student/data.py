@@ -40,6 +40,9 @@ class TrainingSet:
     kept_labels: tuple[str, ...] = ()
     # the words each label is asked with in training and inference (student/prompts.py); none: names
     prompts: dict[str, str] = field(default_factory=dict)
+    # training-side pool documents with no labels to train on (never annotated, failed, below the
+    # floor): what self-training may label (student/self_training.py); never dev, never waiting
+    unlabelled: list[Document] = field(default_factory=list)
 
     @property
     def hash(self) -> str:
@@ -94,11 +97,13 @@ def build_training_set(
     examples = sorted(chosen.values(), key=lambda e: e.document.id)
     for example in examples:
         counts[example.origin] += 1
+    used = {*chosen, *excluded, *waiting_for_review}
     data = TrainingSet(
         train=[e for e in examples if not in_dev(e.document.id, dev_fraction)],
         dev=[e for e in examples if in_dev(e.document.id, dev_fraction)],
         labels=labels,
         counts=counts,
+        unlabelled=[d for i, d in sorted(documents.items()) if i not in used and not in_dev(i, dev_fraction)],
     )
     refuse_held_out(store, data)
     return data

@@ -25,6 +25,7 @@ from student.data import Example, TrainingSet
 from student.freezing import freeze_lower_layers
 from student.predict import predict
 from student.rehearsal import KEEP_THRESHOLD, with_kept_labels
+from student.self_training import self_trained
 
 META_FILE = "distil_student.json"
 
@@ -141,7 +142,8 @@ def train_candidate(
     tracker = BestOnDev(model, score, best_dir, progress, extra, keep_last=keep_last, average=average)
     untrained, facts = dev_f1(model, dev, labels, config)
     tracker.log.append({"step": 0, "dev_f1": round(untrained, 4), "loss": None, **facts})
-    trainer = _trainer(model, data, training_arguments(candidate, config, work_dir, cuda), config, tracker)
+    arguments = training_arguments(candidate, config, work_dir, cuda)
+    trainer = _trainer(model, data, arguments, config, tracker, candidate.teacher_negatives)
     started = time.perf_counter()
     trainer.train()
     seconds = time.perf_counter() - started
@@ -156,24 +158,30 @@ def train_candidate(
     return student
 
 
-def _trainer(model, data: TrainingSet, arguments, config: StudentConfig, tracker):
-    """gliner's Trainer with distil's callbacks: dev F1 checkpoints, the loss switch, no noise."""
+def _trainer(model, data: TrainingSet, arguments, config: StudentConfig, tracker, teacher_negatives=1.0):
+    """gliner's Trainer with distil's callbacks: dev F1 checkpoints, the loss switch, no noise;
+    its collator trains on `teacher_negatives` of a teacher document's unlabelled spans."""
     from gliner.training import Trainer
     from transformers import PrinterCallback, ProgressCallback
 
     from student.batching import LengthGroupedTrainer
     from student.early_stopping import DevF1Callback
     from student.loss_schedule import FocalThenBCE
+    from student.teacher_negatives import TeacherNegatives, with_origin
 
     asked, labels = prompts.of_model(model), data.labels + data.kept_labels
     trainer = (LengthGroupedTrainer if config.group_by_length else Trainer)(
         model=model,
         args=arguments,
-        train_dataset=[prompts.prompted_example(e.gliner(labels), asked) for e in data.train],
+        train_dataset=[
+            with_origin(prompts.prompted_example(e.gliner(labels), asked), e.origin) for e in data.train
+        ],
         eval_dataset=None,
         # what gliner's own train_model builds (its _create_data_collator), from public attributes
-        data_collator=model.data_collator_class(
-            model.config, data_processor=model.data_processor, prepare_labels=True
+        data_collator=TeacherNegatives(
+            model.data_collator_class(model.config, data_processor=model.data_processor, prepare_labels=True),
+            teacher_negatives,
+            config.seed,
         ),
         processing_class=model.data_processor.transformer_tokenizer,
     )
@@ -253,6 +261,17 @@ def _trained(
     )
 
 
+def train_and_self_train(data: TrainingSet, candidate: Candidate, config: StudentConfig, out_dir: Path,
+                         progress=print) -> TrainedStudent:  # fmt: skip
+    """One candidate's student; where `self_training` is on and the pool holds documents with no
+    labels, the second student trained with those it is sure of (student/self_training.py)."""
+    student = train_candidate(data, candidate, config, out_dir, progress)
+    if config.self_training and data.unlabelled:
+        folder = out_dir.with_name(f"{out_dir.name}-self-trained")
+        student = self_trained(data, candidate, config, student, folder, progress)
+    return student
+
+
 def train_candidates(
     data_for: Callable[[Candidate], TrainingSet], config: StudentConfig, out_dir: Path, progress=print
 ) -> list[TrainedStudent]:
@@ -269,7 +288,7 @@ def train_candidates(
             f"{len(data.train)} train / {len(data.dev)} dev documents"
         )
         trained.append(
-            train_candidate(data, candidate, config, Path(out_dir) / f"candidate-{index}", progress)
+            train_and_self_train(data, candidate, config, Path(out_dir) / f"candidate-{index}", progress)
         )
     if len(trained) > 1 and dev_entities < config.min_dev_entities:
         # on WNUT's 14 dev entities dev F1 preferred MiniLM by 0.03 over mpnet, which was 0.28

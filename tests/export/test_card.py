@@ -49,3 +49,13 @@ def test_a_gliner_user_is_told_to_ask_in_the_prompts_words_where_there_are_any()
     with_words = {**meta, "training": {**TRAINING, "label_prompts": {"PER": "person"}}}
     assert any(told in line for line in _use(with_words))
     assert not any(told in line for line in _use({**meta, "training": TRAINING}))
+
+
+def test_documents_the_student_labelled_itself_are_counted_only_where_there_were_some():
+    from export.card import _data
+
+    meta = {"base": "minilm", "training_set_hash": "abc", "training_counts": {"teacher": 48, "self-trained": 9}}
+    said = [line for line in _data(meta) if "Self-trained" in line]
+    assert len(said) == 1 and said[0].startswith("- Self-trained: 9 of the documents left without labels")
+    meta["training_counts"] = {"teacher": 48}
+    assert not any("Self-trained" in line for line in _data(meta))

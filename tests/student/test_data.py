@@ -64,6 +64,24 @@ def test_choice_of_labels_per_document(store):
     assert waiting in {e.document.id for e in with_waiting.train}
 
 
+def test_the_unlabelled_are_the_training_sides_documents_with_nothing_to_train_on(store):
+    """What self-training may label: never annotated, failed or below the floor; not a document
+    waiting for review or discarded (people decide those), nor one on the dev side."""
+    never = Document("Gus in Bern.")
+    store.add_documents([never])
+    unsure = add(store, "Cy in Lima.", [Span(6, 10, "LOC")], confidence=0.2)
+    failed = add(store, "Ed failed.", [], status=AnnotationStatus.FAILED)
+    waiting = add(store, "Di in Kiev.", [Span(6, 10, "LOC")], confidence=0.2)
+    discarded = add(store, "Hal in Rome.", [], confidence=0.2)
+    add(store, "Bob in Oslo.", [Span(7, 11, "LOC")], confidence=0.95)
+    add(store, "Ann in Rome.", [Span(0, 3, "PER")], annotator=HUMAN)
+
+    data = build_training_set(store, LABELS, "g", 0.5, {waiting}, excluded={discarded}, dev_fraction=0.0)
+    assert {d.id for d in data.unlabelled} == {never.id, unsure, failed}
+    everything_dev = build_training_set(store, LABELS, "g", 0.5, {waiting}, dev_fraction=0.99999)
+    assert everything_dev.unlabelled == []
+
+
 def test_split_is_stable_and_the_hash_tracks_content(store):
     for i in range(40):
         add(store, f"Person {i} lives in Rome.", [Span(19 + len(str(i)), 23 + len(str(i)), "LOC")])
