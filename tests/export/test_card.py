@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from export.card import _training
+from export.card import _data, _training
 
 TRAINING = {"steps": 400, "best_step": 400, "batch_size": 8, "learning_rate": 5e-5,
             "head_learning_rate": 1e-3, "max_width": 12, "seconds": 300, "device": "cpu"}  # fmt: skip
@@ -52,9 +52,7 @@ def test_a_gliner_user_is_told_to_ask_in_the_prompts_words_where_there_are_any()
 
 
 def test_documents_the_student_labelled_itself_are_counted_only_where_there_were_some():
-    from export.card import _data
-
-    meta = {"base": "minilm", "training_set_hash": "abc", "training_counts": {"teacher": 48, "self-trained": 9}}
+    meta = {"base": "minilm", "training_set_hash": "h", "training_counts": {"teacher": 48, "self-trained": 9}}
     said = [line for line in _data(meta) if "Self-trained" in line]
     assert len(said) == 1 and said[0].startswith("- Self-trained: 9 of the documents left without labels")
     meta["training_counts"] = {"teacher": 48}
