@@ -12,10 +12,9 @@ as the run asked for it, where dev holds too few entities to choose by: `min_dev
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 from corpus.model import Document
-from student.config import Candidate, StudentConfig
+from student.config import StudentConfig
 from student.data import Example, TrainingSet
 from student.predict import predict
 
@@ -32,32 +31,19 @@ def sure_examples(model, documents: list[Document], data: TrainingSet, config: S
     ]
 
 
-def self_trained(data: TrainingSet, candidate: Candidate, config: StudentConfig, first, out_dir: Path,
-                 progress=print):  # fmt: skip
-    """The second student, trained on `data` and the unlabelled documents `first` is sure about;
-    `first` where there are none, or where dev F1 does not rise."""
-    from gliner import GLiNER
-
-    from student.train import entity_count, train_candidate
-
-    model = GLiNER.from_pretrained(str(first.path), local_files_only=True)
-    added = sure_examples(model, data.unlabelled, data, config, first.threshold)
-    progress(f"self-training: sure of {len(added)} of {len(data.unlabelled)} unlabelled documents "
-             f"(every span at least {config.self_training})")  # fmt: skip
-    if not added:
-        return first
+def with_sure_documents(data: TrainingSet, added: list[Example]) -> TrainingSet:
+    """`data` with the student-labelled documents added to training (none left unlabelled)."""
     counts = {**data.counts, "self-trained": len(added)}
-    wider = dataclasses.replace(data, train=data.train + added, counts=counts, unlabelled=[])
-    second = train_candidate(wider, candidate, config, Path(out_dir), progress)
-    # recorded as trained on the store's training set (what `trained_already` compares): the
-    # documents it added follow from that set and the recipe
-    second.training_set_hash = data.hash
-    second.save()
-    if entity_count(data.dev) < config.min_dev_entities:  # dev too small to judge: as asked
-        progress(f"self-trained student kept (dev F1 {second.dev_f1:.3f}, the first's {first.dev_f1:.3f}; "
-                 f"dev holds too few entities to choose by)")  # fmt: skip
+    return dataclasses.replace(data, train=data.train + added, counts=counts, unlabelled=[])
+
+
+def preferred(first, second, dev_can_judge: bool, progress=print):
+    """The self-trained `second` unless dev, which neither trains on, prefers `first`; where dev is
+    too small to judge by, `second`, as the run asked for it."""
+    scores = f"dev F1 {second.dev_f1:.3f} against the first's {first.dev_f1:.3f}"
+    if not dev_can_judge:
+        progress(f"self-trained student kept ({scores}; dev holds too few entities to choose by)")
         return second
     kept = second if second.dev_f1 >= first.dev_f1 else first
-    progress(f"self-trained student: dev F1 {second.dev_f1:.3f} against the first's {first.dev_f1:.3f}; "
-             f"{'kept' if kept is second else 'the first is kept'}")  # fmt: skip
+    progress(f"self-trained student: {scores}; {'kept' if kept is second else 'the first is kept'}")
     return kept

@@ -126,27 +126,28 @@ def ingest(
     missing = [str(p) for p in paths if not p.exists() and not hub]
     if missing:
         fail(f"no such file or folder: {', '.join(missing)}")
+    target = None if split is None else Split.POOL if split is GoldSplit.train else Split(split.value)
+
+    def read(store, advance):
+        if target is None:
+            return ingest_raw(store, paths, unit=unit or "line", text_field=text_field, max_chars=max_chars,
+                              progress=advance)  # fmt: skip
+        options = _labelled_options(settings, scheme, unit, text_field, hf_split, replace)
+        options |= {"label_map": mapping, "progress": advance}
+        return _ingest_labelled_files(store, paths, target, file_format, options)
+
+    _print_ingest(_stored(settings, read), labelled=split is not None)
+
+
+def _stored(settings, read) -> IngestReport:
+    """`read(store, advance)` into the project's store under a progress bar; bad input stores nothing
+    from the file and ends the command in one line."""
     with Store(settings.store_url) as store, progress_bar() as progress:
         task = progress.add_task("ingesting", total=None)
-        advance = lambda n: progress.advance(task, n)  # noqa: E731
         try:
-            if split is None:
-                report = ingest_raw(
-                    store,
-                    paths,
-                    unit=unit or "line",
-                    text_field=text_field,
-                    max_chars=max_chars,
-                    progress=advance,
-                )
-            else:
-                target = Split.POOL if split is GoldSplit.train else Split(split.value)
-                options = _labelled_options(settings, scheme, unit, text_field, hf_split, replace)
-                options |= {"label_map": mapping, "progress": advance}
-                report = _ingest_labelled_files(store, paths, target, file_format, options)
+            return read(store, lambda n: progress.advance(task, n))
         except InputError as error:
             fail(f"nothing from the file was stored:\n{error}")
-    _print_ingest(report, labelled=split is not None)
 
 
 def _labelled_options(settings, scheme, unit, text_field, hf_split, replace) -> dict:

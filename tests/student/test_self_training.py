@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import statistics
+from types import SimpleNamespace
 
 import pytest
 
@@ -14,7 +15,7 @@ from corpus.store import Store
 from student.config import Candidate, StudentConfig
 from student.data import build_training_set
 from student.predict import predict
-from student.self_training import sure_examples
+from student.self_training import preferred, sure_examples
 from student.train import TrainedStudent, train_and_self_train
 
 pytestmark = pytest.mark.slow
@@ -69,3 +70,14 @@ def test_off_or_with_nothing_unlabelled_it_is_one_student(wikigold, tmp_path):
     on = config.model_copy(update={"self_training": 0.3})
     single = train_and_self_train(nothing, Candidate(base="minilm"), on, tmp_path / "none", lambda _: None)
     assert single.path.parent.name == "none" and not (tmp_path / "none-self-trained").exists()
+
+
+def test_dev_keeps_the_first_student_where_it_scores_the_second_lower():
+    first, second = SimpleNamespace(dev_f1=0.42), SimpleNamespace(dev_f1=0.40)
+    said = []
+    assert preferred(first, second, dev_can_judge=True, progress=said.append) is first
+    assert "the first is kept" in said[-1]
+    assert preferred(second, first, dev_can_judge=True, progress=said.append) is first  # a rise: kept
+    # too few dev entities to judge by: the self-trained student, as the run asked for it
+    assert preferred(first, second, dev_can_judge=False, progress=said.append) is second
+    assert "too few entities" in said[-1]

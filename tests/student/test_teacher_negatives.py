@@ -38,8 +38,7 @@ def one_batch(model, tmp_path, keep: float) -> tuple[dict, list[Example]]:
     train = [example(t, "teacher") for t in TEXTS[:2]] + [example(t, "human") for t in TEXTS[2:]]
     data = TrainingSet(train=train, dev=[], labels=LABELS)
     config = StudentConfig(batch_size=len(train), group_by_length=False)
-    candidate = Candidate(base="minilm", teacher_negatives=keep)
-    arguments = training_arguments(candidate, config, tmp_path, cuda=False)
+    arguments = training_arguments(Candidate(base="minilm"), config, tmp_path, cuda=False)
     trainer = _trainer(model, data, arguments, config, tracker=None, teacher_negatives=keep)
     assert isinstance(trainer.data_collator, TeacherNegatives)
     batch = next(iter(trainer.get_train_dataloader()))

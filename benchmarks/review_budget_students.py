@@ -1,0 +1,180 @@
+"""Review budgets, the students: one per condition (a review budget and policy, the teacher's floor,
+its unlabelled spans as negatives, self-training), each trained on the pipeline's own training set
+and scored on the held-out documents; rows are kept with a digest of their training labels."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+from benchmarks.report import save_results
+from benchmarks.review_budget_labels import (
+    chosen,
+    confident,
+    label_quality,
+    quarter_floor,
+    training_labels_id,
+)
+from corpus.metrics import Scores
+from corpus.model import Annotation, Annotator, AnnotatorKind
+from corpus.store import Store
+from student.config import Candidate, StudentConfig
+from student.data import build_training_set
+from student.evaluate import HeldOut, score_model
+from student.train import train_and_self_train
+
+RESULTS = Path(__file__).resolve().parent / "results" / "review_budget.json"
+ORACLE = Annotator(AnnotatorKind.HUMAN, "oracle-reviewer")
+FLOORED = "teacher, least confident left out"
+
+
+def scored(scores: Scores) -> dict:
+    m = scores.micro
+    # per held-out document (tp, fp, fn): two rows' difference gets a paired interval in the report
+    per_document = [[d.tp, d.fp, d.fn] for d in scores.per_document]
+    return {"P": m.precision, "R": m.recall, "F1": m.f1, "interval": list(scores.f1_interval or (0, 0)),
+            "per_document": per_document}  # fmt: skip
+
+
+@dataclass
+class PoolRun:
+    """What every student of one run shares: the pool, its gold, the teacher's labels, the held-out set."""
+
+    pool: list
+    gold: list
+    annotations: dict[str, Annotation]
+    labels: tuple[str, ...]
+    held: HeldOut
+    budgets: dict[int, int]
+    steps: int
+    base: str = "minilm"
+    grouped: bool = False
+
+
+class Condition(NamedTuple):
+    """One student of a run: its name (its row), budget, how the reviewed documents are chosen,
+    training seed, the share of a teacher document's unlabelled spans that train as negatives, and
+    the score a left-out document's every span must reach to be self-trained on (0: none)."""
+
+    name: str
+    budget: int
+    how: str
+    seed: int = 0
+    negatives: float = 1.0
+    self_training: float = 0.0
+
+
+def negatives_suffix(keep: float) -> str:
+    """What a row's name adds for a share of the teacher's unlabelled spans as negatives."""
+    return f", {keep:.0%} of unlabelled spans as negatives" if keep < 1 else ""
+
+
+def student_conditions(args) -> list[Condition]:
+    conditions = [Condition("teacher only", 0, "routed")]
+    # the same labels under other training seeds: how far a student moves with the seed alone
+    conditions += [
+        Condition(f"teacher only, seed {seed}", 0, "routed", seed) for seed in range(1, args.training_seeds)
+    ]
+    conditions += [
+        Condition(f"{how} {b}%", b, how) for b in args.student_budgets if b for how in ("routed", "random")
+    ]
+    # the teacher's confidence used without review: its least confident documents left out
+    conditions.append(Condition(FLOORED, 0, "floor"))
+    for keep in args.teacher_negatives:  # fewer of the teacher's unlabelled spans as negatives
+        sparse = negatives_suffix(keep)
+        conditions.append(Condition(f"teacher{sparse}", 0, "routed", negatives=keep))
+        conditions.append(Condition(f"{FLOORED}{sparse}", 0, "floor", negatives=keep))
+    # the left-out documents labelled by the student where it is sure, on the first --teacher-negatives
+    keep = args.teacher_negatives[0] if args.teacher_negatives else 1.0
+    sparse = negatives_suffix(keep)
+    for sure in args.self_training:
+        name = f"{FLOORED}{sparse}, then self-trained on them (every span >= {sure})"
+        conditions.append(Condition(name, 0, "floor", negatives=keep, self_training=sure))
+    conditions.append(Condition("all gold (ceiling)", 100, "all"))
+    return conditions
+
+
+def train_students(run: PoolRun, prefix: str, conditions, results: dict) -> dict:
+    """Trains each condition's student unless its row is kept for the same training labels."""
+    floor = quarter_floor(run.pool, run.annotations)
+    # the most telling students first (teacher only, the ceiling, then the largest budgets), so a
+    # run stopped early and re-run with fewer --student-budgets still answers the goals
+    order = sorted(conditions, key=lambda c: (c.name != "teacher only", 0 < c.budget < 100, -c.budget))
+    for name, budget, how, seed, negatives, sure in order:
+        key = f"{prefix}|{name}"
+        if how == "all":
+            ids = {i.document.id for i in run.pool}
+        else:
+            ids = set() if how == "floor" else chosen(run.pool, run.annotations, run.budgets[budget], how, 0)
+        floored = floor if how == "floor" else 0.0
+        kept = [
+            (i, g) for i, g in zip(run.pool, run.gold, strict=True) if confident(i, run.annotations, floored)
+        ]
+        label_f1 = 1.0 if how == "all" else label_quality(*zip(*kept, strict=True), run.annotations, ids)[0]
+        digest = training_labels_id(run.pool, run.gold, run.annotations, ids)
+        digest += f"|{floored:.4f}" if floored else ""
+        digest += f"|negatives {negatives}" if negatives < 1 else ""
+        digest += f"|self-trained {sure}" if sure else ""
+        row = results.get(key)
+        if row and "labels_id" not in row and abs(row["labels_f1"] - label_f1) < 1e-9:
+            row["labels_id"] = digest  # a row from before the digest: its label F1 says the labels match
+        if row and row.get("labels_id") == digest:
+            continue
+        if row:
+            print(f"retraining the student: {name} (its training labels changed since)", flush=True)
+        print(f"training the student: {name} ({len(ids)} reviewed)", flush=True)
+        run_as = Candidate(base=run.base, teacher_negatives=negatives)
+        measured = student_scores(run, ids, seed, floored, run_as, sure)
+        left_out = f" (confidence < {floored:.2f}: {len(run.pool) - len(kept)} documents)"
+        shown = name.replace(FLOORED, FLOORED + left_out) if floored else name
+        shown = shown.removesuffix(")") + f": {measured['self_trained']} of them)" if sure else shown
+        results[key] = {"name": shown, "reviewed": len(ids), "labels_f1": label_f1, "labels_id": digest,
+                        **measured}  # fmt: skip
+        save_results(RESULTS, results)
+    save_results(RESULTS, results)  # digests backfilled above
+    return results
+
+
+def student_scores(
+    run: PoolRun, ids: set[str], seed: int, floor: float, run_as: Candidate, sure: float
+) -> dict:
+    """One student trained on the run's labels (`ids` reviewed), scored on the held-out set."""
+    from gliner import GLiNER
+
+    with tempfile.TemporaryDirectory() as tmp:
+        config = StudentConfig(max_steps=run.steps, eval_every=50, seed=seed, group_by_length=run.grouped,
+                               self_training=sure)  # fmt: skip
+        student = train_student(run.pool, run.gold, run.annotations, ids, run.labels, Path(tmp), config,
+                                run_as, floor)  # fmt: skip
+        model = GLiNER.from_pretrained(str(student.path), local_files_only=True)
+        own = student.label_thresholds
+        measured = scored(score_model(model, run.held, run.labels, student.threshold, by_label=own))
+    added = student.counts.get("self-trained", 0)
+    return {**measured, "steps": student.steps, "seconds": student.seconds, "self_trained": added}
+
+
+def train_student(
+    pool,
+    gold,
+    annotations,
+    reviewed: set[str],
+    labels,
+    out: Path,
+    config: StudentConfig,
+    run_as: Candidate,
+    floor: float = 0.0,
+):
+    """The pipeline's training data: reviewed documents with their (oracle) human labels win over
+    the teacher's, failed teacher documents are left out, and so are those whose confidence is
+    below `floor` (a candidate's `teacher_floor`)."""
+    with Store(f"sqlite:///{out}/train.db") as store:
+        store.add_documents(item.document for item in pool)
+        store.save_annotations([annotations[i.document.id] for i in pool if i.document.id in annotations])
+        store.save_annotations(
+            [Annotation(item.document.id, ORACLE, g) for item, g in zip(pool, gold, strict=True)
+             if item.document.id in reviewed]
+        )  # fmt: skip
+        data = build_training_set(store, labels, teacher_floor=floor)
+    return train_and_self_train(data, run_as, config, out / "student", progress=lambda _: None)
