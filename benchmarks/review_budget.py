@@ -42,7 +42,7 @@ from collections import Counter
 
 from benchmarks.report import load_results, save_results, write_section
 from benchmarks.review_budget_labels import label_quality_at, spans
-from benchmarks.review_budget_report import DEFAULT_MODEL, render, run_name
+from benchmarks.review_budget_report import DEFAULT_MODEL, render, run_name, students_variant, title_of
 from benchmarks.review_budget_students import RESULTS, PoolRun, scored, student_conditions, train_students
 from benchmarks.reviewed_student import CACHE, reviewed_documents, reviewed_student
 from benchmarks.teacher_quality import CORPORA, annotate_all, confidence_pairs
@@ -155,7 +155,7 @@ def main() -> None:
     }
 
     # MiniLM's rows keep the keys they had before --base
-    based = ("" if args.base == "minilm" else f"|{args.base}") + ("|grouped" if args.group_by_length else "")
+    based = "".join(f"|{short}" for short, _ in students_variant(args))
     prefix = f"{args.corpus}|{teacher}|{args.evaluation}|{args.pool}|{args.steps}{based}"
     pool_run = PoolRun(pool, pool_gold, annotations, labels, held, budgets, args.steps, args.base,
                        args.group_by_length)  # fmt: skip
@@ -172,11 +172,7 @@ def main() -> None:
         save_results(RESULTS, results)
     students = [results[f"{prefix}|{name}"] for name, *_ in conditions] + [results[base_key]]
     body = render(args, teacher, teacher_scores, pairs, budgets, quality, students, failures)
-    teacher_shown = "" if args.model == DEFAULT_MODEL else f", teacher {args.model}"
-    teacher_shown += "" if args.base == "minilm" else f", student {args.base}"
-    teacher_shown += ", length-grouped batches" if args.group_by_length else ""
-    title = f"Review budgets: routed vs random review ({args.corpus}{teacher_shown})"
-    write_section(f"review-budget-{run_name(args)}", title, command_of(args, parser), body)
+    write_section(f"review-budget-{run_name(args)}", title_of(args), command_of(args, parser), body)
 
 
 def command_of(args, parser) -> str:

@@ -1,12 +1,13 @@
 """What the review-budget benchmark writes: its BENCHMARKS.md section (tables, calibration, the
-findings that check the issue's two goals against the rows) and its plot. The measuring is in
-benchmarks/review_budget.py."""
+findings that check the issue's two goals against the rows) and its plots (review_budget_plot.py).
+The measuring is in benchmarks/review_budget.py."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from benchmarks.report import calibration_plot, table, wrapped
+from benchmarks.review_budget_plot import plot
 from benchmarks.teacher_quality import confidence_auroc
 from corpus.metrics import PRF, bootstrap_delta
 from student.backbone import public_name
@@ -17,12 +18,25 @@ PLOTS = Path(__file__).resolve().parent / "plots"
 DEFAULT_MODEL = "qwen2.5-coder-0.5b"
 
 
+def students_variant(args) -> list[tuple[str, str]]:
+    """The students' base and batching where they are not the defaults, each as (short name,
+    words): one source for a run's section name, its rows' keys and its title."""
+    parts = [] if getattr(args, "base", "minilm") == "minilm" else [(args.base, f"student {args.base}")]
+    grouped = getattr(args, "group_by_length", False)
+    return parts + ([("grouped", "length-grouped batches")] if grouped else [])
+
+
 def run_name(args) -> str:
     """The corpus, and the teacher and the students' base where they are not the defaults: each
     keeps its own section."""
     name = args.corpus if args.model == DEFAULT_MODEL else f"{args.corpus}-{args.model}"
-    name = name if getattr(args, "base", "minilm") == "minilm" else f"{name}-{args.base}"
-    return f"{name}-grouped" if getattr(args, "group_by_length", False) else name
+    return name + "".join(f"-{short}" for short, _ in students_variant(args))
+
+
+def title_of(args) -> str:
+    shown = [] if args.model == DEFAULT_MODEL else [f"teacher {args.model}"]
+    shown += [words for _, words in students_variant(args)]
+    return f"Review budgets: routed vs random review ({', '.join([args.corpus, *shown])})"
 
 
 LABEL_HEADERS = ["budget", "documents", "labels F1 routed", "labels F1 random", "wrong among routed",
@@ -330,33 +344,3 @@ def _teacher_goal(corpus, pool, reviewed, quality, trained, teacher_scores) -> s
         + (f" ({quality[top]['routed'][0]:.3f} with {top}% routed to review)" if top else "")
         + ", and learn its mistakes along with its right answers."
     )
-
-
-def plot(budgets, quality, students, teacher_scores, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    xs = list(budgets)
-    figure, axes = plt.subplots(figsize=(6, 4))
-    axes.plot(xs, [quality[b]["routed"][0] for b in xs], marker="o", label="training labels, routed")
-    axes.plot(xs, [quality[b]["random"][0] for b in xs], marker="o", label="training labels, random")
-    for how in ("routed", "random"):
-        points = [(s["reviewed"], s["F1"]) for s in students
-                  if s["name"].startswith(how) or s["name"] == "teacher only"]  # fmt: skip
-        share = {n: b for b, n in budgets.items()}
-        axes.plot([share[n] for n, _ in points], [f for _, f in points], marker="s", linestyle="--",
-                  label=f"student, {how}")  # fmt: skip
-    repeats = [s["F1"] for s in students if s["name"].startswith("teacher only")]
-    if len(repeats) > 1:  # the seed alone: how far apart two students on the same labels land
-        axes.vlines(0, min(repeats), max(repeats), color="purple", linewidth=3, label="student, seed spread")
-    axes.axhline(teacher_scores["F1"], color="grey", linestyle=":", label="teacher (held out)")
-    ceiling = next(s["F1"] for s in students if s["name"].startswith("all gold"))
-    axes.axhline(ceiling, color="black", linestyle=":", label="student on all gold")
-    axes.set(xlabel="review budget (% of the pool)", ylabel="strict F1", ylim=(0, 1))
-    axes.legend(fontsize=7)
-    figure.tight_layout()
-    path.parent.mkdir(exist_ok=True)
-    figure.savefig(path, dpi=100)
-    plt.close(figure)

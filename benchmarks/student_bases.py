@@ -23,7 +23,8 @@ from pathlib import Path
 from benchmarks.inference_engines import GlinerEngine, RuntimeEngine
 from benchmarks.inference_formats import measure
 from benchmarks.report import load_results, save_results, table, write_section
-from benchmarks.student_recipe import cpu_label, split_corpus
+from benchmarks.student_recipe import split_corpus
+from benchmarks.student_recipe_report import cpu_label
 from export.gate import quiet_onnx_logging
 from export.latency import cpu_name
 from export.onnx import MODEL_FILE, export_fp32
