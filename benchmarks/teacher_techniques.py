@@ -71,46 +71,7 @@ def shown(r: dict, reviewed: int) -> str:
     return f"{name[:-1]}; {source})" if name.endswith(")") else f"{name} ({source})"
 
 
-def report(results: dict, reviewed: int) -> None:
-    rows = []
-    ordered = sorted(
-        results.values(),
-        key=lambda r: (
-            r["model"],
-            r["corpus"],
-            r["mode"] != "grammar",
-            r.get("skip", 0),
-            -r["row"][3],
-            r["order"],
-        ),
-    )
-    for r in ordered:
-        auroc = r["row"][11] if len(r["row"]) > 11 else "not measured"
-        docs = r["row"][3] if not r.get("skip") else f"{r['row'][3]} (from {r['skip'] + 1})"
-        name = shown(r, reviewed)
-        rows.append([r["model"], r["corpus"], MODES[r["mode"]], name, docs, *r["row"][4:11], auroc])
-    plots = calibration_plots(results)
-    body = f"""Each technique is a switch in `[teacher]` (see the README). The first documents of each
-corpus are scored (how many: the docs column; the slow rows use fewer, next to a baseline on the
-same documents; "from 61": a later slice, `--skip 60`); strict span F1 against the human labels
-(labels the guidelines do not define are left out). They are held out, so they never enter a
-prompt. Few-shot examples come from the guidelines and from {reviewed} documents at the end of the
-corpus whose gold labels stand in for human review (rows marked "guidelines' examples only": from
-the guidelines alone, as in a first run). One sample per document, temperature 0, local
-llama.cpp on 2 CPU cores, one request at a time. Tokens are prompt + output over all calls of a
-document (verification and one question per label make more calls); the server reuses the cached
-guidelines prefix, which is why seconds grow less than tokens. "failed": documents left without a
-valid answer after the retries. The ensemble's student is trained on the reviewed documents only
-(300 steps on CPU, once per corpus; `benchmarks/reviewed_student.py`).
-
-"conf. AUROC": how well the document's confidence ranks the documents the teacher got wrong (any
-span missing or spurious) below the ones it got exactly right; 0.5 is chance. This is what review
-routing relies on. Calibration (share of exactly right documents per confidence band):
-{plots}
-
-{table(HEADERS, rows)}
-
-What the rows say (60 documents are noisy: one entity moves F1 by about a point).
+FINDINGS = """What the rows say (60 documents are noisy: one entity moves F1 by about a point).
 Two changes mattered more than any prompting technique. First, how the answer is asked for:
 through llama.cpp's tool calls (the chat template asks for `<tool_call>` tags while a grammar
 forces the bare arguments) the 1.5B answered most sentences with an empty list (R 0.07 on 20
@@ -177,7 +138,49 @@ technique rows are on the first 30 posts (baseline 0.136, verification 0.157, in
 this shared machine: compare rows measured together. Not measured yet: one question per label on
 the 1.5B and on WNUT-17, the ensemble on WNUT-17 (its student needs ~10 minutes of CPU training),
 the 1.5B's brief guidelines and its few-shot turns on WNUT-17, and techniques on NCBI-disease (its
-teacher row is in "Teacher quality").
+teacher row is in "Teacher quality")."""
+
+
+def report(results: dict, reviewed: int) -> None:
+    rows = []
+    ordered = sorted(
+        results.values(),
+        key=lambda r: (
+            r["model"],
+            r["corpus"],
+            r["mode"] != "grammar",
+            r.get("skip", 0),
+            -r["row"][3],
+            r["order"],
+        ),
+    )
+    for r in ordered:
+        auroc = r["row"][11] if len(r["row"]) > 11 else "not measured"
+        docs = r["row"][3] if not r.get("skip") else f"{r['row'][3]} (from {r['skip'] + 1})"
+        name = shown(r, reviewed)
+        rows.append([r["model"], r["corpus"], MODES[r["mode"]], name, docs, *r["row"][4:11], auroc])
+    plots = calibration_plots(results)
+    body = f"""Each technique is a switch in `[teacher]` (see the README). The first documents of each
+corpus are scored (how many: the docs column; the slow rows use fewer, next to a baseline on the
+same documents; "from 61": a later slice, `--skip 60`); strict span F1 against the human labels
+(labels the guidelines do not define are left out). They are held out, so they never enter a
+prompt. Few-shot examples come from the guidelines and from {reviewed} documents at the end of the
+corpus whose gold labels stand in for human review (rows marked "guidelines' examples only": from
+the guidelines alone, as in a first run). One sample per document, temperature 0, local
+llama.cpp on 2 CPU cores, one request at a time. Tokens are prompt + output over all calls of a
+document (verification and one question per label make more calls); the server reuses the cached
+guidelines prefix, which is why seconds grow less than tokens. "failed": documents left without a
+valid answer after the retries. The ensemble's student is trained on the reviewed documents only
+(300 steps on CPU, once per corpus; `benchmarks/reviewed_student.py`).
+
+"conf. AUROC": how well the document's confidence ranks the documents the teacher got wrong (any
+span missing or spurious) below the ones it got exactly right; 0.5 is chance. This is what review
+routing relies on. Calibration (share of exactly right documents per confidence band):
+{plots}
+
+{table(HEADERS, rows)}
+
+{FINDINGS}
 """
     write_section("teacher-techniques", "Teacher techniques", "python -m benchmarks.teacher_techniques", body)
 
