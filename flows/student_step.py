@@ -77,17 +77,26 @@ def _training_sets(project: Project) -> Callable[[Candidate], TrainingSet]:
 
 
 def trained_already(project: Project) -> ModelRecord | None:
-    """A registered model trained on exactly today's training set with today's student settings
-    (nothing new to learn from, nothing to learn differently)."""
+    """A registered model trained on exactly today's training set, label prompts and student
+    settings (nothing new to learn from, nothing to learn differently)."""
     data = _training_sets(project)(project.settings.student.candidates[0])
     recipe = project.settings.student.recipe_hash()
     for record in reversed([r for r in project.registry.list() if r.training_set_hash == data.hash]):
         folder = Path(record.artifacts.get("student", ""))
         # a student from before the recipe was kept ("") counts as today's: an upgrade alone
         # does not retrain
-        if (folder / META_FILE).exists() and TrainedStudent.load(folder).recipe_hash in ("", recipe):
+        if not (folder / META_FILE).exists() or not _asked_alike(folder, data):
+            continue
+        if TrainedStudent.load(folder).recipe_hash in ("", recipe):
             return record
     return None
+
+
+def _asked_alike(folder: Path, data: TrainingSet) -> bool:
+    """Whether the student was asked for today's labels in today's words: a label retitled in the
+    guidelines changes what the student reads, not the training set's hash."""
+    saved = label_prompts.of_folder(folder)
+    return all(saved.get(label, label) == data.prompts.get(label, label) for label in data.labels)
 
 
 def train(project: Project, progress: Callable[[str], None] = print) -> list[TrainedStudent]:

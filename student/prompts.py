@@ -9,7 +9,9 @@ export, a bundle) asks with the words it was trained on and answers with the lab
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from pathlib import Path
 
 from distil_runtime.prompts import asked
 
@@ -17,8 +19,8 @@ from corpus.guideline_model import Guidelines
 
 CONFIG_KEY = "label_prompts"
 # asked: the words to ask for some labels, shared with distil_runtime (which never imports distil)
-__all__ = ["CONFIG_KEY", "PromptError", "asked", "from_guidelines", "of_model", "prompted_example",
-           "set_on_model"]  # fmt: skip
+__all__ = ["CONFIG_KEY", "PromptError", "asked", "from_guidelines", "of_folder", "of_model",
+           "prompted_example", "set_on_model"]  # fmt: skip
 
 
 class PromptError(ValueError):
@@ -46,6 +48,13 @@ def from_guidelines(guidelines: Guidelines, how: str) -> dict[str, str]:
 def of_model(model) -> dict[str, str]:
     """The prompts a GLiNER model was trained with (none for a model distil did not train)."""
     return dict(getattr(model.config, CONFIG_KEY, None) or {})
+
+
+def of_folder(folder: str | Path) -> dict[str, str]:
+    """The prompts a saved GLiNER model was trained with, read from its gliner_config.json."""
+    config = Path(folder) / "gliner_config.json"
+    saved = json.loads(config.read_text(encoding="utf-8")) if config.exists() else {}
+    return dict(saved.get(CONFIG_KEY) or {})
 
 
 def set_on_model(model, prompts: Mapping[str, str]) -> None:

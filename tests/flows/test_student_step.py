@@ -61,3 +61,19 @@ def test_a_student_from_before_the_recipe_was_kept_still_counts(trained):
         assert done is not None and done.id == student.path.name
     finally:
         meta.write_text(kept, encoding="utf-8")
+
+
+def test_a_label_asked_in_other_words_trains_again(trained):
+    """A label retitled in the guidelines: the same training set, but the student read other words."""
+    root, student = trained
+    config = student.path / "gliner_config.json"
+    kept = config.read_text(encoding="utf-8")
+    try:
+        saved = json.loads(kept)
+        assert saved["label_prompts"], "the wikigold guidelines ask with titles"
+        saved["label_prompts"] = {label: f"old {prompt}" for label, prompt in saved["label_prompts"].items()}
+        config.write_text(json.dumps(saved), encoding="utf-8")
+        with Project(load_settings(root)) as project:
+            assert trained_already(project) is None
+    finally:
+        config.write_text(kept, encoding="utf-8")
