@@ -49,17 +49,9 @@ def ensure_venv() -> Path:
     return python
 
 
-@contextmanager
-def argilla_server():
-    """Yield (api_url, owner API key) of a fresh server with three annotators (ANNOTATORS:
-    name -> API key) in workspace `argilla`; everything is stopped and removed after."""
-    python = ensure_venv()
-    redis = shutil.which("redis-server")
-    if redis is None:
-        raise RuntimeError("redis-server not found: apt-get install redis-server (make test does this)")
-    home = Path(tempfile.mkdtemp(prefix="distil-argilla-"))
-    redis_port, search_port, port = free_port(), free_port(), free_port()
-    env = {
+def _server_env(home: Path, redis_port: int, search_port: int) -> dict[str, str]:
+    """The Argilla server's settings: its own SQLite file, the in-memory search engine, no hub."""
+    return {
         **os.environ,
         "ARGILLA_HOME_PATH": str(home),
         "ARGILLA_DATABASE_URL": f"sqlite+aiosqlite:///{home / 'argilla.db'}?check_same_thread=False",
@@ -71,6 +63,35 @@ def argilla_server():
         "HF_HUB_OFFLINE": "1",
         "PYTHONPATH": str(HERE),
     }
+
+
+def _create_users(python: Path, env: dict[str, str]) -> None:
+    """The database migrated, then the owner and the annotators (ANNOTATORS) in workspace `argilla`."""
+    manage = [str(python), "-m", "argilla_server", "database"]
+    subprocess.run([*manage, "migrate"], env=env, check=True, capture_output=True)
+    users = [("owner", "owner", API_KEY)] + [(name, "annotator", key) for name, key in ANNOTATORS.items()]
+    for username, role, key in users:
+        account = ["--first-name", username, "--username", username, "--password", f"{username}-password"]
+        account += ["--role", role, "--api-key", key, "--workspace", "argilla"]
+        subprocess.run(
+            [*manage, "users", "create", *account],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+
+
+@contextmanager
+def argilla_server():
+    """Yield (api_url, owner API key) of a fresh server with three annotators (ANNOTATORS:
+    name -> API key) in workspace `argilla`; everything is stopped and removed after."""
+    python = ensure_venv()
+    redis = shutil.which("redis-server")
+    if redis is None:
+        raise RuntimeError("redis-server not found: apt-get install redis-server (make test does this)")
+    home = Path(tempfile.mkdtemp(prefix="distil-argilla-"))
+    redis_port, search_port, port = free_port(), free_port(), free_port()
+    env = _server_env(home, redis_port, search_port)
     boot = (
         "import argilla_osmem_engine, uvicorn, argilla_server; "
         "uvicorn.run(argilla_server.app, host='127.0.0.1', port={})"
@@ -95,32 +116,7 @@ def argilla_server():
             )
         )
         wait_until_ready(f"http://127.0.0.1:{search_port}", osmem, home / "osmem.log")
-        manage = [str(python), "-m", "argilla_server", "database"]
-        subprocess.run([*manage, "migrate"], env=env, check=True, capture_output=True)
-        users = [("owner", "owner", API_KEY)] + [(name, "annotator", key) for name, key in ANNOTATORS.items()]
-        for username, role, key in users:
-            subprocess.run(
-                [
-                    *manage,
-                    "users",
-                    "create",
-                    "--first-name",
-                    username,
-                    "--username",
-                    username,
-                    "--password",
-                    f"{username}-password",
-                    "--role",
-                    role,
-                    "--api-key",
-                    key,
-                    "--workspace",
-                    "argilla",
-                ],
-                env=env,
-                check=True,
-                capture_output=True,
-            )
+        _create_users(python, env)
         server = stack.enter_context(
             logged_process([str(python), "-c", boot.format(port)], home / "server.log", env)
         )
