@@ -25,6 +25,10 @@ labels (a re-run trains only what is missing, or what was trained on labels that
 student moves with the seed alone, next to the routed-random gaps.
 The section and its plot are written by benchmarks/review_budget_report.py.
 
+Every student trains on all of a teacher document's unlabelled spans as negatives
+(`teacher_negatives = 1.0`: gliner's way, and distil's default until these rows made it 0.5)
+unless its row names a share (`--teacher-negatives`), so earlier rows keep their meaning.
+
 `--base mpnet` trains every student from all-mpnet-base-v2 instead of MiniLM, and
 `--group-by-length` with batches of texts of about the same length (student/batching.py); each
 keeps its own rows and section.
