@@ -99,9 +99,12 @@ def student_conditions(args) -> list[Condition]:
 def train_students(run: PoolRun, prefix: str, conditions, results: dict) -> dict:
     """Trains each condition's student unless its row is kept for the same training labels."""
     floor = quarter_floor(run.pool, run.annotations)
-    # the most telling students first (teacher only, the ceiling, then the largest budgets), so a
-    # run stopped early and re-run with fewer --student-budgets still answers the goals
-    order = sorted(conditions, key=lambda c: (c.name != "teacher only", 0 < c.budget < 100, -c.budget))
+    # the most telling students first (teacher only, then on distil's default share of negatives,
+    # the ceiling, then the largest budgets), so a run stopped early and re-run with fewer
+    # --student-budgets still answers the goals
+    default = f"teacher{negatives_suffix(0.5)}"
+    order = sorted(conditions, key=lambda c: (c.name != "teacher only", c.name != default, 0 < c.budget < 100,
+                                              -c.budget))  # fmt: skip
     for name, budget, how, seed, negatives, sure in order:
         key = f"{prefix}|{name}"
         if how == "all":
