@@ -26,7 +26,7 @@ student moves with the seed alone, next to the routed-random gaps.
 The section and its plot are written by benchmarks/review_budget_report.py.
 
 Every student trains on all of a teacher document's unlabelled spans as negatives
-(`teacher_negatives = 1.0`: gliner's way, and distil's default until these rows made it 0.5)
+(`teacher_negatives = 1.0`: gliner's way, and distil's default)
 unless its row names a share (`--teacher-negatives`), so earlier rows keep their meaning.
 
 `--base mpnet` trains every student from all-mpnet-base-v2 instead of MiniLM, and

@@ -99,7 +99,7 @@ def student_conditions(args) -> list[Condition]:
 def train_students(run: PoolRun, prefix: str, conditions, results: dict) -> dict:
     """Trains each condition's student unless its row is kept for the same training labels."""
     floor = quarter_floor(run.pool, run.annotations)
-    # the most telling students first (teacher only, then on distil's default share of negatives,
+    # the most telling students first (teacher only, then on half the teacher's negatives,
     # the ceiling, then the largest budgets), so a run stopped early and re-run with fewer
     # --student-budgets still answers the goals
     default = f"teacher{negatives_suffix(0.5)}"

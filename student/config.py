@@ -28,10 +28,9 @@ class Candidate(BaseModel):
     # the share of a teacher document's unlabelled spans that train as negatives each step: the
     # rest are left out of the loss, since a teacher's unlabelled span may be an entity it missed
     # (student/teacher_negatives.py); human-labelled documents always train on all of theirs.
-    # Half: against all of them on the 1.5B teacher's labels it rose in 6 of 8 comparisons (WNUT-17
-    # and NCBI, with and without the floor, from MiniLM and mpnet), +0.046 F1 on average, +0.076
-    # from mpnet; the two falls were under 0.02 (BENCHMARKS.md, "Review budgets")
-    teacher_negatives: float = Field(default=0.5, gt=0, le=1)
+    # Stays 1.0: half rose in 6 of 9 comparisons on the 1.5B teacher's labels (WNUT-17 and NCBI,
+    # MiniLM and mpnet), but fell from 0.316 to 0.146 on wikigold from mpnet (README, its table)
+    teacher_negatives: float = Field(default=1.0, gt=0, le=1)
     # labels the base already knows (a pretrained GLiNER, an earlier student) that fine-tuning should
     # keep: the base's own answers for them train alongside the new labels (student/rehearsal.py)
     keep_labels: list[str] = Field(default_factory=list)
