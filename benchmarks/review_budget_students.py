@@ -99,12 +99,14 @@ def student_conditions(args) -> list[Condition]:
 def train_students(run: PoolRun, prefix: str, conditions, results: dict) -> dict:
     """Trains each condition's student unless its row is kept for the same training labels."""
     floor = quarter_floor(run.pool, run.annotations)
-    # the most telling students first (teacher only, then on half the teacher's negatives,
+    # the most telling students first (teacher only, then on fewer of the teacher's negatives,
     # the ceiling, then the largest budgets), so a run stopped early and re-run with fewer
     # --student-budgets still answers the goals
-    default = f"teacher{negatives_suffix(0.5)}"
-    order = sorted(conditions, key=lambda c: (c.name != "teacher only", c.name != default, 0 < c.budget < 100,
-                                              -c.budget))  # fmt: skip
+    def telling(c: Condition) -> tuple:
+        fewer_negatives = c.how == "routed" and c.negatives < 1
+        return c.name != "teacher only", not fewer_negatives, 0 < c.budget < 100, -c.budget
+
+    order = sorted(conditions, key=telling)
     for name, budget, how, seed, negatives, sure in order:
         key = f"{prefix}|{name}"
         if how == "all":
