@@ -99,6 +99,7 @@ def student_conditions(args) -> list[Condition]:
 def train_students(run: PoolRun, prefix: str, conditions, results: dict) -> dict:
     """Trains each condition's student unless its row is kept for the same training labels."""
     floor = quarter_floor(run.pool, run.annotations)
+
     # the most telling students first (teacher only, then on fewer of the teacher's negatives,
     # the ceiling, then the largest budgets), so a run stopped early and re-run with fewer
     # --student-budgets still answers the goals
