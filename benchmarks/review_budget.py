@@ -108,6 +108,10 @@ def argument_parser() -> argparse.ArgumentParser:
         help="also self-train the floored student on the left-out documents at these scores "
         "(with the first --teacher-negatives)",
     )  # fmt: skip
+    parser.add_argument(
+        "--report", action="store_true",
+        help="write the section from the rows already trained, training none (a run stopped part way)",
+    )  # fmt: skip
     return parser
 
 
@@ -163,8 +167,14 @@ def main() -> None:
     prefix = f"{args.corpus}|{teacher}|{args.evaluation}|{args.pool}|{args.steps}{based}"
     pool_run = PoolRun(pool, pool_gold, annotations, labels, held, budgets, args.steps, args.base,
                        args.group_by_length)  # fmt: skip
-    conditions = student_conditions(args)
-    results = train_students(pool_run, prefix, conditions, load_results(RESULTS))
+    conditions, results = student_conditions(args), load_results(RESULTS)
+    if args.report:  # the students trained so far, in the order a full run lists them
+        conditions = [c for c in conditions if f"{prefix}|{c.name}" in results]
+        missing = {"teacher only", "all gold (ceiling)"} - {c.name for c in conditions}
+        if missing:  # the findings compare every student with these two
+            parser.error(f"--report: no row yet for {' or '.join(sorted(missing))} (run without --report)")
+    else:
+        results = train_students(pool_run, prefix, conditions, results)
     base_key = f"{args.corpus}|base|{args.evaluation}{based}"
     if base_key not in results:
         from student.backbone import load_base

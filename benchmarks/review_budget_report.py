@@ -7,9 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from benchmarks.report import calibration_plot, table, wrapped
+from benchmarks.review_budget_findings import difference, findings
 from benchmarks.review_budget_plot import plot
 from benchmarks.teacher_quality import confidence_auroc
-from corpus.metrics import PRF, bootstrap_delta
 from student.backbone import public_name
 
 PLOTS = Path(__file__).resolve().parent / "plots"
@@ -76,7 +76,7 @@ on the same documents:
 
 {table(STUDENT_HEADERS, _student_rows(students, teacher, teacher_scores))}
 
-{routed_against_random(students)}
+{_under_the_table(students)}
 
 ![student and label F1 per review budget](benchmarks/plots/{plot_name})
 
@@ -106,6 +106,30 @@ def _student_rows(students, teacher, teacher_scores) -> list[list]:
     ]  # fmt: skip
     return rows + [[f"teacher ({teacher})", "", "", f"{teacher_scores['P']:.3f}",
                     f"{teacher_scores['R']:.3f}", f1(teacher_scores), ""]]  # fmt: skip
+
+
+def _under_the_table(students: list[dict]) -> str:
+    return "\n\n".join(text for text in (routed_against_random(students), thresholds_text(students)) if text)
+
+
+def thresholds_text(students: list[dict]) -> str:
+    """What each student's threshold, chosen on its teacher-labelled dev split, cost held out against
+    the grid's best (rows trained since the held-out curve was recorded)."""
+    told = [s for s in students if s.get("held_out_curve")]
+    if not told:
+        return ""
+    parts = []
+    for s in told:
+        at = dict((t, f1) for t, f1 in s["held_out_curve"])
+        best_t, best = max(s["held_out_curve"], key=lambda point: point[1])
+        parts.append(f"{s['name']}: {s['threshold']} (dev F1 {s['dev_f1']:.3f}, checkpoint of step "
+                     f"{s['best_step']}), held out {at.get(s['threshold'], s['F1']):.3f}; the grid's best "
+                     f"held out: {best_t} ({best:.3f})")  # fmt: skip
+    return wrapped(
+        "The threshold each student answers at is swept on its dev split (15% of the "
+        "pool, teacher-labelled unless reviewed); held-out F1 at every threshold of the "
+        "grid shows what that choice cost (never used to choose): " + "; ".join(parts) + "."
+    )
 
 
 def _auroc_text(pairs) -> str:
@@ -153,15 +177,6 @@ the policy routes them first, and unreviewed they are left out of training.""")
     return text
 
 
-def difference(a: dict, b: dict) -> str:
-    """F1(a) - F1(b) on the same held-out documents, with its paired bootstrap 95% interval (rows
-    measured before per-document counts were kept show none)."""
-    if "per_document" not in a or "per_document" not in b:
-        return ""
-    low, high = bootstrap_delta(*([PRF(*d) for d in row["per_document"]] for row in (a, b)))
-    return f"{a['F1'] - b['F1']:+.3f} [{low:+.2f}, {high:+.2f}]"
-
-
 def routed_against_random(students: list[dict]) -> str:
     """Routed minus random review, per budget, paired on the held-out documents: the goal asks for
     intervals that do not overlap, and a paired interval that excludes 0 is the stricter reading."""
@@ -176,171 +191,4 @@ def routed_against_random(students: list[dict]) -> str:
         "Routed minus random student, paired on the held-out documents: "
         + ", ".join(f"{b}: {d}" for b, d in shown)
         + "."
-    )
-
-
-# what the findings add per corpus, from other sections' measurements, while the pool is small
-MORE_DATA = {
-    "wikigold": """ The same base does learn from more data: trained on 1,000 gold wikigold
-sentences for 400 steps it scores 0.48 ("Inference per format", 400 other sentences), above this
-teacher; a pool of about 1,000 teacher-labelled sentences is the run that would test the goal on
-this base (`--pool 1000 --steps 400`: 1,100 calls of the 0.5B, 4-8 s each on this machine, and six
-400-step students of about 7 minutes each; not run yet)."""
-}
-
-
-def findings(corpus, pool, budgets, quality, students, teacher_scores) -> str:
-    """The two goals of the issue, checked against the rows above, one verdict per budget."""
-    reviewed = [b for b, n in budgets.items() if n]
-    trained = [s for s in students if "labels_f1" in s]
-    ceiling = next(s for s in trained if s["name"].startswith("all gold"))
-    by_name = {s["name"]: s for s in trained}
-    at = [b for b in budgets if f"routed {b}%" in by_name]
-    routed, drawn = [by_name[f"routed {b}%"] for b in at], [by_name[f"random {b}%"] for b in at]
-    overlap = all(r["interval"][0] <= q["interval"][1] and q["interval"][0] <= r["interval"][1]
-                  for r, q in zip(routed, drawn, strict=True))  # fmt: skip
-    students_read = (
-        "For the students it cannot be read off this table: the routed and random students' intervals"
-        " overlap at every budget"
-        if overlap
-        else "For the students: the routed and random students' intervals do not all overlap"
-    )
-    side_by_side = ", ".join(
-        f"{b}%: {r['F1']:.3f} vs {q['F1']:.3f}" for b, r, q in zip(at, routed, drawn, strict=True)
-    )
-    if not at:  # --student-budgets 0: no reviewed students in this run
-        students_read = "No routed or random student was trained in this run"
-        side_by_side = "--student-budgets 0"
-    teacher_goal = _teacher_goal(corpus, pool, reviewed, quality, trained, teacher_scores)
-    text = (
-        "Goals. Routed review beats random review at the same budget: for the training labels"
-        f" {_labels_verdict(reviewed, quality)} {students_read} ({side_by_side}), and the one trained on"
-        f" all gold labels scores {ceiling['F1']:.3f}.{_noise(trained, at, routed, drawn)} Student F1 >="
-        f" teacher F1 on the same held-out set: {teacher_goal}"
-        " With hub access the default base (`auto`) is the pretrained GLiNER"
-        " urchade/gliner_small-v2.1, and a real pool holds thousands of documents: rerun with larger"
-        " `--pool` and `--steps` where there is the time (or a GPU) to see the labels' gain carried into"
-        " the student."
-    )
-    return wrapped(text)
-
-
-def _percents(bs) -> str:
-    return ", ".join(f"{b}%" for b in bs)
-
-
-def _versus(quality, bs, column: int, form: str) -> str:
-    """Routed against random per budget, in one column of the label-quality rows."""
-    pairs = [(b, quality[b]["routed"][column], quality[b]["random"][column]) for b in bs]
-    return ", ".join(f"{b}%: {r:{form}} vs {q:{form}}" for b, r, q in pairs)
-
-
-def _labels_verdict(reviewed, quality) -> str:
-    """Whether routed review gave better training labels than random, per budget, and why not."""
-    gap = {b: quality[b]["routed"][0] - quality[b]["random"][0] for b in reviewed}
-    level = [b for b in reviewed if abs(gap[b]) <= quality[b]["random_sd"]]  # within the draws' spread
-    wins = [b for b in reviewed if gap[b] > 0 and b not in level]
-    losses = [b for b in reviewed if gap[b] < 0 and b not in level]
-    if wins == reviewed:
-        verdict = (
-            f"met at every budget ({_versus(quality, reviewed, 0, '.3f')}): the policy finds the documents"
-        )
-        if all(quality[b][how][1] == 1 for b in reviewed for how in ("routed", "random")):
-            # every reviewed document was wrong either way: what differs is how many errors each held
-            return verdict + f" with the most errors to fix ({_versus(quality, reviewed, 2, '.0f')})."
-        return verdict + " the teacher got wrong."
-    parts = [f"met at {_percents(wins)}"] if wins else ["NOT met at any budget"]
-    if level:
-        parts.append(f"level at {_percents(level)} (within one standard deviation of the random draws)")
-    if losses and wins:
-        parts.append(f"behind at {_percents(losses)}")
-    verdict = "; ".join(parts) + f": {_versus(quality, reviewed, 0, '.3f')}."
-    return verdict + _why_behind([b for b in reviewed if b not in wins], quality)
-
-
-def _why_behind(behind, quality) -> str:
-    """Where routed review did not win, what the errors-fixed column says about why."""
-    fewer = [b for b in behind if quality[b]["routed"][2] <= quality[b]["random"][2]]
-    more = [b for b in behind if b not in fewer]
-    why = ""
-    if fewer:
-        more_wrong = all(quality[b]["routed"][1] >= quality[b]["random"][1] for b in fewer)
-        why += (
-            f" At {_percents(fewer)} the routed documents held no more span errors to fix than random"
-            f" ones ({_versus(quality, fewer, 2, '.0f')})"
-            + (
-                f" though as many or more of them were wrong ({_versus(quality, fewer, 1, '.0%')})"
-                if more_wrong
-                else ""
-            )
-            + ": when most documents hold an error, which ones are reviewed matters less than how many"
-            " errors each holds, and the policy orders by confidence, not by that."
-        )
-    if more:
-        why += (
-            f" At {_percents(more)} they held more ({_versus(quality, more, 2, '.0f')}), but fixing them"
-            " moved F1 no further (missed and spurious spans weigh differently in F1)."
-        )
-    return why
-
-
-def _noise(trained, at, routed, drawn) -> str:
-    """The seed-to-seed spread of the teacher-only student, where it was trained more than once."""
-    repeats = [s for s in trained if s["name"].startswith("teacher only")]
-    if len(repeats) <= 1:
-        return ""
-    spread = max(s["F1"] for s in repeats) - min(s["F1"] for s in repeats)
-    scores = ", ".join(f"{s['F1']:.3f}" for s in repeats)
-    wider = [(b, r, q) for b, r, q in zip(at, routed, drawn, strict=True) if abs(r["F1"] - q["F1"]) > spread]
-    sides = {b: "routed" if r["F1"] > q["F1"] else "random" for b, r, q in wider}
-    ahead = (
-        f"{next(iter(sides.values()))} ahead"
-        if len(set(sides.values())) == 1
-        else ", ".join(f"{side} ahead at {b}%" for b, side in sides.items())
-    )
-    return (
-        f" Training noise: the teacher-only student trained with {len(repeats)} seeds on the same labels"
-        f" scores {scores}, a spread of {spread:.3f}; a gap between two students smaller than that may"
-        " be the seed, not the labels. "
-        + (
-            f"The routed-random gap is wider than that at {_percents(sides)} ({ahead}; a spread"
-            f" from {len(repeats)} seeds is itself a rough estimate)."
-            if wider
-            else "No routed-random gap is wider than that."
-        )
-    )
-
-
-def _teacher_goal(corpus, pool, reviewed, quality, trained, teacher_scores) -> str:
-    """Whether the best pipeline student beat the teacher, and what bounds it where it did not."""
-    ceiling = next(s for s in trained if s["name"].startswith("all gold"))
-    # The goal is about what the pipeline produces (teacher labels plus a review budget); the
-    # all-gold student is a ceiling, not a pipeline output, so it does not count towards it.
-    best = max((s for s in trained if s is not ceiling), key=lambda s: s["F1"])
-    beats_teacher = best["F1"] >= teacher_scores["F1"]
-    within_noise = best["interval"][0] <= teacher_scores["F1"] <= best["interval"][1]
-    goal = f"{'met' if beats_teacher else 'NOT met'} (best student, {best['name']}:"
-    goal += f" {best['F1']:.3f}, teacher {teacher_scores['F1']:.3f})"
-    if beats_teacher and within_noise:
-        return (
-            goal + ", but the teacher's score lies inside that student's interval: a tie within the noise"
-            " of this held-out set."
-        )
-    if beats_teacher:
-        return goal + "."
-    if ceiling["F1"] < teacher_scores["F1"]:
-        return goal + (
-            ". Why: the offline base's span heads start untrained (the"
-            " base-model row), and a pool this size on 2 CPU cores teaches them little even from gold"
-            " labels; the ceiling bounds every student here."
-            + (MORE_DATA.get(corpus, "") if pool < 1000 else "")
-        )
-    top = max(reviewed, default=0)  # the base can beat the teacher from this pool: the labels hold it back
-    teacher_only = next(s for s in trained if s["name"] == "teacher only")
-    return goal + (
-        f". Why: from this pool the base can beat the teacher (all gold labels: {ceiling['F1']:.3f}),"
-        " but the students learn from the teacher's labels, F1"
-        f" {teacher_only['labels_f1']:.3f} against the pool's gold"
-        + (f" ({quality[top]['routed'][0]:.3f} with {top}% routed to review)" if top else "")
-        + ", and learn its mistakes along with its right answers."
     )
