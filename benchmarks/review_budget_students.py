@@ -20,11 +20,9 @@ from benchmarks.review_budget_labels import (
 from corpus.metrics import Scores
 from corpus.model import Annotation, Annotator, AnnotatorKind
 from corpus.store import Store
-from student import thresholds
 from student.config import Candidate, StudentConfig
 from student.data import build_training_set
-from student.evaluate import HeldOut, score_model
-from student.predict import predict
+from student.evaluate import HeldOut, student_on_held_out
 from student.train import train_and_self_train
 
 RESULTS = Path(__file__).resolve().parent / "results" / "review_budget.json"
@@ -157,9 +155,8 @@ def student_scores(
         student = train_student(run.pool, run.gold, run.annotations, ids, run.labels, Path(tmp), config,
                                 run_as, floor)  # fmt: skip
         model = GLiNER.from_pretrained(str(student.path), local_files_only=True)
-        own = student.label_thresholds
-        measured = scored(score_model(model, run.held, run.labels, student.threshold, by_label=own))
-        measured |= chosen_on_dev(student) | {"held_out_curve": held_out_curve(model, run, config)}
+        scores, _, curve = student_on_held_out(model, run.held, student, config)
+        measured = scored(scores) | chosen_on_dev(student) | {"held_out_curve": curve}
     added = student.counts.get("self-trained", 0)
     return {**measured, "steps": student.steps, "seconds": student.seconds, "self_trained": added}
 
@@ -170,13 +167,6 @@ def chosen_on_dev(student) -> dict:
     curve = [[entry["step"], entry["dev_f1"], entry.get("threshold")] for entry in student.log]
     return {"threshold": student.threshold, "best_step": student.best_step, "dev_f1": student.dev_f1,
             "dev_curve": curve, "dev_thresholds": student.threshold_curve}  # fmt: skip
-
-
-def held_out_curve(model, run: PoolRun, config: StudentConfig) -> list[list[float]]:
-    """Held-out F1 at every threshold of the grid (never used to choose: it shows what dev's
-    choice of threshold cost against the best one)."""
-    low = predict(model, run.held.texts, list(run.labels), min(config.threshold_grid))
-    return [[t, round(thresholds.micro_f1(run.held.gold, low, t), 4)] for t in config.threshold_grid]
 
 
 def train_student(

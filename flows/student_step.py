@@ -20,6 +20,7 @@ from student.data import TrainingSet, build_training_set
 from student.evaluate import held_out_hash, score_side_by_side
 from student.html_report import ReportData, error_examples, write_html
 from student.report import write_report
+from student.thresholds import ThresholdSweep
 from student.train import META_FILE, TrainedStudent, train_candidates
 
 
@@ -127,25 +128,27 @@ class Evaluation:
     report: Path  # report.md
     documents: int
     html: Path | None = None  # report.html: the same and more, in one file
+    thresholds: ThresholdSweep | None = None  # the student's threshold and its F1 at each, dev and held out
 
 
 def evaluate(project: Project, model_dir: Path, split: Split = Split.VALIDATION) -> Evaluation:
     """Score the student beside production, the teacher's labels and the base model; record the
     student's F1s in the registry and write the reports (markdown and HTML) next to the model."""
     student = TrainedStudent.load(model_dir)
-    results, held, predicted = score_side_by_side(
+    results, held, predicted, held_curve = score_side_by_side(
         project.store, model_dir, student, split, project.settings.student
     )
     results = _with_production(project, results, held, student, model_dir.name)
     _record_evaluation(project, model_dir.name, results, held_out_hash(held))
     title = f"Student {model_dir.name} on the {split} set ({len(held.documents)} documents)"
     out = model_dir / f"evaluation-{split}"
-    report = write_report(out, results, student.threshold_curve, tuple(student.labels), title)
+    sweep = ThresholdSweep(student.threshold, student.threshold_curve, held_curve, student.label_thresholds)
+    report = write_report(out, results, sweep, tuple(student.labels), title)
     data = ReportData(
-        title, tuple(student.labels), results, student.log, student.threshold_curve,
+        title, tuple(student.labels), results, student.log, sweep,
         error_examples(held.texts, held.gold, predicted),
     )  # fmt: skip
-    return Evaluation(results, report, len(held.documents), write_html(out, data))
+    return Evaluation(results, report, len(held.documents), write_html(out, data), sweep)
 
 
 def _with_production(project: Project, results: dict, held, student: TrainedStudent, model_id: str) -> dict:

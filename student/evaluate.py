@@ -10,10 +10,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from corpus.metrics import Scores, score
 from corpus.model import AnnotatorKind, Document, Span, Split
 from corpus.store import Store
+from student import thresholds
 from student.predict import predict
 
 
@@ -79,12 +81,29 @@ def held_out_hash(held: HeldOut) -> str:
     return digest.hexdigest()[:16]
 
 
-def score_side_by_side(
-    store: Store, model_dir: Path, student, split: Split, config
-) -> tuple[dict[str, Scores | None], HeldOut, list]:
+class SideBySide(NamedTuple):
+    results: dict[str, Scores | None]  # "teacher", "student", and "base (zero-shot)" where it has labels
+    held: HeldOut
+    predicted: list[list[Span]]  # the student's, per held-out document
+    threshold_curve: list[tuple[float, float]]  # the student's held-out F1 at every threshold of the grid
+
+
+def student_on_held_out(model, held: HeldOut, student, config) -> tuple[Scores, list, list]:
+    """The student's scores and predictions at its own thresholds, and its held-out F1 at every
+    threshold of the grid (to show what dev's choice cost, never to choose): decoded once at the
+    lowest, each threshold is a filter (student/thresholds.py)."""
+    by_label = student.label_thresholds
+    low_threshold = thresholds.lowest(min([*config.threshold_grid, student.threshold]), by_label)
+    low = predict(model, held.texts, student.labels, low_threshold, config.max_words, config.window_overlap)
+    predicted = [thresholds.kept(spans, student.threshold, by_label) for spans in low]
+    curve = [(t, round(thresholds.micro_f1(held.gold, low, t), 4)) for t in config.threshold_grid]
+    return score(held.gold, predicted, held.texts), predicted, curve
+
+
+def score_side_by_side(store: Store, model_dir: Path, student, split: Split, config) -> SideBySide:
     """The trained student (a TrainedStudent, from `model_dir`), the teacher's labels and the
     base model (zero-shot, where it has labels to offer) on the same held-out documents; with
-    the student's predictions."""
+    the student's predictions and its held-out F1 at every threshold."""
     from gliner import GLiNER
 
     from student.backbone import OFFLINE_BASES, load_base
@@ -95,13 +114,10 @@ def score_side_by_side(
         raise ValueError(f"no human-labelled {split} documents: distil ingest FILE --split {split}")
     results: dict[str, Scores | None] = {"teacher": score_teacher(store, held)}
     model = GLiNER.from_pretrained(str(model_dir), local_files_only=True)
-    results["student"], predicted = score_and_predict(
-        model, held, labels, student.threshold, config.max_words, config.window_overlap,
-        student.label_thresholds,
-    )  # fmt: skip
+    results["student"], predicted, curve = student_on_held_out(model, held, student, config)
     if student.base not in OFFLINE_BASES:  # a bare encoder has no zero-shot ability to score
         base = load_base(student.base)
         results["base (zero-shot)"] = score_model(
             base, held, labels, 0.5, config.max_words, config.window_overlap
         )
-    return results, held, predicted
+    return SideBySide(results, held, predicted, curve)

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from corpus.metrics import Scores
+from student.report import draw_sweep
+from student.thresholds import ThresholdSweep
 
 EXAMPLES = 20
 STYLE = """
@@ -43,7 +45,7 @@ class ReportData:
     labels: tuple[str, ...]
     results: dict[str, Scores | None]  # "student" first; production, teacher, base beside it
     training_log: list[dict]  # {"step", "loss", "dev_f1"}
-    threshold_curve: list[tuple[float, float]]
+    thresholds: ThresholdSweep | None  # the student's threshold, its F1 at each on dev and held out
     examples: list[ErrorExample]
 
 
@@ -182,8 +184,9 @@ def _curves(data: ReportData) -> str:
             _plot(_training_curve, data.training_log),
             _table(["step", "loss", "dev F1"], rows, "training"),
         ]
-    if data.threshold_curve:
-        parts += ["<h3>Decision threshold (swept on dev)</h3>", _plot(_threshold_curve, data.threshold_curve)]
+    if data.thresholds and data.thresholds.dev:
+        parts += ["<h3>Decision threshold (swept on dev)</h3>", f"<p>{_e(data.thresholds.summary())}</p>",
+                  _plot(draw_sweep, data.thresholds)]  # fmt: skip
     return "".join(parts)
 
 
@@ -262,12 +265,6 @@ def _training_curve(axes, log: list[dict]) -> None:
         twin.plot(*zip(*losses, strict=True), color="tab:red", label="training loss")
         twin.set_ylabel("loss")
     axes.legend(loc="upper left")
-
-
-def _threshold_curve(axes, curve) -> None:
-    axes.plot([t for t, _ in curve], [f for _, f in curve], marker="o")
-    axes.set_xlabel("threshold")
-    axes.set_ylabel("dev F1")
 
 
 def write_html(out_dir, data: ReportData):

@@ -4,9 +4,11 @@ confusion between labels), written next to the model."""
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 from corpus.metrics import Scores
+from student.thresholds import ThresholdSweep
 
 
 def _score(value: float) -> str:
@@ -26,9 +28,10 @@ def _row(name: str, scores: Scores | None) -> str:
 
 
 def write_report(
-    out_dir: Path, results: dict[str, Scores | None], threshold_curve, labels, title: str
+    out_dir: Path, results: dict[str, Scores | None], sweep: ThresholdSweep | None, labels, title: str
 ) -> Path:
-    """`results`: name -> scores on the same held-out set ("teacher", "student", "base")."""
+    """`results`: name -> scores on the same held-out set ("teacher", "student", "base"); `sweep`:
+    the student's threshold and its F1 at every threshold, on dev and held out."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -75,9 +78,11 @@ def write_report(
         _per_label_plot(plt, student, labels, out_dir / "per_label_f1.png")
         _confusion_plot(plt, student, labels, out_dir / "confusion.png")
         lines += ["", "![per-label F1](per_label_f1.png)", "![confusion](confusion.png)"]
-    if threshold_curve:
-        _threshold_plot(plt, threshold_curve, out_dir / "threshold.png")
-        lines += ["", "## Decision threshold (swept on dev)", "", "![threshold](threshold.png)"]
+    if sweep and sweep.dev:
+        _threshold_plot(plt, sweep, out_dir / "threshold.png")
+        lines += ["", "## Decision threshold (swept on dev)", "", sweep.summary()]
+        lines += ["", "![threshold](threshold.png)"]
+        (out_dir / "threshold.json").write_text(json.dumps(asdict(sweep), indent=2), encoding="utf-8")
     path = out_dir / "report.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     (out_dir / "metrics.json").write_text(
@@ -118,12 +123,22 @@ def _confusion_plot(plt, scores: Scores, labels, path: Path) -> None:
     plt.close(figure)
 
 
-def _threshold_plot(plt, curve, path: Path) -> None:
+def _threshold_plot(plt, sweep: ThresholdSweep, path: Path) -> None:
     figure, axis = plt.subplots(figsize=(4, 3))
-    axis.plot([t for t, _ in curve], [f for _, f in curve], marker="o")
-    axis.set_xlabel("threshold")
-    axis.set_ylabel("dev F1")
+    draw_sweep(axis, sweep)
     axis.set_title("Threshold sweep")
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)
+
+
+def draw_sweep(axis, sweep: ThresholdSweep) -> None:
+    """F1 against the threshold on dev (what chose it) and held out (what it cost), the chosen marked."""
+    axis.plot([t for t, _ in sweep.dev], [f for _, f in sweep.dev], marker="o", label="dev")
+    if sweep.held_out:
+        held_out = sweep.held_out
+        axis.plot([t for t, _ in held_out], [f for _, f in held_out], marker="s", label="held out")
+    axis.axvline(sweep.chosen, color="grey", linestyle=":", label=f"chosen ({sweep.chosen})")
+    axis.set_xlabel("threshold")
+    axis.set_ylabel("F1")
+    axis.legend(fontsize="small")

@@ -9,9 +9,13 @@ the lowest, then keep each span above its label's threshold (`distil_runtime.Ner
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from corpus.metrics import score
 from corpus.model import Span
+
+# held-out F1 lost to dev's choice of threshold that the report calls out
+COSTLY = 0.03
 
 
 def kept(spans: Sequence[Span], threshold: float, by_label: Mapping[str, float] | None = None) -> list[Span]:
@@ -50,3 +54,34 @@ def per_label(gold, low, labels: Sequence[str], grid: Sequence[float], threshold
             if f1 > best + 1e-9:
                 best, chosen = f1, trial
     return {label: t for label, t in chosen.items() if t != threshold}
+
+
+@dataclass
+class ThresholdSweep:
+    """The threshold a student answers at, chosen on dev, and its F1 at every threshold of the grid
+    on dev and held out: the held-out curve shows what dev's choice cost (never used to choose; a
+    dev split of a few teacher-labelled documents can choose far from the best, BENCHMARKS.md)."""
+
+    chosen: float
+    dev: list[tuple[float, float]]
+    held_out: list[tuple[float, float]] = field(default_factory=list)
+    by_label: dict[str, float] = field(default_factory=dict)  # labels with a threshold of their own
+
+    def summary(self) -> str:
+        """One line: the chosen threshold, held-out F1 there and at the grid's best."""
+        own = f" (and for {', '.join(f'{k} {v}' for k, v in self.by_label.items())})" if self.by_label else ""
+        text = f"Threshold chosen on dev: {self.chosen}{own}"
+        at = dict(self.held_out)
+        if self.chosen not in at:
+            return text + "."
+        best, f1 = max(self.held_out, key=lambda point: (point[1], -abs(point[0] - self.chosen)))
+        text += f"; held-out F1 with one threshold for every label: {at[self.chosen]:.3f} at {self.chosen}"
+        text += f", {f1:.3f} at the grid's best ({best})"
+        if f1 - at[self.chosen] < COSTLY:
+            return text + "."
+        # the held-out set judges the student: choosing by it would make its score a guess
+        return text + (
+            ". Dev chose far from the best, as a small or teacher-labelled dev split can: a larger"
+            " `dev_fraction` (default 0.15) or more pool documents labelled by hand give it more"
+            " to choose by; or send a `threshold` with each request."
+        )

@@ -85,6 +85,8 @@ def evaluate(
             f"{low:.3f}-{high:.3f}",
         )
     console.print(table)
+    if evaluation.thresholds:
+        console.print(evaluation.thresholds.summary(), markup=False)
     console.print(
         f"report: {evaluation.html} (one file: open it in a browser; markdown: {evaluation.report.name})"
     )

@@ -72,6 +72,14 @@ def test_plots_render(page):
     assert page.locator("#training tbody tr").count() >= 3
 
 
+def test_the_threshold_section_says_what_dev_chose_and_what_it_cost_held_out(page):
+    section = page.locator("h3:has-text('Decision threshold') + p")
+    assert section.inner_text().startswith("Threshold chosen on dev: ")
+    assert "held-out F1 with one threshold for every label: " in section.inner_text()
+    legend = page.locator("h3:has-text('Decision threshold') ~ .plot svg").first.inner_html()
+    assert "held out" in legend and "chosen (" in legend  # both curves, the choice marked
+
+
 def test_example_errors_highlight_gold_and_predicted_spans(page):
     examples = page.locator(".example")
     assert 0 < examples.count() <= 20
@@ -115,6 +123,6 @@ def test_an_averaged_checkpoint_is_named_as_such_in_the_training_table():
     log = [{"step": 0, "dev_f1": 0.0, "loss": None}, {"step": 40, "dev_f1": 0.3, "loss": 1.5},
            {"step": 80, "dev_f1": 0.4, "loss": 1.2},
            {"step": 80, "dev_f1": 0.45, "loss": None, "averaged": 2}]  # fmt: skip
-    html = _curves(ReportData("t", ("PER",), {}, log, [], []))
+    html = _curves(ReportData("t", ("PER",), {}, log, None, []))
     assert "<td>80, mean of the last 2</td>" in html and "<td>80</td>" in html
     assert html.count("<div class=plot>") == 1, "one training plot, the average a marker on it"

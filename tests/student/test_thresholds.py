@@ -43,3 +43,16 @@ def test_each_label_gets_its_own_threshold_only_where_dev_f1_gains():
 def test_a_tie_keeps_the_shared_threshold():
     gold, low = [[Span(0, 4, "PER")]], [[Span(0, 4, "PER", 0.9)]]
     assert thresholds.per_label(gold, low, ["PER"], GRID, 0.5) == {}
+
+
+def test_the_sweep_says_what_the_chosen_threshold_cost_held_out():
+    dev = [(0.1, 0.3), (0.5, 0.4), (0.6, 0.45)]
+    costly = thresholds.ThresholdSweep(0.6, dev, [(0.1, 0.304), (0.5, 0.243), (0.6, 0.146)])
+    assert "0.146 at 0.6, 0.304 at the grid's best (0.1)" in costly.summary()
+    assert "Dev chose far from the best" in costly.summary()
+    # within COSTLY of the best: no advice; a tie at the best keeps the chosen one
+    close = thresholds.ThresholdSweep(0.5, dev, [(0.1, 0.25), (0.5, 0.243), (0.6, 0.243)], {"PER": 0.3})
+    assert close.summary().startswith("Threshold chosen on dev: 0.5 (and for PER 0.3);")
+    assert "far from" not in close.summary() and "0.250 at the grid's best (0.1)" in close.summary()
+    # before the held-out set is scored there is nothing to compare
+    assert thresholds.ThresholdSweep(0.5, dev).summary() == "Threshold chosen on dev: 0.5."

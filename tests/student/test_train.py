@@ -51,6 +51,15 @@ def test_train_then_evaluate(project):
         assert (report / plot).stat().st_size > 1000
     markdown = (report / "report.md").read_text()
     assert "| student | " in markdown and f"**{metrics['student']['micro']['f1']:.3f}**" in markdown
+    # the threshold's cost, held out: read at the chosen threshold, the held-out curve is the
+    # student's own score (one decoding, each threshold a filter)
+    sweep = json.loads((report / "threshold.json").read_text())
+    assert sweep["chosen"] == student.threshold and sweep["dev"] == [list(p) for p in student.threshold_curve]
+    held_out = dict(map(tuple, sweep["held_out"]))
+    assert list(held_out) == [t for t, _ in student.threshold_curve]  # the same grid
+    assert held_out[student.threshold] == pytest.approx(metrics["student"]["micro"]["f1"], abs=1e-4)
+    assert f"Threshold chosen on dev: {student.threshold};" in markdown
+    assert f"Threshold chosen on dev: {student.threshold};" in result.output  # evaluate says it too
 
 
 def test_the_loss_settings_reach_gliners_trainer(tmp_path):
