@@ -168,8 +168,9 @@ def main() -> None:
     pool_run = PoolRun(pool, pool_gold, annotations, labels, held, budgets, args.steps, args.base,
                        args.group_by_length)  # fmt: skip
     conditions, results = student_conditions(args), load_results(RESULTS)
+    untrained = [c.name for c in conditions if f"{prefix}|{c.name}" not in results]
     if args.report:  # the students trained so far, in the order a full run lists them
-        conditions = [c for c in conditions if f"{prefix}|{c.name}" in results]
+        conditions = [c for c in conditions if c.name not in untrained]
         missing = {"teacher only", "all gold (ceiling)"} - {c.name for c in conditions}
         if missing:  # the findings compare every student with these two
             parser.error(f"--report: no row yet for {' or '.join(sorted(missing))} (run without --report)")
@@ -186,6 +187,8 @@ def main() -> None:
         save_results(RESULTS, results)
     students = [results[f"{prefix}|{name}"] for name, *_ in conditions] + [results[base_key]]
     body = render(args, teacher, teacher_scores, pairs, budgets, quality, students, failures)
+    if args.report and untrained:
+        body += f"\nNot trained yet (the section was written with `--report`): {'; '.join(untrained)}.\n"
     write_section(f"review-budget-{run_name(args)}", title_of(args), command_of(args, parser), body)
 
 
