@@ -49,35 +49,7 @@ def write_report(
     ]
     lines += [_row(name, scores) for name, scores in results.items()]
     if student is not None:
-        lines += [
-            "",
-            "## Student per label",
-            "",
-            "| label | precision | recall | F1 | gold |",
-            "|---|---|---|---|---|",
-        ]
-        for label in labels:
-            prf = student.per_label.get(label)
-            if prf:
-                cells = [
-                    label,
-                    _score(prf.precision),
-                    _score(prf.recall),
-                    _score(prf.f1),
-                    str(prf.tp + prf.fn),
-                ]
-                lines.append("| " + " | ".join(cells) + " |")
-        lines += [
-            "",
-            "## Student errors",
-            "",
-            *(f"- {kind}: {n}" for kind, n in sorted(student.errors.items())),
-        ]
-        lines += ["", "## Student F1 by entity length (words)", ""]
-        lines += [f"- {k}: {_score(v.f1)} ({v.tp + v.fn} gold)" for k, v in sorted(student.by_length.items())]
-        _per_label_plot(plt, student, labels, out_dir / "per_label_f1.png")
-        _confusion_plot(plt, student, labels, out_dir / "confusion.png")
-        lines += ["", "![per-label F1](per_label_f1.png)", "![confusion](confusion.png)"]
+        lines += _student_section(plt, student, labels, out_dir)
     if sweep and sweep.dev:
         _threshold_plot(plt, sweep, out_dir / "threshold.png")
         lines += ["", "## Decision threshold (swept on dev)", "", sweep.summary()]
@@ -90,6 +62,40 @@ def write_report(
         encoding="utf-8",
     )
     return path
+
+
+def _student_section(plt, student: Scores, labels, out_dir: Path) -> list[str]:
+    """The student's per-label table, errors and F1 by entity length, with its plots."""
+    lines = [
+        "",
+        "## Student per label",
+        "",
+        "| label | precision | recall | F1 | gold |",
+        "|---|---|---|---|---|",
+    ]
+    for label in labels:
+        prf = student.per_label.get(label)
+        if prf:
+            cells = [
+                label,
+                _score(prf.precision),
+                _score(prf.recall),
+                _score(prf.f1),
+                str(prf.tp + prf.fn),
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "## Student errors",
+        "",
+        *(f"- {kind}: {n}" for kind, n in sorted(student.errors.items())),
+    ]
+    lines += ["", "## Student F1 by entity length (words)", ""]
+    lines += [f"- {k}: {_score(v.f1)} ({v.tp + v.fn} gold)" for k, v in sorted(student.by_length.items())]
+    _per_label_plot(plt, student, labels, out_dir / "per_label_f1.png")
+    _confusion_plot(plt, student, labels, out_dir / "confusion.png")
+    lines += ["", "![per-label F1](per_label_f1.png)", "![confusion](confusion.png)"]
+    return lines
 
 
 def _per_label_plot(plt, scores: Scores, labels, path: Path) -> None:
