@@ -11,6 +11,7 @@ from benchmarks.review_budget_findings import difference, findings
 from benchmarks.review_budget_plot import plot
 from benchmarks.teacher_quality import confidence_auroc
 from student.backbone import public_name
+from student.thresholds import ThresholdSweep
 
 PLOTS = Path(__file__).resolve().parent / "plots"
 
@@ -120,8 +121,8 @@ def thresholds_text(students: list[dict]) -> str:
         return ""
     parts = []
     for s in told:
-        at = dict((t, f1) for t, f1 in s["held_out_curve"])
-        best_t, best = max(s["held_out_curve"], key=lambda point: point[1])
+        curve = [(t, f1) for t, f1 in s["held_out_curve"]]
+        at, (best_t, best) = dict(curve), ThresholdSweep(s["threshold"], [], curve).held_out_best()
         parts.append(f"{s['name']}: {s['threshold']} (dev F1 {s['dev_f1']:.3f}, checkpoint of step "
                      f"{s['best_step']}), held out {at.get(s['threshold'], s['F1']):.3f}; the grid's best "
                      f"held out: {best_t} ({best:.3f})")  # fmt: skip

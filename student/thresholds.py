@@ -67,6 +67,10 @@ class ThresholdSweep:
     held_out: list[tuple[float, float]] = field(default_factory=list)
     by_label: dict[str, float] = field(default_factory=dict)  # labels with a threshold of their own
 
+    def held_out_best(self) -> tuple[float, float]:
+        """The grid's best threshold held out and its F1 (ties: the one nearest the chosen)."""
+        return max(self.held_out, key=lambda point: (point[1], -abs(point[0] - self.chosen)))
+
     def summary(self) -> str:
         """One line: the chosen threshold, held-out F1 there and at the grid's best."""
         own = f" (and for {', '.join(f'{k} {v}' for k, v in self.by_label.items())})" if self.by_label else ""
@@ -74,7 +78,7 @@ class ThresholdSweep:
         at = dict(self.held_out)
         if self.chosen not in at:
             return text + "."
-        best, f1 = max(self.held_out, key=lambda point: (point[1], -abs(point[0] - self.chosen)))
+        best, f1 = self.held_out_best()
         text += f"; held-out F1 with one threshold for every label: {at[self.chosen]:.3f} at {self.chosen}"
         text += f", {f1:.3f} at the grid's best ({best})"
         if f1 - at[self.chosen] < COSTLY:

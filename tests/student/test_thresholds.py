@@ -50,9 +50,14 @@ def test_the_sweep_says_what_the_chosen_threshold_cost_held_out():
     costly = thresholds.ThresholdSweep(0.6, dev, [(0.1, 0.304), (0.5, 0.243), (0.6, 0.146)])
     assert "0.146 at 0.6, 0.304 at the grid's best (0.1)" in costly.summary()
     assert "Dev chose far from the best" in costly.summary()
-    # within COSTLY of the best: no advice; a tie at the best keeps the chosen one
+    # within COSTLY of the best: no advice
     close = thresholds.ThresholdSweep(0.5, dev, [(0.1, 0.25), (0.5, 0.243), (0.6, 0.243)], {"PER": 0.3})
     assert close.summary().startswith("Threshold chosen on dev: 0.5 (and for PER 0.3);")
     assert "far from" not in close.summary() and "0.250 at the grid's best (0.1)" in close.summary()
     # before the held-out set is scored there is nothing to compare
     assert thresholds.ThresholdSweep(0.5, dev).summary() == "Threshold chosen on dev: 0.5."
+
+
+def test_of_thresholds_tied_best_held_out_the_one_nearest_the_chosen_is_named():
+    sweep = thresholds.ThresholdSweep(0.5, [], [(0.1, 0.3), (0.4, 0.3), (0.5, 0.2)])
+    assert sweep.held_out_best() == (0.4, 0.3)
