@@ -75,9 +75,8 @@ def predict_low(model, examples: list[Example], labels, config: StudentConfig) -
 def dev_f1(model, examples: list[Example], labels, config: StudentConfig) -> tuple[float, dict]:
     """Dev F1 at the best threshold of the grid (a checkpoint is judged as it would be used: a
     young model scores low, and at 0.5 it would look empty however well it ranks)."""
-    threshold, curve = thresholds.sweep(
-        [e.spans for e in examples], predict_low(model, examples, labels, config), config.threshold_grid
-    )
+    gold, low = [e.spans for e in examples], predict_low(model, examples, labels, config)
+    threshold, curve = thresholds.sweep(gold, low, config.threshold_grid, config.threshold_tolerance)
     return max(f for _, f in curve), {"threshold": threshold}
 
 
@@ -236,7 +235,7 @@ def _trained(
     best = GLiNER.from_pretrained(str(tracker.best_dir), local_files_only=True)
     dev = data.dev or data.train[:1]
     gold, low = [e.spans for e in dev], predict_low(best, dev, list(data.labels), config)
-    threshold, curve = thresholds.sweep(gold, low, config.threshold_grid)
+    threshold, curve = thresholds.sweep(gold, low, config.threshold_grid, config.threshold_tolerance)
     by_label = (
         thresholds.per_label(gold, low, list(data.labels), config.threshold_grid, threshold)
         if config.per_label_thresholds else {}

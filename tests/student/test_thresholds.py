@@ -32,6 +32,14 @@ def test_the_sweep_picks_the_best_single_threshold_and_draws_its_curve():
     assert dict(curve)[0.7] == pytest.approx(0.5)  # only LOC 0.8: P 1, R 1/3
 
 
+def test_a_near_tie_on_dev_goes_to_the_lower_threshold():
+    # F1 0.667 at 0.1 (every right span, three wrong) against the best, 0.75 at 0.3
+    assert thresholds.sweep(GOLD, LOW, GRID, tolerance=0.1)[0] == 0.1
+    assert thresholds.sweep(GOLD, LOW, GRID, tolerance=0.05)[0] == 0.3
+    # without one, exact ties (a dev split that cannot tell thresholds apart) keep GLiNER's usual 0.5
+    assert thresholds.sweep([[Span(0, 4, "PER")]], [[Span(0, 4, "PER", 0.95)]], GRID)[0] == 0.5
+
+
 def test_each_label_gets_its_own_threshold_only_where_dev_f1_gains():
     by_label = thresholds.per_label(GOLD, LOW, ["PER", "LOC"], GRID, 0.3)
     # LOC alone at 0.7 drops both wrong LOC spans (F1 0.75 -> 1.0); PER stays on the shared 0.3
