@@ -46,7 +46,14 @@ from collections import Counter
 
 from benchmarks.report import load_results, save_results, write_section
 from benchmarks.review_budget_labels import label_quality_at, spans
-from benchmarks.review_budget_report import DEFAULT_MODEL, render, run_name, students_variant, title_of
+from benchmarks.review_budget_report import (
+    DEFAULT_MODEL,
+    DEFAULT_POOL,
+    render,
+    run_name,
+    students_variant,
+    title_of,
+)
 from benchmarks.review_budget_students import RESULTS, PoolRun, scored, student_conditions, train_students
 from benchmarks.reviewed_student import CACHE, reviewed_documents, reviewed_student
 from benchmarks.teacher_quality import CORPORA, annotate_all, confidence_pairs
@@ -89,7 +96,7 @@ def argument_parser() -> argparse.ArgumentParser:
     parser.add_argument("--corpus", default="wikigold", choices=list(CORPORA))
     parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--evaluation", type=int, default=100)
-    parser.add_argument("--pool", type=int, default=120)
+    parser.add_argument("--pool", type=int, default=DEFAULT_POOL)
     parser.add_argument("--budgets", type=int, nargs="+", default=[0, 5, 10, 25], help="percent of the pool")
     parser.add_argument("--student-budgets", type=int, nargs="+", default=[0, 5, 10, 25])
     parser.add_argument("--steps", type=int, default=200)

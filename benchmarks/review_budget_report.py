@@ -17,6 +17,7 @@ PLOTS = Path(__file__).resolve().parent / "plots"
 
 
 DEFAULT_MODEL = "qwen2.5-coder-0.5b"
+DEFAULT_POOL = 120  # a section of another pool size keeps a name and title of its own
 
 
 def students_variant(args) -> list[tuple[str, str]]:
@@ -28,15 +29,17 @@ def students_variant(args) -> list[tuple[str, str]]:
 
 
 def run_name(args) -> str:
-    """The corpus, and the teacher and the students' base where they are not the defaults: each
-    keeps its own section."""
+    """The corpus, and the teacher, the students' base and the pool where they are not the
+    defaults: each keeps its own section."""
     name = args.corpus if args.model == DEFAULT_MODEL else f"{args.corpus}-{args.model}"
-    return name + "".join(f"-{short}" for short, _ in students_variant(args))
+    pool = "" if args.pool == DEFAULT_POOL else f"-pool{args.pool}"
+    return name + "".join(f"-{short}" for short, _ in students_variant(args)) + pool
 
 
 def title_of(args) -> str:
     shown = [] if args.model == DEFAULT_MODEL else [f"teacher {args.model}"]
     shown += [words for _, words in students_variant(args)]
+    shown += [] if args.pool == DEFAULT_POOL else [f"pool {args.pool}"]
     return f"Review budgets: routed vs random review ({', '.join([args.corpus, *shown])})"
 
 
