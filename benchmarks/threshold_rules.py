@@ -19,24 +19,19 @@ from statistics import mean
 
 from benchmarks.report import load_results, table, wrapped, write_section
 from benchmarks.review_budget_students import RESULTS
+from student.thresholds import Curve, choose
 
-Curve = list[tuple[float, float]]
 CEILING = "all gold (ceiling)"  # the one student whose dev split is human-labelled throughout
 
 
 def dev_best(dev: Curve) -> float:
-    """distil's rule now (student/thresholds.sweep): dev's best, ties to the one nearest 0.5."""
-    return max(dev, key=lambda point: (point[1], -abs(point[0] - 0.5)))[0]
+    """distil's rule by default (student/thresholds.choose): dev's best, ties to the one nearest 0.5."""
+    return choose(dev)
 
 
 def lowest_within(tolerance: float) -> Callable[[Curve], float]:
-    """The lowest threshold whose dev F1 is within `tolerance` of dev's best: near-ties go to recall."""
-
-    def rule(dev: Curve) -> float:
-        top = max(f1 for _, f1 in dev)
-        return min(t for t, f1 in dev if f1 >= top - tolerance - 1e-9)
-
-    return rule
+    """The lowest threshold whose dev F1 is within `tolerance` of dev's best (`threshold_tolerance`)."""
+    return lambda dev: choose(dev, tolerance)
 
 
 def at_most(cap: float) -> Callable[[Curve], float]:

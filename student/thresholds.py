@@ -42,9 +42,14 @@ def sweep(gold, low, grid: Sequence[float], tolerance: float = 0.0) -> tuple[flo
     recall because a dev document the teacher labelled lacks the entities it missed, and finding
     them counts there as a false positive."""
     curve = [(t, micro_f1(gold, low, t)) for t in grid]
+    return choose(curve, tolerance), curve
+
+
+def choose(curve: Curve, tolerance: float = 0.0) -> float:
+    """The threshold `sweep` takes from a dev curve (what benchmarks/threshold_rules.py judges)."""
     top = max(f1 for _, f1 in curve)
     near = [t for t, f1 in curve if f1 >= top - tolerance - 1e-9]
-    return (min(near) if tolerance else min(near, key=lambda t: abs(t - 0.5))), curve
+    return min(near) if tolerance else min(near, key=lambda t: abs(t - 0.5))
 
 
 def per_label(gold, low, labels: Sequence[str], grid: Sequence[float], threshold: float) -> dict[str, float]:
