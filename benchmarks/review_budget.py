@@ -18,7 +18,8 @@ benchmarks/reviewed_student.py), less any that repeat a held-out document. Where
 repeats a sentence, a pool document can repeat one of them (8 of wikigold's 1,000, 1 of
 WNUT-17's 120): on those the student's second opinion has seen the gold.
 
-Teacher annotations are kept in a store under ~/.cache/distil/benchmarks (a re-run reuses them);
+Teacher annotations are kept in a store under ~/.cache/distil/benchmarks (a re-run reuses them)
+and in benchmarks/results/teacher_labels/ (a fresh machine reuses them: teacher_label_files.py);
 each student's scores in benchmarks/results/review_budget.json with a digest of its training
 labels (a re-run trains only what is missing, or what was trained on labels that have changed).
 `--training-seeds N` trains the teacher-only student N times under different seeds: how far a
@@ -44,6 +45,7 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 
+from benchmarks import teacher_label_files as label_files
 from benchmarks.report import load_results, save_results, write_section
 from benchmarks.review_budget_labels import label_quality_at, spans
 from benchmarks.review_budget_report import (
@@ -64,13 +66,17 @@ from corpus.store import Store
 from student.backbone import OFFLINE_BASES
 from student.evaluate import HeldOut, score_model
 from teacher.config import TeacherConfig
-from teacher.local_server import local_teacher
+from teacher.local_server import local_alias, local_teacher
+from teacher.plan import CallPlan
 
 REVIEWED = 200  # documents at the end of the corpus that train the ensemble's student
 
 
-def teacher_labels(corpus, model, evaluation, pool, guidelines, opinion) -> tuple[str, dict[str, Annotation]]:
-    """The teacher's annotation of every document, from the cached store or the local server."""
+def teacher_labels(
+    corpus, model, evaluation, pool, guidelines, opinion_of
+) -> tuple[str, dict[str, Annotation]]:
+    """The teacher's annotation of every document: from the cached store, the committed label file
+    (benchmarks/teacher_label_files.py), or the local server; `opinion_of()` makes the second opinion."""
     documents = [item.document for item in evaluation + pool]
     # one store per held-out set, whatever the pool: a larger pool reuses what a smaller one annotated
     path = CACHE / f"review-budget-{corpus}-{model}-{len(evaluation)}.db"
@@ -80,13 +86,24 @@ def teacher_labels(corpus, model, evaluation, pool, guidelines, opinion) -> tupl
         earlier[-1].rename(path)
     # the teacher as this section measured it (before few-shot became the default): a re-run stays comparable
     config = TeacherConfig(samples=1, concurrency=1, few_shot=0)
+    alias, labels_file = local_alias(model), label_files.file_of(path)
     with Store(f"sqlite:///{path}") as store:
         store.add_labelled(evaluation, Split.VALIDATION, Annotator(AnnotatorKind.HUMAN, "gold"))
         store.add_documents(item.document for item in pool)  # their gold stays out of the teacher's store
-        # always asked: documents already annotated under the same settings cost nothing
-        with local_teacher(model) as (url, alias):
-            dots = lambda: print(".", end="", flush=True)  # noqa: E731
-            print(annotate_all(store, guidelines, url, alias, config, documents, opinion, dots), flush=True)
+        plan = CallPlan(store, guidelines, alias, config)
+        if restored := label_files.restore(plan, documents, labels_file):
+            print(f"{restored} teacher calls read from {labels_file.name}", flush=True)
+        if len(plan.finished(documents)) < len(documents):  # the server starts only for what is left
+            try:
+                with local_teacher(model) as (url, served):
+                    dots = lambda: print(".", end="", flush=True)  # noqa: E731
+                    opinion = opinion_of()
+                    print(
+                        annotate_all(store, guidelines, url, served, config, documents, opinion, dots),
+                        flush=True,
+                    )
+            finally:  # what was labelled is kept, however the run ends
+                label_files.save(store, labels_file)
         found = store.annotations(annotator=alias, document_ids=[d.id for d in documents])
     return alias, {a.document_id: a for a in found}
 
@@ -153,7 +170,8 @@ def main() -> None:
 
     eval_gold, pool_gold = gold_of(evaluation), gold_of(pool)
     reviewed = reviewed_documents(everything, REVIEWED, evaluation)
-    opinion = reviewed_student(args.corpus, reviewed, guidelines_name)
+    # the second opinion is trained only if the teacher has documents left to label
+    opinion = lambda: reviewed_student(args.corpus, reviewed, guidelines_name)  # noqa: E731
     teacher, annotations = teacher_labels(args.corpus, args.model, evaluation, pool, guidelines, opinion)
     held = HeldOut([item.document for item in evaluation], eval_gold)
     teacher_scores = scored(score(eval_gold, [spans(annotations.get(d.id)) for d in held.documents]))

@@ -73,8 +73,8 @@ class ThresholdSweep:
     dev split of a few teacher-labelled documents can choose far from the best, BENCHMARKS.md)."""
 
     chosen: float
-    dev: list[tuple[float, float]]
-    held_out: list[tuple[float, float]] = field(default_factory=list)
+    dev: Curve
+    held_out: Curve = field(default_factory=list)
     by_label: dict[str, float] = field(default_factory=dict)  # labels with a threshold of their own
 
     def held_out_best(self) -> tuple[float, float]:
