@@ -20,7 +20,7 @@ from benchmarks.inference_engines import (
     RuntimeEngine,
     cold_start_seconds,
 )
-from benchmarks.install_size import closure, megabytes
+from benchmarks.install_size import closure, installed_megabytes
 from benchmarks.report import SHARED
 from corpus.conll import read_conll
 from corpus.model import Annotator, AnnotatorKind, Split
@@ -216,11 +216,11 @@ def cold_start(setup: Setup, name: str) -> dict:
 def install_sizes(fast_gliner: Path | None) -> dict[str, float]:
     """MB of site-packages each way of serving brings (the distribution and all it requires)."""
     sizes = {
-        "PyTorch": megabytes(closure("gliner")),
-        "gliner ONNX": megabytes(closure("gliner") | closure("onnxruntime")),
-        "distil_runtime": megabytes(closure("distil-runtime")),
-        "distil_runtime[serve]": megabytes(closure("distil-runtime", ("serve",))),
-        "onnxruntime": megabytes(closure("onnxruntime")),
+        "PyTorch": installed_megabytes(closure("gliner")),
+        "gliner ONNX": installed_megabytes(closure("gliner") | closure("onnxruntime")),
+        "distil_runtime": installed_megabytes(closure("distil-runtime")),
+        "distil_runtime[serve]": installed_megabytes(closure("distil-runtime", ("serve",))),
+        "onnxruntime": installed_megabytes(closure("onnxruntime")),
     }
     if fast_gliner:
         sizes["fast-gliner"] = json.loads(

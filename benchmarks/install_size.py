@@ -38,7 +38,7 @@ def closure(requirement: str, extras: tuple[str, ...] = ()) -> set[str]:
     return seen
 
 
-def megabytes(names: set[str]) -> float:
+def installed_megabytes(names: set[str]) -> float:
     total = 0
     for name in names:
         for file in metadata.distribution(name).files or []:

@@ -176,11 +176,7 @@ def main() -> None:
     held = HeldOut([item.document for item in evaluation], eval_gold)
     teacher_scores = scored(score(eval_gold, [spans(annotations.get(d.id)) for d in held.documents]))
     pairs = confidence_pairs(annotations, [item.document.id for item in pool], pool_gold)
-    failures = Counter(
-        (a.error or a.status.value).split(" (")[0] if a else "never annotated"
-        for a in (annotations.get(item.document.id) for item in pool)
-        if a is None or a.status is not AnnotationStatus.OK
-    )
+    failures = failures_of(annotations, pool)
 
     budgets = {b: round(b / 100 * len(pool)) for b in sorted(set(args.budgets) | set(args.student_budgets))}
     quality = {
@@ -201,20 +197,35 @@ def main() -> None:
             parser.error(f"--report: no row yet for {' or '.join(sorted(missing))} (run without --report)")
     else:
         results = train_students(pool_run, prefix, conditions, results)
-    base_key = f"{args.corpus}|base|{args.evaluation}{based}"
-    if base_key not in results:
-        from student.backbone import load_base
-
-        results[base_key] = {
-            "name": "base model (untrained heads)",
-            **scored(score_model(load_base(args.base), held, labels, 0.5)),
-        }
-        save_results(RESULTS, results)
-    students = [results[f"{prefix}|{name}"] for name, *_ in conditions] + [results[base_key]]
+    base = base_row(args, based, held, labels, results)
+    students = [results[f"{prefix}|{name}"] for name, *_ in conditions] + [base]
     body = render(args, teacher, teacher_scores, pairs, budgets, quality, students, failures)
     if args.report and untrained:
         body += f"\nNot trained yet (the section was written with `--report`): {'; '.join(untrained)}.\n"
     write_section(f"review-budget-{run_name(args)}", title_of(args), command_of(args, parser), body)
+
+
+def failures_of(annotations: dict[str, Annotation], pool) -> Counter:
+    """Why pool documents have no usable teacher annotation, counted by reason."""
+    return Counter(
+        (a.error or a.status.value).split(" (")[0] if a else "never annotated"
+        for a in (annotations.get(item.document.id) for item in pool)
+        if a is None or a.status is not AnnotationStatus.OK
+    )
+
+
+def base_row(args, based: str, held: HeldOut, labels, results: dict) -> dict:
+    """The untrained base on the held-out set: measured once per corpus, held-out size and base."""
+    key = f"{args.corpus}|base|{args.evaluation}{based}"
+    if key not in results:
+        from student.backbone import load_base
+
+        results[key] = {
+            "name": "base model (untrained heads)",
+            **scored(score_model(load_base(args.base), held, labels, 0.5)),
+        }
+        save_results(RESULTS, results)
+    return results[key]
 
 
 def command_of(args, parser) -> str:

@@ -23,9 +23,8 @@ DEFAULT_POOL = 120  # a section of another pool size keeps a name and title of i
 def students_variant(args) -> list[tuple[str, str]]:
     """The students' base and batching where they are not the defaults, each as (short name,
     words): one source for a run's section name, its rows' keys and its title."""
-    parts = [] if getattr(args, "base", "minilm") == "minilm" else [(args.base, f"student {args.base}")]
-    grouped = getattr(args, "group_by_length", False)
-    return parts + ([("grouped", "length-grouped batches")] if grouped else [])
+    parts = [] if args.base == "minilm" else [(args.base, f"student {args.base}")]
+    return parts + ([("grouped", "length-grouped batches")] if args.group_by_length else [])
 
 
 def run_name(args) -> str:

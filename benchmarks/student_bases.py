@@ -65,7 +65,7 @@ def engines(student: TrainedStudent, labels, skip: set[str]):
             yield RuntimeEngine(f"distil_runtime {fmt}", model, labels, student.threshold), folder / file
 
 
-def megabytes(path: Path) -> float:
+def weights_megabytes(path: Path) -> float:
     """An ONNX file's size, or a checkpoint folder's weights."""
     files = [path] if path.is_file() else [f for f in path.iterdir() if f.suffix in (".safetensors", ".bin")]
     return sum(f.stat().st_size for f in files) / 1e6
@@ -111,7 +111,7 @@ def main() -> None:
         for engine, weights in engines(student, labels, skip=set(measured["rows"])):
             print(f"{path.name}: {engine.name}", flush=True)
             row = measure(engine, texts, gold)
-            measured["rows"][engine.name] = {**row, "mb": megabytes(weights), "cpu": cpu_name()}
+            measured["rows"][engine.name] = {**row, "mb": weights_megabytes(weights), "cpu": cpu_name()}
             save_results(RESULTS, results)
     render(results)
 

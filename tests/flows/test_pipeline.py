@@ -96,6 +96,36 @@ def unchanged(before: dict[str, int], after: dict[str, int]) -> bool:
 
 def test_distill_runs_resumes_and_never_repeats_teacher_calls(harness, project, argilla, monkeypatch):
     settings = load_settings(project)
+    labelled, first = _annotate_then_distill(project, settings)
+    paid = finished_calls(settings)
+    with Store(settings.store_url) as store:
+        models = len(Registry(store, project).list())
+        waiting = store.documents(ids=list(_queued(store, settings)))
+
+    _review_then_fail_training(project, settings, argilla, monkeypatch, waiting[0], paid, models)
+
+    monkeypatch.undo()
+    monkeypatch.setenv("ARGILLA_API_KEY", argilla[1])
+    third = completed(end_to_end.distill, str(project))
+    # the reviewed document now has human labels, so the teacher is not asked about it again
+    assert (third.teacher.documents, third.teacher.cached) == (11, len(paid) - 1)
+    assert unchanged(paid, finished_calls(settings))
+    assert third.model_id != first.model_id, "the reviewed document changed the training set: a new model"
+    assert third.export["bundle"].endswith(f"{third.model_id}/bundle")
+    assert third.student_base == "minilm", 'the suite runs offline: base = "auto" settled on minilm'
+
+    # nothing new anywhere: every stage skips; this time through the command line
+    fourth = CliRunner().invoke(app, ["distill", "-p", str(project)], catch_exceptions=False)
+    assert fourth.exit_code == (1 if third.teacher.failed else 0), fourth.output
+    assert third.model_id in fourth.output and "0 new" in fourth.output
+    with Store(settings.store_url) as store:
+        assert len(Registry(store, project).list()) == models + 1
+    _check_run_history(settings, labelled)
+    _check_artifacts()
+
+
+def _annotate_then_distill(project: Path, settings):
+    """The teacher alone, in batches; then a whole `distill` that finds its work cached."""
     pipeline.ingest_flow(str(project), [str(project / "raw.txt")])
     # fan-out on the local task runner: four batches (1 alone first, then 5, 5, 1), summed into one summary
     labelled = completed(pipeline.annotate_flow, str(project), batch_size=5)
@@ -113,17 +143,16 @@ def test_distill_runs_resumes_and_never_repeats_teacher_calls(harness, project, 
     assert first.review["unavailable"] is None and 1 <= first.review["pushed"] <= 4
     assert first.evaluation["student"] is not None and first.export["shipped"] in ("int8", "int8-selective")
     assert first.promotion["allowed"]
-    paid = finished_calls(settings)
     with Store(settings.store_url) as store:
-        registry = Registry(store, project)
-        assert registry.production().id == first.model_id
-        models = len(registry.list())
-        waiting = store.documents(ids=list(_queued(store, settings)))
+        assert Registry(store, project).production().id == first.model_id
+    return labelled, first
 
-    # A reviewer answers one record in Argilla; then training fails half way through the next run.
+
+def _review_then_fail_training(project, settings, argilla, monkeypatch, reviewed, paid, models) -> None:
+    """A reviewer answers one record in Argilla; then training fails half way through the next run:
+    the teacher's work and the pulled review are kept, and no model is registered."""
     url, key = argilla
     guidelines = load_guidelines(settings.guidelines_ref)
-    reviewed = waiting[0]
     first_word = Span(0, len(reviewed.text.split()[0]), "MISC")
     submit(url, key, dataset_name(guidelines), reviewed.id, [first_word], "annie")
 
@@ -141,30 +170,21 @@ def test_distill_runs_resumes_and_never_repeats_teacher_calls(harness, project, 
         assert human[reviewed.id].annotator.name == "annie", "the review pulled before the failure is kept"
         assert len(Registry(store, project).list()) == models
 
-    monkeypatch.undo()
-    monkeypatch.setenv("ARGILLA_API_KEY", key)
-    third = completed(end_to_end.distill, str(project))
-    # the reviewed document now has human labels, so the teacher is not asked about it again
-    assert (third.teacher.documents, third.teacher.cached) == (11, len(paid) - 1)
-    assert unchanged(paid, finished_calls(settings))
-    assert third.model_id != first.model_id, "the reviewed document changed the training set: a new model"
-    assert third.export["bundle"].endswith(f"{third.model_id}/bundle")
-    assert third.student_base == "minilm", 'the suite runs offline: base = "auto" settled on minilm'
 
-    # nothing new anywhere: every stage skips; this time through the command line
-    fourth = CliRunner().invoke(app, ["distill", "-p", str(project)], catch_exceptions=False)
-    assert fourth.exit_code == (1 if third.teacher.failed else 0), fourth.output
-    assert third.model_id in fourth.output and "0 new" in fourth.output
+def _check_run_history(settings, labelled) -> None:
+    """What `distil status` lists: one row per top-level flow run, newest first."""
     with Store(settings.store_url) as store:
-        assert len(Registry(store, project).list()) == models + 1
-        runs = recent_runs(store, limit=10)  # what `distil status` lists: one row per top-level flow run
+        runs = recent_runs(store, limit=10)
     assert [r["flow"] for r in runs] == ["distill"] * 4 + ["distil-annotate", "distil-ingest"]
     assert [r["status"] for r in runs][1:] == ["completed", "failed", "completed", "completed", "completed"]
     assert "injected: the training node died" in runs[2]["error"]
     assert runs[4]["documents"] >= labelled.annotated > 0 and runs[4]["tokens"] > 0, "the teacher's work"
     assert all(r["wall_minutes"] >= 0 for r in runs) and runs[-1]["documents"] == 0
 
-    api = PREFECT_API_URL.value()  # the harness's server; artifacts as the UI lists them
+
+def _check_artifacts() -> None:
+    """The artifacts as the UI lists them, on the harness's server."""
+    api = PREFECT_API_URL.value()
     found = httpx.post(f"{api}/artifacts/filter", json={"limit": 200, "sort": "CREATED_DESC"}).json()
     keys = {a["key"] for a in found if a["key"]}  # Prefect keeps unkeyed ones of its own
     teacher_run = next(a for a in found if a["key"] == "distil-teacher-run")  # newest first
