@@ -50,10 +50,12 @@ def findings(corpus, pool, budgets, quality, students, teacher_scores) -> str:
         students_read = "No routed or random student was trained in this run"
         side_by_side = "--student-budgets 0"
     teacher_goal = _teacher_goal(corpus, pool, reviewed, quality, trained, teacher_scores)
+    noise = _noise(trained, at, routed, drawn)
+    noise += _students_bound(reviewed, quality, trained) if overlap and reviewed else ""
     text = (
         "Goals. Routed review beats random review at the same budget: for the training labels"
         f" {_labels_verdict(reviewed, quality)} {students_read} ({side_by_side}), and the one trained on"
-        f" all gold labels scores {ceiling['F1']:.3f}.{_noise(trained, at, routed, drawn)} Student F1 >="
+        f" all gold labels scores {ceiling['F1']:.3f}.{noise} Student F1 >="
         f" teacher F1 on the same held-out set: {teacher_goal}"
         " With hub access the default base (`auto`) is the pretrained GLiNER"
         " urchade/gliner_small-v2.1, and a real pool holds thousands of documents: rerun with larger"
@@ -120,6 +122,25 @@ def _why_behind(behind, quality) -> str:
             " moved F1 no further (missed and spurious spans weigh differently in F1)."
         )
     return why
+
+
+def _students_bound(reviewed, quality, trained) -> str:
+    """What keeps routed and random students from separating on this held-out set: the training
+    labels' gain that routing bought, next to the width of one student's interval."""
+    low, high = next(s for s in trained if s["name"] == "teacher only")["interval"]
+    gain = {b: quality[b]["routed"][0] - quality[b]["random"][0] for b in reviewed}
+    small = [b for b in reviewed if gain[b] < high - low]
+    if not small:
+        return ""
+    gains = ", ".join(f"{b}%: {gain[b]:+.3f}" for b in small)
+    return (
+        f" What bounds the students: a student's 95% interval on this held-out set is {high - low:.2f}"
+        f" wide (teacher only: [{low:.2f}, {high:.2f}]), so two students' intervals stop overlapping only"
+        f" when they differ by about that much; routing bought training labels of {gains} F1 over random"
+        " review: even carried whole into the students, too little to show. Telling them apart takes a"
+        " label gain of that size (a larger budget, or a confidence that finds more of the teacher's"
+        " errors) or a larger held-out set."
+    )
 
 
 def _noise(trained, at, routed, drawn) -> str:

@@ -1,0 +1,40 @@
+"""The review-budget findings say what bounds the routed and random students: the label gain that
+routing bought, next to a student's interval width, per budget."""
+
+from __future__ import annotations
+
+from benchmarks.review_budget_findings import findings
+
+CEILING = {"name": "all gold (ceiling)", "F1": 0.66, "interval": (0.58, 0.74), "labels_f1": 1.0}
+TEACHER_ONLY = {"name": "teacher only", "F1": 0.51, "interval": (0.42, 0.60), "labels_f1": 0.55}
+BUDGETS = {0: 0, 10: 12, 25: 30}
+
+
+def quality(gain_at_10: float, gain_at_25: float) -> dict:
+    rows = {0: (0.55, 0.55), 10: (0.55 + gain_at_10, 0.55), 25: (0.55 + gain_at_25, 0.55)}
+    return {
+        b: {"routed": (r, 0.8, 30), "random": (q, 0.6, 20), "random_sd": 0.0} for b, (r, q) in rows.items()
+    }
+
+
+def written(gain_at_10: float, gain_at_25: float, students=(TEACHER_ONLY, CEILING)) -> str:
+    text = findings(
+        "ncbi-disease", 120, BUDGETS, quality(gain_at_10, gain_at_25), list(students), {"F1": 0.5}
+    )
+    return " ".join(text.split())
+
+
+def test_label_gains_narrower_than_a_students_interval_are_named_as_the_bound():
+    text = written(0.006, 0.30)
+    assert "What bounds the students: a student's 95% interval on this held-out set is 0.18 wide" in text
+    assert "routing bought training labels of 10%: +0.006 F1 over random review" in text, (
+        "25%'s gain (0.30) is wider than the interval: not a bound there"
+    )
+
+
+def test_no_bound_where_every_gain_is_as_wide_as_the_interval_or_the_students_separate():
+    assert "What bounds the students" not in written(0.20, 0.30)
+    routed = {"name": "routed 10%", "F1": 0.80, "interval": (0.75, 0.85), "labels_f1": 0.6}
+    drawn = {"name": "random 10%", "F1": 0.40, "interval": (0.30, 0.50), "labels_f1": 0.55}
+    separated = written(0.006, 0.01, (TEACHER_ONLY, routed, drawn, CEILING))
+    assert "intervals do not all overlap" in separated and "What bounds the students" not in separated
