@@ -56,7 +56,14 @@ from benchmarks.review_budget_report import (
     students_variant,
     title_of,
 )
-from benchmarks.review_budget_students import RESULTS, PoolRun, scored, student_conditions, train_students
+from benchmarks.review_budget_students import (
+    RESULTS,
+    PoolRun,
+    scored,
+    student_conditions,
+    train_students,
+    trained_on_other_labels,
+)
 from benchmarks.reviewed_student import CACHE, reviewed_documents, reviewed_student
 from benchmarks.teacher_quality import CORPORA, annotate_all, confidence_pairs
 from corpus.guideline_files import load_guidelines
@@ -190,18 +197,23 @@ def main() -> None:
                        args.group_by_length)  # fmt: skip
     conditions, results = student_conditions(args), load_results(RESULTS)
     untrained = [c.name for c in conditions if f"{prefix}|{c.name}" not in results]
-    if args.report:  # the students trained so far, in the order a full run lists them
+    if args.report:  # the students trained so far on today's labels, in the order a full run lists them
+        untrained += trained_on_other_labels(pool_run, prefix, conditions, results)
         conditions = [c for c in conditions if c.name not in untrained]
         missing = {"teacher only", "all gold (ceiling)"} - {c.name for c in conditions}
         if missing:  # the findings compare every student with these two
-            parser.error(f"--report: no row yet for {' or '.join(sorted(missing))} (run without --report)")
+            missed = " or ".join(sorted(missing))
+            parser.error(f"--report: no row on these teacher labels yet for {missed} (run without --report)")
     else:
         results = train_students(pool_run, prefix, conditions, results)
     base = base_row(args, based, held, labels, results)
     students = [results[f"{prefix}|{name}"] for name, *_ in conditions] + [base]
     body = render(args, teacher, teacher_scores, pairs, budgets, quality, students, failures)
     if args.report and untrained:
-        body += f"\nNot trained yet (the section was written with `--report`): {'; '.join(untrained)}.\n"
+        body += (
+            "\nNot trained yet on these teacher labels (the section was written with `--report`):"
+            f" {'; '.join(untrained)}.\n"
+        )
     write_section(f"review-budget-{run_name(args)}", title_of(args), command_of(args, parser), body)
 
 

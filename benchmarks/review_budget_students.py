@@ -96,6 +96,52 @@ def student_conditions(args) -> list[Condition]:
     return conditions
 
 
+class Labels(NamedTuple):
+    """What one condition's student is trained on: the reviewed ids, the teacher's confidence floor,
+    the documents kept above it, their labels' F1 against the pool's gold, and a digest of them all."""
+
+    ids: set[str]
+    floored: float
+    kept: int
+    f1: float
+    digest: str
+
+
+def labels_of(run: PoolRun, condition: Condition, floor: float) -> Labels:
+    """The training labels of one condition's student (`floor`: the run's confidence floor)."""
+    _, budget, how, _, negatives, sure = condition
+    if how == "all":
+        ids = {i.document.id for i in run.pool}
+    else:
+        ids = set() if how == "floor" else chosen(run.pool, run.annotations, run.budgets[budget], how, 0)
+    floored = floor if how == "floor" else 0.0
+    kept = [(i, g) for i, g in zip(run.pool, run.gold, strict=True) if confident(i, run.annotations, floored)]
+    label_f1 = 1.0 if how == "all" else label_quality(*zip(*kept, strict=True), run.annotations, ids)[0]
+    digest = training_labels_id(run.pool, run.gold, run.annotations, ids)
+    digest += f"|{floored:.4f}" if floored else ""
+    digest += f"|negatives {negatives}" if negatives < 1 else ""
+    digest += f"|self-trained {sure}" if sure else ""
+    return Labels(ids, floored, len(kept), label_f1, digest)
+
+
+def trained_on(row: dict | None, labels: Labels) -> bool:
+    """Whether a kept row's student was trained on these labels (a row from before the digest was
+    kept: its label F1 says)."""
+    if row is None:
+        return False
+    if "labels_id" not in row:
+        return abs(row["labels_f1"] - labels.f1) < 1e-9
+    return row["labels_id"] == labels.digest
+
+
+def trained_on_other_labels(run: PoolRun, prefix: str, conditions, results: dict) -> list[str]:
+    """The conditions whose kept row was trained on labels other than today's (the teacher's labels
+    changed since): `--report` must not show them as today's students."""
+    floor = quarter_floor(run.pool, run.annotations)
+    kept = [c for c in conditions if f"{prefix}|{c.name}" in results]
+    return [c.name for c in kept if not trained_on(results[f"{prefix}|{c.name}"], labels_of(run, c, floor))]
+
+
 def train_students(run: PoolRun, prefix: str, conditions, results: dict) -> dict:
     """Trains each condition's student unless its row is kept for the same training labels."""
     floor = quarter_floor(run.pool, run.annotations)
@@ -107,40 +153,31 @@ def train_students(run: PoolRun, prefix: str, conditions, results: dict) -> dict
         fewer_negatives = c.how == "routed" and c.negatives < 1
         return c.name != "teacher only", not fewer_negatives, 0 < c.budget < 100, -c.budget
 
-    order = sorted(conditions, key=telling)
-    for name, budget, how, seed, negatives, sure in order:
-        key = f"{prefix}|{name}"
-        if how == "all":
-            ids = {i.document.id for i in run.pool}
-        else:
-            ids = set() if how == "floor" else chosen(run.pool, run.annotations, run.budgets[budget], how, 0)
-        floored = floor if how == "floor" else 0.0
-        kept = [
-            (i, g) for i, g in zip(run.pool, run.gold, strict=True) if confident(i, run.annotations, floored)
-        ]
-        label_f1 = 1.0 if how == "all" else label_quality(*zip(*kept, strict=True), run.annotations, ids)[0]
-        digest = training_labels_id(run.pool, run.gold, run.annotations, ids)
-        digest += f"|{floored:.4f}" if floored else ""
-        digest += f"|negatives {negatives}" if negatives < 1 else ""
-        digest += f"|self-trained {sure}" if sure else ""
+    for condition in sorted(conditions, key=telling):
+        name, key, labels = condition.name, f"{prefix}|{condition.name}", labels_of(run, condition, floor)
         row = results.get(key)
-        if row and "labels_id" not in row and abs(row["labels_f1"] - label_f1) < 1e-9:
-            row["labels_id"] = digest  # a row from before the digest: its label F1 says the labels match
-        if row and row.get("labels_id") == digest:
+        if trained_on(row, labels):
+            row.setdefault("labels_id", labels.digest)  # kept from before the digest: backfilled
             continue
         if row:
             print(f"retraining the student: {name} (its training labels changed since)", flush=True)
-        print(f"training the student: {name} ({len(ids)} reviewed)", flush=True)
-        run_as = Candidate(base=run.base, teacher_negatives=negatives)
-        measured = student_scores(run, ids, seed, floored, run_as, sure)
-        left_out = f" (confidence < {floored:.2f}: {len(run.pool) - len(kept)} documents)"
-        shown = name.replace(FLOORED, FLOORED + left_out) if floored else name
-        shown = shown.removesuffix(")") + f": {measured['self_trained']} of them)" if sure else shown
-        results[key] = {"name": shown, "reviewed": len(ids), "labels_f1": label_f1, "labels_id": digest,
-                        **measured}  # fmt: skip
+        print(f"training the student: {name} ({len(labels.ids)} reviewed)", flush=True)
+        results[key] = student_row(run, condition, labels)
         save_results(RESULTS, results)
     save_results(RESULTS, results)  # digests backfilled above
     return results
+
+
+def student_row(run: PoolRun, condition: Condition, labels: Labels) -> dict:
+    """One condition's student trained and scored, as its row."""
+    name, _, _, seed, negatives, sure = condition
+    run_as = Candidate(base=run.base, teacher_negatives=negatives)
+    measured = student_scores(run, labels.ids, seed, labels.floored, run_as, sure)
+    left_out = f" (confidence < {labels.floored:.2f}: {len(run.pool) - labels.kept} documents)"
+    shown = name.replace(FLOORED, FLOORED + left_out) if labels.floored else name
+    shown = shown.removesuffix(")") + f": {measured['self_trained']} of them)" if sure else shown
+    return {"name": shown, "reviewed": len(labels.ids), "labels_f1": labels.f1, "labels_id": labels.digest,
+            **measured}  # fmt: skip
 
 
 def student_scores(

@@ -1,0 +1,51 @@
+"""The review-budget students' rows are tied to their training labels: when the teacher's labels
+change (another CPU's llama.cpp answered), `--report` must not show a student trained on the old ones."""
+
+from __future__ import annotations
+
+from benchmarks.review_budget_students import Condition, PoolRun, labels_of, trained_on_other_labels
+from corpus.model import Annotation, Annotator, AnnotatorKind, Document, LabelledDocument, Span
+from student.evaluate import HeldOut
+
+TEACHER = Annotator(AnnotatorKind.TEACHER, "local:teacher")
+CONDITIONS = [Condition("teacher only", 0, "routed"), Condition("routed 25%", 25, "routed"),
+              Condition("all gold (ceiling)", 100, "all")]  # fmt: skip
+
+
+def pool_run(paris_label: str) -> PoolRun:
+    texts = [f"Visit {city} today." for city in ("Paris", "Rome", "Oslo", "Lima")]
+    pool = [LabelledDocument(Document(t), (Span(6, 6 + len(t.split()[1]), "LOC"),)) for t in texts]
+    gold = [list(item.spans) for item in pool]
+    annotations = {
+        item.document.id: Annotation(
+            item.document.id,
+            TEACHER,
+            [Span(6, 11, paris_label)] if i == 0 else list(g),
+            confidence=0.5 + i / 10,
+        )  # fmt: skip
+        for i, (item, g) in enumerate(zip(pool, gold, strict=True))
+    }
+    return PoolRun(pool, gold, annotations, ("LOC", "PER"), HeldOut([], []), {0: 0, 25: 1, 100: 4}, 10)
+
+
+def rows_for(run: PoolRun) -> dict:
+    labels = {c.name: labels_of(run, c, 0.0) for c in CONDITIONS}
+    return {f"p|{name}": {"labels_f1": it.f1, "labels_id": it.digest} for name, it in labels.items()}
+
+
+def test_rows_on_todays_labels_are_kept_and_rows_on_changed_labels_are_named():
+    before = pool_run("LOC")
+    rows = rows_for(before)
+    assert trained_on_other_labels(before, "p", CONDITIONS, rows) == []
+    relabelled = pool_run("PER")  # the teacher now calls Paris a person
+    stale = trained_on_other_labels(relabelled, "p", CONDITIONS, rows)
+    assert "teacher only" in stale, "trained on the teacher's old label of Paris"
+    assert "all gold (ceiling)" not in stale, "gold labels did not change"
+
+
+def test_a_row_from_before_the_digest_is_judged_by_its_label_f1():
+    run = pool_run("LOC")
+    rows = {key: {"labels_f1": row["labels_f1"]} for key, row in rows_for(run).items()}
+    assert trained_on_other_labels(run, "p", CONDITIONS, rows) == []
+    rows["p|teacher only"]["labels_f1"] = 0.1
+    assert trained_on_other_labels(run, "p", CONDITIONS, rows) == ["teacher only"]
