@@ -112,7 +112,24 @@ def _student_rows(students, teacher, teacher_scores) -> list[list]:
 
 
 def _under_the_table(students: list[dict]) -> str:
-    return "\n\n".join(text for text in (routed_against_random(students), thresholds_text(students)) if text)
+    texts = (routed_against_random(students), thresholds_text(students), machines_text(students))
+    return "\n\n".join(text for text in texts if text)
+
+
+def machines_text(students: list[dict]) -> str:
+    """Which CPU trained which student, where they differ: a section's rows can come from several
+    runs (the header names the last run's machine), and the CPU changes training's numbers and time."""
+    by_cpu: dict[str, list[str]] = {}
+    for s in students:
+        if "labels_f1" in s:  # trained here (the base row is only scored)
+            by_cpu.setdefault(s.get("cpu", "not recorded"), []).append(s["name"])
+    if len(by_cpu) <= 1:
+        return ""
+    return wrapped(
+        "The students were trained on more than one machine: "
+        + "; ".join(f"{cpu}: " + ", ".join(f'"{name}"' for name in names) for cpu, names in by_cpu.items())
+        + "."
+    )
 
 
 def thresholds_text(students: list[dict]) -> str:

@@ -20,6 +20,7 @@ from benchmarks.review_budget_labels import (
 from corpus.metrics import Scores
 from corpus.model import Annotation, Annotator, AnnotatorKind
 from corpus.store import Store
+from export.latency import cpu_name
 from student.config import Candidate, StudentConfig
 from student.data import build_training_set
 from student.evaluate import HeldOut, student_on_held_out
@@ -177,7 +178,7 @@ def student_row(run: PoolRun, condition: Condition, labels: Labels) -> dict:
     shown = name.replace(FLOORED, FLOORED + left_out) if labels.floored else name
     shown = shown.removesuffix(")") + f": {measured['self_trained']} of them)" if sure else shown
     return {"name": shown, "reviewed": len(labels.ids), "labels_f1": labels.f1, "labels_id": labels.digest,
-            **measured}  # fmt: skip
+            "cpu": cpu_name(), **measured}  # fmt: skip
 
 
 def student_scores(
