@@ -46,8 +46,10 @@ def save(store: Store, path: Path) -> int:
     cpu = cpu_name()
     for call in done:
         annotation = made.get((call["document_id"], call["model"], call["guidelines_version"]))
+        if annotation is None or any(annotation.metadata.get(p) != call[p] for p in ("sampling", "prompt_version")):
+            continue  # the document's annotation came from a call under other settings
         key = call_key(call).key
-        if annotation is not None and key not in kept:
+        if key not in kept:
             kept[key] = _line(call, annotation, cpu)
     path.parent.mkdir(parents=True, exist_ok=True)
     ordered = sorted(kept.values(), key=lambda line: (line["document_id"], *(line[p] for p in KEY_PARTS)))
