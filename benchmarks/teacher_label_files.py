@@ -46,7 +46,8 @@ def save(store: Store, path: Path) -> int:
     cpu = cpu_name()
     for call in done:
         annotation = made.get((call["document_id"], call["model"], call["guidelines_version"]))
-        if annotation is None or any(annotation.metadata.get(p) != call[p] for p in ("sampling", "prompt_version")):
+        settings = ("sampling", "prompt_version")
+        if annotation is None or any(annotation.metadata.get(part) != call[part] for part in settings):
             continue  # the document's annotation came from a call under other settings
         key = call_key(call).key
         if key not in kept:
