@@ -60,7 +60,7 @@ def save(store: Store, path: Path) -> int:
 
 def restore(plan: CallPlan, documents, path: Path) -> int:
     """Finish, from the file, the calls `plan` would make for `documents`. Returns how many."""
-    wanted = {plan.key(d).key: plan.key(d) for d in documents}
+    wanted = {call.key: call for call in map(plan.key, documents)}
     restored = 0
     for line in _read(path):
         call = wanted.get(call_key(line).key)
