@@ -29,6 +29,8 @@ The section and its plot are written by benchmarks/review_budget_report.py.
 Every student trains on all of a teacher document's unlabelled spans as negatives
 (`teacher_negatives = 1.0`: gliner's way, and distil's default)
 unless its row names a share (`--teacher-negatives`), so earlier rows keep their meaning.
+A row named "reviewed xN" (`--human-weight N`) trains each reviewed document N times as often as a
+teacher-labelled one (the candidate's `human_weight`); every other row, once.
 
 `--base mpnet` trains every student from all-mpnet-base-v2 instead of MiniLM, and
 `--group-by-length` with batches of texts of about the same length (student/batching.py); each
@@ -37,7 +39,7 @@ keeps its own rows and section.
 python -m benchmarks.review_budget [--corpus wikigold] [--model qwen2.5-coder-0.5b] [--evaluation 100]
     [--pool 120] [--budgets 0 5 10 25] [--student-budgets 0 5 10 25] [--steps 200] [--seeds 5]
     [--training-seeds 1] [--base minilm] [--group-by-length] [--teacher-negatives 0.5 ...]
-    [--self-training 0.7 ...]
+    [--self-training 0.7 ...] [--human-weight 3 ...]
 """
 
 from __future__ import annotations
@@ -138,6 +140,10 @@ def argument_parser() -> argparse.ArgumentParser:
         "--self-training", type=float, nargs="*", default=[],
         help="also self-train the floored student on the left-out documents at these scores "
         "(with the first --teacher-negatives)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--human-weight", type=int, nargs="*", default=[],
+        help="also train routed and random students with each reviewed document weighed this many times",
     )  # fmt: skip
     parser.add_argument(
         "--report", action="store_true",
@@ -244,7 +250,7 @@ def command_of(args, parser) -> str:
     """The command line that measured this run, naming only what differs from the defaults."""
     command = f"python -m benchmarks.review_budget --corpus {args.corpus} --model {args.model}"
     options = ("evaluation", "pool", "budgets", "student_budgets", "steps", "seeds", "training_seeds", "base",
-               "teacher_negatives", "self_training")  # fmt: skip
+               "teacher_negatives", "self_training", "human_weight")  # fmt: skip
     command += " --group-by-length" if args.group_by_length else ""
     for option in options:
         value = getattr(args, option)

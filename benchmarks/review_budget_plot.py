@@ -3,6 +3,7 @@ reviewed (routed and random), beside the teacher and the student on all gold."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 
@@ -17,8 +18,8 @@ def plot(budgets, quality, students, teacher_scores, path: Path) -> None:
     axes.plot(xs, [quality[b]["routed"][0] for b in xs], marker="o", label="training labels, routed")
     axes.plot(xs, [quality[b]["random"][0] for b in xs], marker="o", label="training labels, random")
     for how in ("routed", "random"):
-        points = [(s["reviewed"], s["F1"]) for s in students
-                  if s["name"].startswith(how) or s["name"] == "teacher only"]  # fmt: skip
+        points = [(s["reviewed"], s["F1"]) for s in students  # the plain budgets, not the variants
+                  if re.fullmatch(rf"{how} \d+%", s["name"]) or s["name"] == "teacher only"]  # fmt: skip
         share = {n: b for b, n in budgets.items()}
         axes.plot([share[n] for n, _ in points], [f for _, f in points], marker="s", linestyle="--",
                   label=f"student, {how}")  # fmt: skip

@@ -168,7 +168,8 @@ from agreeing with a student trained on 200 reviewed documents from the end of t
 pool's gold labels) stands in for the annotators. "routed": the documents the review policy sends
 (`review/policy.py`: failed or invalid first, rare labels, then the least confident, a tenth of the
 budget as a random audit; the budget alone decides, no threshold); "random": the same number drawn
-at random ({args.seeds} draws averaged for the labels, the first draw for the student).""")
+at random ({args.seeds} draws averaged for the labels, the first draw for the student); "reviewed xN":
+each reviewed document trained on N times as often as a teacher-labelled one (`human_weight`).""")
 
 
 def _calibration_text(args, pairs, failures) -> str:

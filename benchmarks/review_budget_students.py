@@ -56,8 +56,9 @@ class PoolRun:
 
 class Condition(NamedTuple):
     """One student of a run: its name (its row), budget, how the reviewed documents are chosen,
-    training seed, the share of a teacher document's unlabelled spans that train as negatives, and
-    the score a left-out document's every span must reach to be self-trained on (0: none)."""
+    training seed, the share of a teacher document's unlabelled spans that train as negatives, the
+    score a left-out document's every span must reach to be self-trained on (0: none), and how many
+    times each reviewed document is trained on (the candidate's `human_weight`)."""
 
     name: str
     budget: int
@@ -65,6 +66,7 @@ class Condition(NamedTuple):
     seed: int = 0
     negatives: float = 1.0
     self_training: float = 0.0
+    human_weight: int = 1
 
 
 def negatives_suffix(keep: float) -> str:
@@ -81,6 +83,10 @@ def student_conditions(args) -> list[Condition]:
     conditions += [
         Condition(f"{how} {b}%", b, how) for b in args.student_budgets if b for how in ("routed", "random")
     ]
+    conditions += [  # the reviewed documents weighed more among the teacher's
+        Condition(f"{how} {b}%, reviewed x{weight}", b, how, human_weight=weight)
+        for weight in args.human_weight for b in args.student_budgets if b for how in ("routed", "random")
+    ]  # fmt: skip
     # the teacher's confidence used without review: its least confident documents left out
     conditions.append(Condition(FLOORED, 0, "floor"))
     for keep in args.teacher_negatives:  # fewer of the teacher's unlabelled spans as negatives
@@ -110,7 +116,8 @@ class Labels(NamedTuple):
 
 def labels_of(run: PoolRun, condition: Condition, floor: float) -> Labels:
     """The training labels of one condition's student (`floor`: the run's confidence floor)."""
-    _, budget, how, _, negatives, sure = condition
+    budget, how = condition.budget, condition.how
+    negatives, sure = condition.negatives, condition.self_training
     if how == "all":
         ids = {i.document.id for i in run.pool}
     else:
@@ -122,6 +129,7 @@ def labels_of(run: PoolRun, condition: Condition, floor: float) -> Labels:
     digest += f"|{floored:.4f}" if floored else ""
     digest += f"|negatives {negatives}" if negatives < 1 else ""
     digest += f"|self-trained {sure}" if sure else ""
+    digest += f"|human x{condition.human_weight}" if condition.human_weight > 1 else ""
     return Labels(ids, floored, len(kept), label_f1, digest)
 
 
@@ -171,9 +179,10 @@ def train_students(run: PoolRun, prefix: str, conditions, results: dict) -> dict
 
 def student_row(run: PoolRun, condition: Condition, labels: Labels) -> dict:
     """One condition's student trained and scored, as its row."""
-    name, _, _, seed, negatives, sure = condition
-    run_as = Candidate(base=run.base, teacher_negatives=negatives)
-    measured = student_scores(run, labels.ids, seed, labels.floored, run_as, sure)
+    name, sure = condition.name, condition.self_training
+    run_as = Candidate(base=run.base, teacher_negatives=condition.negatives,
+                       human_weight=condition.human_weight)  # fmt: skip
+    measured = student_scores(run, labels.ids, condition.seed, labels.floored, run_as, sure)
     left_out = f" (confidence < {labels.floored:.2f}: {len(run.pool) - labels.kept} documents)"
     shown = name.replace(FLOORED, FLOORED + left_out) if labels.floored else name
     shown = shown.removesuffix(")") + f": {measured['self_trained']} of them)" if sure else shown

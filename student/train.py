@@ -146,7 +146,8 @@ def train_candidate(
     untrained, facts = dev_f1(model, dev, labels, config)
     tracker.log.append({"step": 0, "dev_f1": round(untrained, 4), "loss": None, **facts})
     arguments = training_arguments(candidate, config, work_dir, cuda)
-    trainer = _trainer(model, data, arguments, config, tracker, candidate.teacher_negatives)
+    trainer = _trainer(model, data, arguments, config, tracker, candidate.teacher_negatives,
+                       candidate.human_weight)  # fmt: skip
     started = time.perf_counter()
     trainer.train()
     seconds = time.perf_counter() - started
@@ -161,9 +162,12 @@ def train_candidate(
     return student
 
 
-def _trainer(model, data: TrainingSet, arguments, config: StudentConfig, tracker, teacher_negatives=1.0):
+def _trainer(
+    model, data: TrainingSet, arguments, config: StudentConfig, tracker, teacher_negatives=1.0, human_weight=1
+):
     """gliner's Trainer with distil's callbacks: dev F1 checkpoints, the loss switch, no noise;
-    its collator trains on `teacher_negatives` of a teacher document's unlabelled spans."""
+    its collator trains on `teacher_negatives` of a teacher document's unlabelled spans, and each
+    human-labelled document is in its data `human_weight` times."""
     from gliner.training import Trainer
     from transformers import PrinterCallback, ProgressCallback
 
@@ -177,7 +181,8 @@ def _trainer(model, data: TrainingSet, arguments, config: StudentConfig, tracker
         model=model,
         args=arguments,
         train_dataset=[
-            with_origin(prompts.prompted_example(e.gliner(labels), asked), e.origin) for e in data.train
+            with_origin(prompts.prompted_example(e.gliner(labels), asked), e.origin)
+            for e in weighted(data.train, human_weight)
         ],
         eval_dataset=None,
         # what gliner's own train_model builds (its _create_data_collator), from public attributes
@@ -194,6 +199,11 @@ def _trainer(model, data: TrainingSet, arguments, config: StudentConfig, tracker
     for noisy in (PrinterCallback, ProgressCallback):  # loss dicts and bars: distil reports dev F1 itself
         trainer.remove_callback(noisy)
     return trainer
+
+
+def weighted(examples: list[Example], human_weight: int) -> list[Example]:
+    """The training examples, each human-labelled one repeated `human_weight` times."""
+    return [e for e in examples for _ in range(human_weight if e.origin == "human" else 1)]
 
 
 def training_arguments(candidate: Candidate, config: StudentConfig, work_dir: Path, cuda: bool):

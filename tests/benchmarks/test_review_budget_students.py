@@ -3,7 +3,14 @@ change (another CPU's llama.cpp answered), `--report` must not show a student tr
 
 from __future__ import annotations
 
-from benchmarks.review_budget_students import Condition, PoolRun, labels_of, trained_on_other_labels
+from benchmarks.review_budget import argument_parser
+from benchmarks.review_budget_students import (
+    Condition,
+    PoolRun,
+    labels_of,
+    student_conditions,
+    trained_on_other_labels,
+)
 from corpus.model import Annotation, Annotator, AnnotatorKind, Document, LabelledDocument, Span
 from student.evaluate import HeldOut
 
@@ -49,3 +56,15 @@ def test_a_row_from_before_the_digest_is_judged_by_its_label_f1():
     assert trained_on_other_labels(run, "p", CONDITIONS, rows) == []
     rows["p|teacher only"]["labels_f1"] = 0.1
     assert trained_on_other_labels(run, "p", CONDITIONS, rows) == ["teacher only"]
+
+
+def test_weighing_the_reviewed_documents_is_a_student_of_its_own():
+    args = argument_parser().parse_args(["--student-budgets", "0", "25", "--human-weight", "3"])
+    by_name = {c.name: c for c in student_conditions(args)}
+    weighted, plain = by_name["routed 25%, reviewed x3"], by_name["routed 25%"]
+    assert (weighted.human_weight, plain.human_weight) == (3, 1)
+    assert by_name["random 25%, reviewed x3"].how == "random"
+    run = pool_run("LOC")
+    same_labels = labels_of(run, weighted, 0.0), labels_of(run, plain, 0.0)
+    assert same_labels[0].ids == same_labels[1].ids
+    assert same_labels[0].digest != same_labels[1].digest, "a row kept for one must not stand for the other"
