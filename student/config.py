@@ -9,6 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from student.backbone import AUTO, OFFLINE_BASES
 
+# candidate settings added after trained students began to record their recipe, each at the value
+# that trains as distil did before it: left out of `recipe_hash` at that value
+ADDED_LATER = {"human_weight": 1}
+
 
 class Candidate(BaseModel):
     """One model to train in a run; the best on dev F1 wins (the first listed where dev is too small)."""
@@ -123,5 +127,12 @@ class StudentConfig(BaseModel):
 
     def recipe_hash(self) -> str:
         """What a student is trained with (every setting here, candidates included): a project
-        whose training set is unchanged still trains again when this changes."""
-        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:12]
+        whose training set is unchanged still trains again when this changes. A candidate setting
+        added since students were first kept is left out where it trains as before it existed, so
+        upgrading distil does not retrain every project once."""
+        unchanged = {
+            index: {name for name, before in ADDED_LATER.items() if getattr(candidate, name) == before}
+            for index, candidate in enumerate(self.candidates)
+        }
+        recipe = self.model_dump_json(exclude={"candidates": unchanged})
+        return hashlib.sha256(recipe.encode()).hexdigest()[:12]
