@@ -10,6 +10,7 @@ answered them. No earlier data is needed, only the labels' names.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 from corpus.model import Span
@@ -23,16 +24,22 @@ KEEP_THRESHOLD = 0.5
 
 
 def with_kept_labels(
-    data: TrainingSet, base, keep: list[str], config: StudentConfig, threshold: float = KEEP_THRESHOLD
+    data: TrainingSet,
+    base,
+    keep: list[str],
+    config: StudentConfig,
+    threshold: float = KEEP_THRESHOLD,
+    by_label: Mapping[str, float] | None = None,
 ) -> TrainingSet:
-    """`data` with the base's spans of the kept labels, at `threshold`, added to every training
-    document (those that overlap none of the document's own spans: the guidelines' labels win); dev
-    is left as it is, so checkpoints are still chosen on the new labels alone."""
+    """`data` with the base's spans of the kept labels, at `threshold` (or a label's own in
+    `by_label`, as the base answers when served), added to every training document (those that
+    overlap none of the document's own spans: the guidelines' labels win); dev is left as it is, so
+    checkpoints are still chosen on the new labels alone."""
     kept = [label for label in keep if label not in data.labels]
     if not kept or not data.train:
         return data
     texts = [example.document.text for example in data.train]
-    answers = predict(base, texts, kept, threshold, config.max_words, config.window_overlap)
+    answers = predict(base, texts, kept, threshold, config.max_words, config.window_overlap, 8, by_label)
     train, added = [], 0
     for example, spans in zip(data.train, answers, strict=True):
         extra = [s for s in spans if not any(_overlap(s, own) for own in example.spans)]

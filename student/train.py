@@ -80,11 +80,13 @@ def dev_f1(model, examples: list[Example], labels, config: StudentConfig) -> tup
     return max(f for _, f in curve), {"threshold": threshold}
 
 
-def answering_threshold(base: str) -> float:
-    """The threshold a base answers at: an earlier student's own (swept on its dev; a young one's is
-    well below 0.5), else GLiNER's usual."""
-    meta = Path(base) / META_FILE
-    return TrainedStudent.load(base).threshold if meta.exists() else KEEP_THRESHOLD
+def answering_threshold(base: str) -> tuple[float, dict[str, float]]:
+    """The thresholds a base answers at: an earlier student's own (swept on its dev; a young one's
+    is well below 0.5) with its labels' own, else GLiNER's usual."""
+    if not (Path(base) / META_FILE).exists():
+        return KEEP_THRESHOLD, {}
+    earlier = TrainedStudent.load(base)
+    return earlier.threshold, dict(earlier.label_thresholds)
 
 
 def entity_count(examples: list[Example]) -> int:
@@ -127,7 +129,7 @@ def train_candidate(
     progress(start.why)  # "auto" says which base it settled on, and why
     model = start.model
     if candidate.keep_labels:
-        data = with_kept_labels(data, model, candidate.keep_labels, config, answering_threshold(start.base))
+        data = with_kept_labels(data, model, candidate.keep_labels, config, *answering_threshold(start.base))
         progress(f"keeping {', '.join(data.kept_labels)}: {data.counts.get('kept-label spans', 0)} of the "
                  "base's own spans train alongside")  # fmt: skip
     prompts.set_on_model(model, data.prompts)  # after rehearsal: the base answers in its own words

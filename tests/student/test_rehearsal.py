@@ -12,7 +12,7 @@ from student.config import Candidate, StudentConfig
 from student.data import build_training_set
 from student.predict import predict
 from student.rehearsal import KEEP_THRESHOLD, with_kept_labels
-from student.train import answering_threshold, train_candidate
+from student.train import TrainedStudent, answering_threshold, train_candidate
 
 
 def test_keep_labels_needs_a_base_that_knows_them():
@@ -69,9 +69,30 @@ def test_a_candidate_keeping_labels_trains_on_them_and_ships_only_its_own(
     config = StudentConfig(max_steps=8, eval_every=8)
     student = train_candidate(locations_only, candidate, config, tmp_path / "s", progress=lines.append)
 
-    assert answering_threshold(str(good.path)) == good.threshold < KEEP_THRESHOLD  # the base's own
-    assert answering_threshold("urchade/gliner_small-v2.1") == KEEP_THRESHOLD
+    assert answering_threshold(str(good.path)) == (good.threshold, {})  # the base's own
+    assert good.threshold < KEEP_THRESHOLD
+    assert answering_threshold("urchade/gliner_small-v2.1") == (KEEP_THRESHOLD, {})
     assert student.labels == ["LOC"]  # the bundle, thresholds and dev see the guidelines' labels only
     assert student.counts["kept-label spans"] > 0
     assert student.candidate["keep_labels"] == ["PER"]
     assert any(line.startswith("keeping PER:") for line in lines)
+
+
+def test_a_base_with_thresholds_of_its_own_per_label_answers_at_them(tmp_path):
+    earlier = TrainedStudent(tmp_path, "minilm", {}, ["PER", "LOC"], "h", 0.8, 0.0, 0.3, [], 100, 100, 10.0,
+                             8.0, "cpu", label_thresholds={"PER": 0.6})  # fmt: skip
+    earlier.save()  # what an earlier student records beside its weights
+    assert answering_threshold(str(tmp_path)) == (0.3, {"PER": 0.6})
+
+
+@pytest.mark.slow
+def test_kept_labels_are_taken_at_their_own_thresholds(trained_students, locations_only):
+    from gliner import GLiNER
+
+    _, good, _ = trained_students
+    base = GLiNER.from_pretrained(str(good.path), local_files_only=True)
+    everything = with_kept_labels(locations_only, base, ["PER"], StudentConfig(), 0.1)
+    stricter = with_kept_labels(locations_only, base, ["PER"], StudentConfig(), 0.1, {"PER": 0.7})
+    spans = [s for e in everything.train for s in e.spans if s.label == "PER"]
+    sure = [s for e in stricter.train for s in e.spans if s.label == "PER"]
+    assert sure == [s for s in spans if s.score >= 0.7] and len(sure) < len(spans)
