@@ -97,6 +97,7 @@ class ThresholdSweep:
         return text + (
             ". Dev chose far from the best, as a small or teacher-labelled dev split can: a larger"
             " `dev_fraction` (default 0.15) or more pool documents labelled by hand give it more"
-            " to choose by, `threshold_tolerance = 0.02` sends its near-ties to the lower threshold;"
+            " to choose by, a wider `threshold_tolerance` (any dev) or `teacher_dev_tolerance` (default"
+            " 0.05, where most of dev is the teacher's) sends its near-ties to the lower threshold;"
             " or send a `threshold` with each request."
         )

@@ -5,19 +5,23 @@ from __future__ import annotations
 
 from student.config import Candidate, StudentConfig
 
-# StudentConfig().recipe_hash() as distil recorded it before `human_weight` existed (f24a1c6): the
-# students trained then carry it. Changing a default changes it, and retrains every project once.
+# StudentConfig().recipe_hash() as distil recorded it before `human_weight` and
+# `teacher_dev_tolerance` existed (f24a1c6): the students trained then carry it.
 BEFORE_HUMAN_WEIGHT = "22a69ff07bb8"
+AS_BEFORE = {"teacher_dev_tolerance": 0.0}  # the new settings, at what distil did before them
 
 
-def test_a_setting_added_later_leaves_the_recipe_as_it_was_until_it_is_set():
-    assert StudentConfig().recipe_hash() == BEFORE_HUMAN_WEIGHT
-    weighted = StudentConfig(candidates=[Candidate(human_weight=3)])
+def test_a_setting_added_later_leaves_the_recipe_as_it_was_where_it_trains_as_before():
+    assert StudentConfig(**AS_BEFORE).recipe_hash() == BEFORE_HUMAN_WEIGHT
+    weighted = StudentConfig(candidates=[Candidate(human_weight=3)], **AS_BEFORE)
     assert weighted.recipe_hash() != BEFORE_HUMAN_WEIGHT
+    # the default now chooses thresholds otherwise on a teacher-labelled dev: that retrains once
+    assert StudentConfig().recipe_hash() != BEFORE_HUMAN_WEIGHT
 
 
 def test_any_setting_changed_changes_the_recipe():
-    changed = [StudentConfig(max_steps=601), StudentConfig(candidates=[Candidate(teacher_floor=0.3)]),
-               StudentConfig(candidates=[Candidate(), Candidate(human_weight=2)])]  # fmt: skip
+    changed = [StudentConfig(max_steps=601, **AS_BEFORE),
+               StudentConfig(candidates=[Candidate(teacher_floor=0.3)], **AS_BEFORE),
+               StudentConfig(candidates=[Candidate(), Candidate(human_weight=2)], **AS_BEFORE)]  # fmt: skip
     hashes = {config.recipe_hash() for config in changed}
     assert len(hashes) == len(changed) and BEFORE_HUMAN_WEIGHT not in hashes

@@ -69,3 +69,19 @@ def test_the_sweep_says_what_the_chosen_threshold_cost_held_out():
 def test_of_thresholds_tied_best_held_out_the_one_nearest_the_chosen_is_named():
     sweep = thresholds.ThresholdSweep(0.5, [], [(0.1, 0.3), (0.4, 0.3), (0.5, 0.2)])
     assert sweep.held_out_best() == (0.4, 0.3)
+
+
+def test_near_ties_go_lower_only_where_most_of_dev_is_the_teachers():
+    from corpus.model import Document
+    from student.config import StudentConfig
+    from student.data import Example
+    from student.train import tolerance_for
+
+    def dev(*origins):
+        return [Example(Document(f"text {i}"), [], origin) for i, origin in enumerate(origins)]
+
+    config = StudentConfig()
+    assert tolerance_for(dev("teacher", "teacher", "human"), config) == config.teacher_dev_tolerance == 0.05
+    assert tolerance_for(dev("teacher", "human"), config) == 0.0  # half is not most: dev's best
+    assert tolerance_for(dev("human"), StudentConfig(threshold_tolerance=0.02)) == 0.02  # any dev
+    assert tolerance_for(dev("teacher"), StudentConfig(teacher_dev_tolerance=0.0)) == 0.0
