@@ -38,3 +38,25 @@ def test_no_bound_where_every_gain_is_as_wide_as_the_interval_or_the_students_se
     drawn = {"name": "random 10%", "F1": 0.40, "interval": (0.30, 0.50), "labels_f1": 0.55}
     separated = written(0.006, 0.01, (TEACHER_ONLY, routed, drawn, CEILING))
     assert "intervals do not all overlap" in separated and "What bounds the students" not in separated
+
+
+def students_apart(random_right: int) -> tuple[dict, dict]:
+    """Routed and random 10% students on 20 held-out documents of one entity each: routed finds
+    every one, random `random_right` of them. Their own intervals overlap."""
+    routed = {"name": "routed 10%", "F1": 0.60, "interval": (0.50, 0.70), "labels_f1": 0.556,
+              "per_document": [[1, 0, 0]] * 20}  # fmt: skip
+    wrong = 20 - random_right
+    drawn = {"name": "random 10%", "F1": 0.52, "interval": (0.42, 0.62), "labels_f1": 0.55,
+             "per_document": [[1, 0, 0]] * random_right + [[0, 1, 1]] * wrong}  # fmt: skip
+    return routed, drawn
+
+
+def test_students_apart_beyond_what_their_labels_differ_are_called_out():
+    text = written(0.006, 0.30, (TEACHER_ONLY, *students_apart(10), CEILING))
+    assert "Yet paired on the held-out documents the students do differ at 10% (10%: +0.080 [" in text
+    assert "against labels +0.006" in text and "`--training-seeds`" in text
+
+
+def test_no_call_out_where_the_paired_interval_holds_zero_or_the_labels_explain_the_gap():
+    assert "Yet paired" not in written(0.006, 0.30, (TEACHER_ONLY, *students_apart(19), CEILING))
+    assert "Yet paired" not in written(0.05, 0.30, (TEACHER_ONLY, *students_apart(10), CEILING))
