@@ -39,7 +39,9 @@ def with_kept_labels(
     if not kept or not data.train:
         return data
     texts = [example.document.text for example in data.train]
-    answers = predict(base, texts, kept, threshold, config.max_words, config.window_overlap, 8, by_label)
+    answers = predict(
+        base, texts, kept, threshold, config.max_words, config.window_overlap, by_label=by_label
+    )
     train, added = [], 0
     for example, spans in zip(data.train, answers, strict=True):
         extra = [s for s in spans if not any(_overlap(s, own) for own in example.spans)]
