@@ -156,8 +156,7 @@ def train_candidate(
     untrained, facts = dev_f1(model, dev, labels, config)
     tracker.log.append({"step": 0, "dev_f1": round(untrained, 4), "loss": None, **facts})
     arguments = training_arguments(candidate, config, work_dir, cuda)
-    trainer = _trainer(model, data, arguments, config, tracker, candidate.teacher_negatives,
-                       candidate.human_weight)  # fmt: skip
+    trainer = _trainer(model, data, candidate, config, arguments, tracker)
     started = time.perf_counter()
     trainer.train()
     seconds = time.perf_counter() - started
@@ -172,12 +171,10 @@ def train_candidate(
     return student
 
 
-def _trainer(
-    model, data: TrainingSet, arguments, config: StudentConfig, tracker, teacher_negatives=1.0, human_weight=1
-):
+def _trainer(model, data: TrainingSet, candidate: Candidate, config: StudentConfig, arguments, tracker):
     """gliner's Trainer with distil's callbacks: dev F1 checkpoints, the loss switch, no noise;
-    its collator trains on `teacher_negatives` of a teacher document's unlabelled spans, and each
-    human-labelled document is in its data `human_weight` times."""
+    its collator trains on the candidate's `teacher_negatives` share of a teacher document's
+    unlabelled spans, and each human-labelled document is in its data `human_weight` times."""
     from gliner.training import Trainer
     from transformers import PrinterCallback, ProgressCallback
 
@@ -192,13 +189,13 @@ def _trainer(
         args=arguments,
         train_dataset=[
             with_origin(prompts.prompted_example(e.gliner(labels), asked), e.origin)
-            for e in weighted(data.train, human_weight)
+            for e in weighted(data.train, candidate.human_weight)
         ],
         eval_dataset=None,
         # what gliner's own train_model builds (its _create_data_collator), from public attributes
         data_collator=TeacherNegatives(
             model.data_collator_class(model.config, data_processor=model.data_processor, prepare_labels=True),
-            teacher_negatives,
+            candidate.teacher_negatives,
             config.seed,
         ),
         processing_class=model.data_processor.transformer_tokenizer,

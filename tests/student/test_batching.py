@@ -31,7 +31,7 @@ def trainer_for(data, tmp_path, grouped: bool):
     config = StudentConfig(group_by_length=grouped, batch_size=8)
     model = load_base("minilm")
     arguments = training_arguments(Candidate(base="minilm"), config, tmp_path, cuda=False)
-    return _trainer(model, data, arguments, config, tracker=None)
+    return _trainer(model, data, Candidate(base="minilm"), config, arguments, tracker=None)
 
 
 def padded_share(trainer) -> tuple[float, int]:

@@ -6,50 +6,28 @@ from __future__ import annotations
 import pytest
 import torch
 
-from corpus.model import Document, Span
-from student.backbone import load_base
 from student.config import Candidate, StudentConfig
-from student.data import Example, TrainingSet
 from student.teacher_negatives import TeacherNegatives
 from student.train import _trainer, training_arguments
+from tests.student.origin_rows import mixed_training_set, origins_of
 
 pytestmark = pytest.mark.slow
-LABELS = ("PER", "LOC")
-TEXTS = [  # each starts with a person and has its own word count (how a batch row is told apart)
-    "Anna Berg moved from Oslo to Bergen in the spring of that year with her two brothers",
-    "Paul Martin chaired the committee in Geneva on Tuesday for the whole long session",
-    "Maria Costa waited in Lisbon all week for the ferry to the islands",
-    "Tom Hardy had never been to the town of Leeds before",
-]
 
 
-def example(text: str, origin: str) -> Example:
-    """The first two words labelled a person; the places are left unlabelled, as a teacher misses them."""
-    first, second = text.split()[:2]
-    return Example(Document(text), [Span(0, len(first) + 1 + len(second), "PER")], origin)
-
-
-@pytest.fixture(scope="module")
-def model():
-    return load_base("minilm")
-
-
-def one_batch(model, tmp_path, keep: float) -> tuple[dict, list[Example]]:
-    train = [example(t, "teacher") for t in TEXTS[:2]] + [example(t, "human") for t in TEXTS[2:]]
-    data = TrainingSet(train=train, dev=[], labels=LABELS)
-    config = StudentConfig(batch_size=len(train), group_by_length=False)
-    arguments = training_arguments(Candidate(base="minilm"), config, tmp_path, cuda=False)
-    trainer = _trainer(model, data, arguments, config, tracker=None, teacher_negatives=keep)
+def one_batch(model, tmp_path, keep: float) -> tuple[dict, list[str]]:
+    data = mixed_training_set()
+    config = StudentConfig(batch_size=len(data.train), group_by_length=False)
+    candidate = Candidate(base="minilm", teacher_negatives=keep)
+    arguments = training_arguments(candidate, config, tmp_path, cuda=False)
+    trainer = _trainer(model, data, candidate, config, arguments, tracker=None)
     assert isinstance(trainer.data_collator, TeacherNegatives)
     batch = next(iter(trainer.get_train_dataloader()))
-    # the sampler shuffles: read each row's origin back from its words
-    origins = {len(t.split()): e.origin for t, e in zip(TEXTS, train, strict=True)}
-    return batch, [origins[int(n)] for n in batch["text_lengths"].flatten()]
+    return batch, origins_of(batch)  # the sampler shuffles
 
 
-def test_a_share_of_the_teachers_unlabelled_spans_is_left_out_of_the_loss(model, tmp_path):
-    full, origins = one_batch(model, tmp_path, keep=1.0)
-    sparse, same_origins = one_batch(model, tmp_path, keep=0.25)
+def test_a_share_of_the_teachers_unlabelled_spans_is_left_out_of_the_loss(minilm, tmp_path):
+    full, origins = one_batch(minilm, tmp_path, keep=1.0)
+    sparse, same_origins = one_batch(minilm, tmp_path, keep=0.25)
     assert origins == same_origins
     assert torch.equal(full["labels"], sparse["labels"])
     positive = full["labels"].sum(-1) > 0
@@ -65,7 +43,7 @@ def test_a_share_of_the_teachers_unlabelled_spans_is_left_out_of_the_loss(model,
         assert not (kept & ~every).any()  # nothing padded comes back
 
 
-def test_the_same_seed_leaves_out_the_same_spans(model, tmp_path):
-    first, _ = one_batch(model, tmp_path, keep=0.5)
-    again, _ = one_batch(model, tmp_path, keep=0.5)
+def test_the_same_seed_leaves_out_the_same_spans(minilm, tmp_path):
+    first, _ = one_batch(minilm, tmp_path, keep=0.5)
+    again, _ = one_batch(minilm, tmp_path, keep=0.5)
     assert torch.equal(first["span_mask"], again["span_mask"])
