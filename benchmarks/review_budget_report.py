@@ -10,6 +10,7 @@ from benchmarks.report import calibration_plot, table, wrapped
 from benchmarks.review_budget_findings import difference, findings
 from benchmarks.review_budget_plot import plot
 from benchmarks.teacher_quality import confidence_auroc
+from benchmarks.threshold_rules import shipped_rule
 from student.backbone import public_name
 from student.thresholds import ThresholdSweep
 
@@ -143,13 +144,26 @@ def thresholds_text(students: list[dict]) -> str:
         curve = [(t, f1) for t, f1 in s["held_out_curve"]]
         at, (best_t, best) = dict(curve), ThresholdSweep(s["threshold"], [], curve).held_out_best()
         parts.append(f"{s['name']}: {s['threshold']} (dev F1 {s['dev_f1']:.3f}, checkpoint of step "
-                     f"{s['best_step']}), held out {at.get(s['threshold'], s['F1']):.3f}; the grid's best "
-                     f"held out: {best_t} ({best:.3f})")  # fmt: skip
+                     f"{s['best_step']}), held out {at.get(s['threshold'], s['F1']):.3f}{_shipped(s, at)}; "
+                     f"the grid's best held out: {best_t} ({best:.3f})")  # fmt: skip
     return wrapped(
         "The threshold each student answers at is swept on its dev split (15% of the "
-        "pool, teacher-labelled unless reviewed); held-out F1 at every threshold of the "
-        "grid shows what that choice cost (never used to choose): " + "; ".join(parts) + "."
+        "pool, teacher-labelled unless reviewed) and is dev's best, so rows stay comparable; "
+        "distil's default rule (benchmarks/threshold_rules.py) would answer at the threshold "
+        'after "distil:"; held-out F1 at every threshold of the grid shows what each choice '
+        "cost (never used to choose): " + "; ".join(parts) + "."
     )
+
+
+def _shipped(student: dict, held_out: dict) -> str:
+    """Held-out F1 at the threshold distil's default rule takes on this student's dev curve, where
+    it differs from the row's."""
+    if not student.get("dev_thresholds"):
+        return ""
+    chosen = shipped_rule(student["name"])([tuple(p) for p in student["dev_thresholds"]])
+    if chosen == student["threshold"] or chosen not in held_out:
+        return ""
+    return f" (distil: {chosen}, {held_out[chosen]:.3f})"
 
 
 def _auroc_text(pairs) -> str:

@@ -1,9 +1,10 @@
 """A review-budget section whose students came from more than one machine says which CPU trained
-which (its header names only the last run's machine)."""
+which (its header names only the last run's machine); beside each row's threshold (dev's best) it
+says what distil's default rule would answer at."""
 
 from __future__ import annotations
 
-from benchmarks.review_budget_report import machines_text
+from benchmarks.review_budget_report import machines_text, thresholds_text
 
 
 def student(name: str, cpu: str | None) -> dict:
@@ -26,3 +27,23 @@ def test_students_of_several_machines_are_named_by_cpu_and_unrecorded_ones_said_
         'The students were trained on more than one machine: Intel Xeon: "teacher only"; AMD EPYC:'
         ' "routed 10%"; not recorded: "all gold (ceiling)".'
     )
+
+
+def trained(name: str, dev: list, held_out: list) -> dict:
+    threshold = max(dev, key=lambda point: point[1])[0]
+    return {"name": name, "threshold": threshold, "dev_f1": dict(dev)[threshold], "best_step": 400,
+            "F1": dict(held_out)[threshold], "dev_thresholds": dev, "held_out_curve": held_out}  # fmt: skip
+
+
+def test_distils_rule_is_named_where_it_takes_another_threshold_than_devs_best():
+    dev = [[0.3, 0.58], [0.4, 0.60], [0.5, 0.62]]  # 0.3 is within 0.05 of the best: the teacher-dev rule
+    held_out = [[0.3, 0.55], [0.4, 0.52], [0.5, 0.50]]
+    text = " ".join(
+        thresholds_text(
+            [trained("routed 10%", dev, held_out), trained("all gold (ceiling)", dev, held_out)]
+        ).split()
+    )
+    assert (
+        "routed 10%: 0.5 (dev F1 0.620, checkpoint of step 400), held out 0.500 (distil: 0.3, 0.550);" in text
+    )
+    assert "all gold (ceiling): 0.5 (dev F1 0.620, checkpoint of step 400), held out 0.500; the grid" in text
