@@ -209,14 +209,10 @@ def _teacher_goal(corpus, pool, reviewed, quality, trained, teacher_scores) -> s
     # all-gold student is a ceiling, not a pipeline output, so it does not count towards it.
     best = max((s for s in trained if s is not ceiling), key=lambda s: s["F1"])
     beats_teacher = best["F1"] >= teacher_scores["F1"]
-    within_noise = best["interval"][0] <= teacher_scores["F1"] <= best["interval"][1]
     goal = f"{'met' if beats_teacher else 'NOT met'} (best student, {best['name']}:"
     goal += f" {best['F1']:.3f}, teacher {teacher_scores['F1']:.3f})"
-    if beats_teacher and within_noise:
-        return (
-            goal + ", but the teacher's score lies inside that student's interval: a tie within the noise"
-            " of this held-out set."
-        )
+    if beats_teacher and (tie := _tied(best, teacher_scores)):
+        return goal + f", but {tie}: a tie within the noise of this held-out set."
     if beats_teacher:
         return goal + "."
     if ceiling["F1"] < teacher_scores["F1"]:
@@ -235,4 +231,23 @@ def _teacher_goal(corpus, pool, reviewed, quality, trained, teacher_scores) -> s
         f" {teacher_only['labels_f1']:.3f} against the pool's gold"
         + (f" ({quality[top]['routed'][0]:.3f} with {top}% routed to review)" if top else "")
         + ", and learn its mistakes along with its right answers."
+    )
+
+
+def _tied(student: dict, teacher_scores: dict) -> str:
+    """Why a student above its teacher is still level with it ("" where it is not): the paired
+    difference holds 0 (both score the same documents), or, for rows kept before per-document
+    counts, the teacher's score lies inside the student's own interval."""
+    interval = paired(student, teacher_scores)
+    if interval is not None:
+        return (
+            ""
+            if _excludes_zero(interval)
+            else f"the paired difference holds 0 ({difference(student, teacher_scores)})"
+        )
+    low, high = student["interval"]
+    return (
+        "the teacher's score lies inside that student's interval"
+        if low <= teacher_scores["F1"] <= high
+        else ""
     )

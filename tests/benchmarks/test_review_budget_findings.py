@@ -60,3 +60,27 @@ def test_students_apart_beyond_what_their_labels_differ_are_called_out():
 def test_no_call_out_where_the_paired_interval_holds_zero_or_the_labels_explain_the_gap():
     assert "Yet paired" not in written(0.006, 0.30, (TEACHER_ONLY, *students_apart(19), CEILING))
     assert "Yet paired" not in written(0.05, 0.30, (TEACHER_ONLY, *students_apart(10), CEILING))
+
+
+def teacher_goal(best: dict, teacher: dict) -> str:
+    text = findings("ncbi-disease", 120, BUDGETS, quality(0.2, 0.3), [TEACHER_ONLY, best, CEILING], teacher)
+    return " ".join(text.split())
+
+
+def test_a_student_above_its_teacher_ties_it_where_their_paired_difference_holds_zero():
+    """The teacher's score (0.5) lies outside the student's own interval, but the two score the
+    same 20 documents, and 2 more right of 20 is within their noise."""
+    student = {"name": "teacher, floored", "F1": 0.60, "interval": (0.52, 0.68), "labels_f1": 0.75,
+               "per_document": [[1, 0, 0]] * 12 + [[0, 1, 1]] * 8}  # fmt: skip
+    teacher = {"F1": 0.50, "per_document": [[1, 0, 0]] * 10 + [[0, 1, 1]] * 10}
+    text = teacher_goal(student, teacher)
+    goal = "met (best student, teacher, floored: 0.600, teacher 0.500), but the paired difference holds 0"
+    assert f"{goal} (+0.100 [" in text
+    assert "a tie within the noise" in text
+
+
+def test_a_student_beats_its_teacher_where_the_paired_difference_excludes_zero():
+    student = {"name": "teacher, floored", "F1": 0.95, "interval": (0.40, 1.0), "labels_f1": 0.75,
+               "per_document": [[1, 0, 0]] * 19 + [[0, 1, 1]]}  # fmt: skip
+    teacher = {"F1": 0.50, "per_document": [[1, 0, 0]] * 10 + [[0, 1, 1]] * 10}
+    assert "met (best student, teacher, floored: 0.950, teacher 0.500)." in teacher_goal(student, teacher)
