@@ -11,6 +11,7 @@ from benchmarks.review_budget_findings import difference, findings
 from benchmarks.review_budget_plot import plot
 from benchmarks.teacher_quality import confidence_auroc
 from benchmarks.threshold_rules import shipped_rule
+from export.latency import cpu_name
 from student.backbone import public_name
 from student.thresholds import ThresholdSweep
 
@@ -117,15 +118,21 @@ def _under_the_table(students: list[dict]) -> str:
     return "\n\n".join(text for text in texts if text)
 
 
-def machines_text(students: list[dict]) -> str:
-    """Which CPU trained which student, where they differ: a section's rows can come from several
-    runs (the header names the last run's machine), and the CPU changes training's numbers and time."""
+def machines_text(students: list[dict], here: str | None = None) -> str:
+    """Which CPU trained which student, where it is not only this one: a section's rows can come
+    from several runs (the header names the machine that wrote the section, `here`), and the CPU
+    changes training's numbers and time."""
     by_cpu: dict[str, list[str]] = {}
     for s in students:
         if "labels_f1" in s:  # trained here (the base row is only scored)
             by_cpu.setdefault(s.get("cpu", "not recorded"), []).append(s["name"])
-    if len(by_cpu) <= 1:
+    here = here or cpu_name()
+    if not by_cpu or list(by_cpu) == [here]:
         return ""
+    if len(by_cpu) == 1:
+        return wrapped(
+            f"The students were trained on {next(iter(by_cpu))}; this section was written on {here}."
+        )
     return wrapped(
         "The students were trained on more than one machine: "
         + "; ".join(f"{cpu}: " + ", ".join(f'"{name}"' for name in names) for cpu, names in by_cpu.items())

@@ -11,8 +11,12 @@ def student(name: str, cpu: str | None) -> dict:
     return {"name": name, "labels_f1": 0.5} | ({"cpu": cpu} if cpu else {})
 
 
-def test_students_of_one_machine_need_no_word():
-    assert machines_text([student("teacher only", "AMD EPYC"), student("routed 10%", "AMD EPYC")]) == ""
+def test_students_of_the_machine_that_writes_the_section_need_no_word():
+    one_machine = [student("teacher only", "AMD EPYC"), student("routed 10%", "AMD EPYC")]
+    assert machines_text(one_machine, here="AMD EPYC") == ""
+    assert " ".join(machines_text(one_machine, here="Intel Xeon").split()) == (
+        "The students were trained on AMD EPYC; this section was written on Intel Xeon."
+    )
 
 
 def test_students_of_several_machines_are_named_by_cpu_and_unrecorded_ones_said_so():
@@ -20,7 +24,7 @@ def test_students_of_several_machines_are_named_by_cpu_and_unrecorded_ones_said_
     text = " ".join(
         machines_text(
             [student("teacher only", "Intel Xeon"), student("routed 10%", "AMD EPYC"),
-             student("all gold (ceiling)", None), base]
+             student("all gold (ceiling)", None), base], here="AMD EPYC"
         ).split()
     )  # fmt: skip
     assert text == (
