@@ -127,7 +127,7 @@ def machines_text(students: list[dict], here: str | None = None) -> str:
         if "labels_f1" in s:  # trained here (the base row is only scored)
             by_cpu.setdefault(s.get("cpu", "not recorded"), []).append(s["name"])
     here = here or cpu_name()
-    if not by_cpu or list(by_cpu) == [here]:
+    if list(by_cpu) in ([], [here], ["not recorded"]):
         return ""
     if len(by_cpu) == 1:
         return wrapped(

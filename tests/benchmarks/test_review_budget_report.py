@@ -17,6 +17,7 @@ def test_students_of_the_machine_that_writes_the_section_need_no_word():
     assert " ".join(machines_text(one_machine, here="Intel Xeon").split()) == (
         "The students were trained on AMD EPYC; this section was written on Intel Xeon."
     )
+    assert machines_text([student("teacher only", None)], here="Intel Xeon") == ""  # not known: not said
 
 
 def test_students_of_several_machines_are_named_by_cpu_and_unrecorded_ones_said_so():
