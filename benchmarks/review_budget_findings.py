@@ -61,7 +61,7 @@ def findings(corpus, pool, budgets, quality, students, teacher_scores) -> str:
     teacher_goal = _teacher_goal(corpus, pool, reviewed, quality, trained, teacher_scores)
     noise = _noise(trained, at, routed, drawn)
     noise += _students_bound(reviewed, quality, trained) if overlap and reviewed else ""
-    noise += _beyond_the_labels(at, routed, drawn, quality)
+    noise += _beyond_the_labels(at, routed, drawn, quality, _seed_spread(trained))
     text = (
         "Goals. Routed review beats random review at the same budget: for the training labels"
         f" {_labels_verdict(reviewed, quality)} {students_read} ({side_by_side}), and the one trained on"
@@ -153,9 +153,10 @@ def _students_bound(reviewed, quality, trained) -> str:
     )
 
 
-def _beyond_the_labels(at, routed, drawn, quality) -> str:
+def _beyond_the_labels(at, routed, drawn, quality, seeds: tuple[int, float] = (1, 0.0)) -> str:
     """Budgets where the paired routed-random difference excludes 0 though the labels barely
-    differ: one run each cannot tell the review's share of the gap from the training run's."""
+    differ: one run each cannot tell the review's share of the gap from the training run's; the
+    teacher-only student's seeds (how many, their spread) tell it roughly."""
     pairs = dict(zip(at, zip(routed, drawn, strict=True), strict=True))
     labels = {b: quality[b]["routed"][0] - quality[b]["random"][0] for b in at}
     apart = [b for b, (r, q) in pairs.items()
@@ -167,8 +168,26 @@ def _beyond_the_labels(at, routed, drawn, quality) -> str:
         f" Yet paired on the held-out documents the students do differ at {_percents(apart)} ({gaps}):"
         " far more than their training labels do. Which documents were reviewed may teach more than"
         " their labels' F1 shows (routing sends the hardest ones), or the gap is the training run's own"
-        " noise: one student each cannot tell (`--training-seeds` measures that noise)."
+        + _against_the_seeds([abs(pairs[b][0]["F1"] - pairs[b][1]["F1"]) for b in apart], *seeds)
     )
+
+
+def _against_the_seeds(gaps: list[float], seeds: int, spread: float) -> str:
+    if seeds <= 1:
+        return " noise: one student each cannot tell (`--training-seeds` measures that noise)."
+    if all(gap > spread for gap in gaps):
+        return (
+            f" noise. The gap is wider than the teacher-only seeds' spread ({spread:.3f}), which speaks for"
+            f" the review, on {seeds} seeds (a repeat of the routed and random pair would say more)."
+        )
+    return f" noise. The teacher-only seeds' spread ({spread:.3f}) is as wide: the noise may be all of it."
+
+
+def _seed_spread(trained) -> tuple[int, float]:
+    """How many times the teacher-only student was trained (`--training-seeds`), and the spread of
+    its F1 over those seeds."""
+    scores = [s["F1"] for s in trained if s["name"].startswith("teacher only")]
+    return len(scores), (max(scores) - min(scores)) if scores else 0.0
 
 
 def _excludes_zero(interval: tuple[float, float] | None) -> bool:
