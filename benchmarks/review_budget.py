@@ -82,10 +82,11 @@ REVIEWED = 200  # documents at the end of the corpus that train the ensemble's s
 
 
 def teacher_labels(
-    corpus, model, evaluation, pool, guidelines, opinion_of
+    corpus, model, evaluation, pool, guidelines, opinion_of, ask: bool = True
 ) -> tuple[str, dict[str, Annotation]]:
     """The teacher's annotation of every document: from the cached store, the committed label file
-    (benchmarks/teacher_label_files.py), or the local server; `opinion_of()` makes the second opinion."""
+    (benchmarks/teacher_label_files.py), or the local server; `opinion_of()` makes the second opinion.
+    `ask=False` (`--report`) never starts the server or trains the opinion: it stops if labels are missing."""
     documents = [item.document for item in evaluation + pool]
     # one store per held-out set, whatever the pool: a larger pool reuses what a smaller one annotated
     path = CACHE / f"review-budget-{corpus}-{model}-{len(evaluation)}.db"
@@ -102,7 +103,13 @@ def teacher_labels(
         plan = CallPlan(store, guidelines, alias, config)
         if restored := label_files.restore(plan, documents, labels_file):
             print(f"{restored} teacher calls read from {labels_file.name}", flush=True)
-        if len(plan.finished(documents)) < len(documents):  # the server starts only for what is left
+        left = len(documents) - len(plan.finished(documents))
+        if left and not ask:
+            raise SystemExit(
+                f"review_budget --report: {left} of {len(documents)} documents have no teacher labels here"
+                f" ({path.name}, {labels_file.name}): run without --report to label them"
+            )
+        if left:  # the server starts only for what is left
             try:
                 with local_teacher(model) as (url, served):
                     dots = lambda: print(".", end="", flush=True)  # noqa: E731
@@ -147,7 +154,8 @@ def argument_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     parser.add_argument(
         "--report", action="store_true",
-        help="write the section from the rows already trained, training none (a run stopped part way)",
+        help="write the section from the rows already trained, training and labelling none (a run stopped"
+        " part way); stops where teacher labels are missing",
     )  # fmt: skip
     return parser
 
@@ -185,7 +193,9 @@ def main() -> None:
     reviewed = reviewed_documents(everything, REVIEWED, evaluation)
     # the second opinion is trained only if the teacher has documents left to label
     opinion = lambda: reviewed_student(args.corpus, reviewed, guidelines_name)  # noqa: E731
-    teacher, annotations = teacher_labels(args.corpus, args.model, evaluation, pool, guidelines, opinion)
+    teacher, annotations = teacher_labels(
+        args.corpus, args.model, evaluation, pool, guidelines, opinion, ask=not args.report
+    )
     held = HeldOut([item.document for item in evaluation], eval_gold)
     teacher_scores = scored(score(eval_gold, [spans(annotations.get(d.id)) for d in held.documents]))
     pairs = confidence_pairs(annotations, [item.document.id for item in pool], pool_gold)
