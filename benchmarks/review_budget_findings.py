@@ -61,7 +61,7 @@ def findings(corpus, pool, budgets, quality, students, teacher_scores) -> str:
     teacher_goal = _teacher_goal(corpus, pool, reviewed, quality, trained, teacher_scores)
     noise = _noise(trained, at, routed, drawn)
     noise += _students_bound(reviewed, quality, trained) if overlap and reviewed else ""
-    noise += _beyond_the_labels(at, routed, drawn, quality, _seed_spread(trained))
+    noise += _beyond_the_labels(at, routed, drawn, quality, _seed_scores(trained))
     text = (
         "Goals. Routed review beats random review at the same budget: for the training labels"
         f" {_labels_verdict(reviewed, quality)} {students_read} ({side_by_side}), and the one trained on"
@@ -153,10 +153,10 @@ def _students_bound(reviewed, quality, trained) -> str:
     )
 
 
-def _beyond_the_labels(at, routed, drawn, quality, seeds: tuple[int, float] = (1, 0.0)) -> str:
+def _beyond_the_labels(at, routed, drawn, quality, seeds: list[float] = ()) -> str:
     """Budgets where the paired routed-random difference excludes 0 though the labels barely
     differ: one run each cannot tell the review's share of the gap from the training run's; the
-    teacher-only student's seeds (how many, their spread) tell it roughly."""
+    teacher-only student's F1 under each seed tells it roughly."""
     pairs = dict(zip(at, zip(routed, drawn, strict=True), strict=True))
     labels = {b: quality[b]["routed"][0] - quality[b]["random"][0] for b in at}
     apart = [b for b, (r, q) in pairs.items()
@@ -168,26 +168,25 @@ def _beyond_the_labels(at, routed, drawn, quality, seeds: tuple[int, float] = (1
         f" Yet paired on the held-out documents the students do differ at {_percents(apart)} ({gaps}):"
         " far more than their training labels do. Which documents were reviewed may teach more than"
         " their labels' F1 shows (routing sends the hardest ones), or the gap is the training run's own"
-        + _against_the_seeds([abs(pairs[b][0]["F1"] - pairs[b][1]["F1"]) for b in apart], *seeds)
+        + _against_the_seeds([abs(pairs[b][0]["F1"] - pairs[b][1]["F1"]) for b in apart], seeds)
     )
 
 
-def _against_the_seeds(gaps: list[float], seeds: int, spread: float) -> str:
-    if seeds <= 1:
+def _against_the_seeds(gaps: list[float], seeds: list[float]) -> str:
+    if len(seeds) <= 1:
         return " noise: one student each cannot tell (`--training-seeds` measures that noise)."
+    spread = max(seeds) - min(seeds)
     if all(gap > spread for gap in gaps):
         return (
             f" noise. The gap is wider than the teacher-only seeds' spread ({spread:.3f}), which speaks for"
-            f" the review, on {seeds} seeds (a repeat of the routed and random pair would say more)."
+            f" the review, on {len(seeds)} seeds (a repeat of the routed and random pair would say more)."
         )
     return f" noise. The teacher-only seeds' spread ({spread:.3f}) is as wide: the noise may be all of it."
 
 
-def _seed_spread(trained) -> tuple[int, float]:
-    """How many times the teacher-only student was trained (`--training-seeds`), and the spread of
-    its F1 over those seeds."""
-    scores = [s["F1"] for s in trained if s["name"].startswith("teacher only")]
-    return len(scores), (max(scores) - min(scores)) if scores else 0.0
+def _seed_scores(trained) -> list[float]:
+    """The teacher-only student's F1 under each seed it was trained with (`--training-seeds`)."""
+    return [s["F1"] for s in trained if s["name"].startswith("teacher only")]
 
 
 def _excludes_zero(interval: tuple[float, float] | None) -> bool:
@@ -196,11 +195,11 @@ def _excludes_zero(interval: tuple[float, float] | None) -> bool:
 
 def _noise(trained, at, routed, drawn) -> str:
     """The seed-to-seed spread of the teacher-only student, where it was trained more than once."""
-    repeats = [s for s in trained if s["name"].startswith("teacher only")]
+    repeats = _seed_scores(trained)
     if len(repeats) <= 1:
         return ""
-    spread = max(s["F1"] for s in repeats) - min(s["F1"] for s in repeats)
-    scores = ", ".join(f"{s['F1']:.3f}" for s in repeats)
+    spread = max(repeats) - min(repeats)
+    scores = ", ".join(f"{f1:.3f}" for f1 in repeats)
     wider = [(b, r, q) for b, r, q in zip(at, routed, drawn, strict=True) if abs(r["F1"] - q["F1"]) > spread]
     sides = {b: "routed" if r["F1"] > q["F1"] else "random" for b, r, q in wider}
     ahead = (
