@@ -28,7 +28,8 @@ The section and its plot are written by benchmarks/review_budget_report.py.
 
 Every student trains on all of a teacher document's unlabelled spans as negatives
 (`teacher_negatives = 1.0`: gliner's way, and distil's default)
-unless its row names a share (`--teacher-negatives`), so earlier rows keep their meaning.
+unless its row names a share (`--teacher-negatives`), so earlier rows keep their meaning;
+`--review-negatives` trains the routed and random students on each such share too.
 A row named "reviewed xN" (`--human-weight N`) trains each reviewed document N times as often as a
 teacher-labelled one (the candidate's `human_weight`); every other row, once.
 
@@ -39,7 +40,7 @@ keeps its own rows and section.
 python -m benchmarks.review_budget [--corpus wikigold] [--model qwen2.5-coder-0.5b] [--evaluation 100]
     [--pool 120] [--budgets 0 5 10 25] [--student-budgets 0 5 10 25] [--steps 200] [--seeds 5]
     [--training-seeds 1] [--base minilm] [--group-by-length] [--teacher-negatives 0.5 ...]
-    [--self-training 0.7 ...] [--human-weight 3 ...]
+    [--review-negatives] [--self-training 0.7 ...] [--human-weight 3 ...]
 """
 
 from __future__ import annotations
@@ -142,6 +143,10 @@ def argument_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--teacher-negatives", type=float, nargs="*", default=[],
         help="also train with these shares of the teacher's unlabelled spans as negatives",
+    )  # fmt: skip
+    parser.add_argument(
+        "--review-negatives", action="store_true",
+        help="train the routed and random students on each --teacher-negatives share too",
     )  # fmt: skip
     parser.add_argument(
         "--self-training", type=float, nargs="*", default=[],
@@ -262,6 +267,7 @@ def command_of(args, parser) -> str:
     options = ("evaluation", "pool", "budgets", "student_budgets", "steps", "seeds", "training_seeds", "base",
                "teacher_negatives", "self_training", "human_weight")  # fmt: skip
     command += " --group-by-length" if args.group_by_length else ""
+    command += " --review-negatives" if args.review_negatives else ""
     for option in options:
         value = getattr(args, option)
         if value != parser.get_default(option):

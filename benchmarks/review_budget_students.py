@@ -93,6 +93,10 @@ def student_conditions(args) -> list[Condition]:
         sparse = negatives_suffix(keep)
         conditions.append(Condition(f"teacher{sparse}", 0, "routed", negatives=keep))
         conditions.append(Condition(f"{FLOORED}{sparse}", 0, "floor", negatives=keep))
+        conditions += [  # review on top of them, where the teacher's missed spans sink a student
+            Condition(f"{how} {b}%{sparse}", b, how, negatives=keep)
+            for b in args.student_budgets if b and args.review_negatives for how in ("routed", "random")
+        ]  # fmt: skip
     # the left-out documents labelled by the student where it is sure, on the first --teacher-negatives
     keep = args.teacher_negatives[0] if args.teacher_negatives else 1.0
     sparse = negatives_suffix(keep)
@@ -156,10 +160,10 @@ def train_students(run: PoolRun, prefix: str, conditions, results: dict) -> dict
     floor = quarter_floor(run.pool, run.annotations)
 
     # the most telling students first (teacher only, then on fewer of the teacher's negatives,
-    # the ceiling, then the largest budgets), so a run stopped early and re-run with fewer
-    # --student-budgets still answers the goals
+    # reviewed or not, the ceiling, then the largest budgets), so a run stopped early and re-run
+    # with fewer --student-budgets still answers the goals
     def telling(c: Condition) -> tuple:
-        fewer_negatives = c.how == "routed" and c.negatives < 1
+        fewer_negatives = c.how in ("routed", "random") and c.negatives < 1
         return c.name != "teacher only", not fewer_negatives, 0 < c.budget < 100, -c.budget
 
     for condition in sorted(conditions, key=telling):

@@ -68,3 +68,17 @@ def test_weighing_the_reviewed_documents_is_a_student_of_its_own():
     same_labels = labels_of(run, weighted, 0.0), labels_of(run, plain, 0.0)
     assert same_labels[0].ids == same_labels[1].ids
     assert same_labels[0].digest != same_labels[1].digest, "a row kept for one must not stand for the other"
+
+
+def test_review_on_fewer_negatives_is_a_student_of_its_own():
+    args = argument_parser().parse_args(["--student-budgets", "25", "--teacher-negatives", "0.5"])
+    without = {c.name for c in student_conditions(args)}
+    assert "routed 25%, 50% of unlabelled spans as negatives" not in without
+    args.review_negatives = True
+    by_name = {c.name: c for c in student_conditions(args)}
+    sparse = by_name["random 25%, 50% of unlabelled spans as negatives"]
+    assert (sparse.how, sparse.budget, sparse.negatives) == ("random", 25, 0.5)
+    assert by_name["routed 25%"].negatives == 1.0
+    run = pool_run("LOC")
+    plain = Condition("random 25%", 25, "random")
+    assert labels_of(run, sparse, 0.0).digest != labels_of(run, plain, 0.0).digest
