@@ -23,7 +23,9 @@ and in benchmarks/results/teacher_labels/ (a fresh machine reuses them: teacher_
 each student's scores in benchmarks/results/review_budget.json with a digest of its training
 labels (a re-run trains only what is missing, or what was trained on labels that have changed).
 `--training-seeds N` trains the teacher-only student N times under different seeds: how far a
-student moves with the seed alone, next to the routed-random gaps.
+student moves with the seed alone, next to the routed-random gaps; `--review-seeds N` repeats the
+routed and random students themselves (another random draw, audit sample and training seed each
+time), and the findings pool the pairs.
 The section and its plot are written by benchmarks/review_budget_report.py.
 
 Every student trains on all of a teacher document's unlabelled spans as negatives
@@ -39,7 +41,7 @@ keeps its own rows and section.
 
 python -m benchmarks.review_budget [--corpus wikigold] [--model qwen2.5-coder-0.5b] [--evaluation 100]
     [--pool 120] [--budgets 0 5 10 25] [--student-budgets 0 5 10 25] [--steps 200] [--seeds 5]
-    [--training-seeds 1] [--base minilm] [--group-by-length] [--teacher-negatives 0.5 ...]
+    [--training-seeds 1] [--review-seeds 1] [--base minilm] [--group-by-length] [--teacher-negatives 0.5 ...]
     [--review-negatives] [--self-training 0.7 ...] [--human-weight 3 ...]
 """
 
@@ -138,6 +140,11 @@ def argument_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--training-seeds", type=int, default=1, help="train the teacher-only student this many times (noise)"
     )
+    parser.add_argument(
+        "--review-seeds", type=int, default=1,
+        help="train the routed and random students this many times, each further time with another"
+        " random draw, audit sample and training seed (a repeat of the comparison)",
+    )  # fmt: skip
     parser.add_argument("--base", default="minilm", choices=list(OFFLINE_BASES), help="every student's base")
     parser.add_argument("--group-by-length", action="store_true", help="batches of texts of similar length")
     parser.add_argument(
@@ -264,7 +271,8 @@ def base_row(args, based: str, held: HeldOut, labels, results: dict) -> dict:
 def command_of(args, parser) -> str:
     """The command line that measured this run, naming only what differs from the defaults."""
     command = f"python -m benchmarks.review_budget --corpus {args.corpus} --model {args.model}"
-    options = ("evaluation", "pool", "budgets", "student_budgets", "steps", "seeds", "training_seeds", "base",
+    options = ("evaluation", "pool", "budgets", "student_budgets", "steps", "seeds", "training_seeds",
+               "review_seeds", "base",
                "teacher_negatives", "self_training", "human_weight")  # fmt: skip
     command += " --group-by-length" if args.group_by_length else ""
     command += " --review-negatives" if args.review_negatives else ""

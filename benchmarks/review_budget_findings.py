@@ -62,6 +62,7 @@ def findings(corpus, pool, budgets, quality, students, teacher_scores) -> str:
     noise = _noise(trained, at, routed, drawn)
     noise += _students_bound(reviewed, quality, trained) if overlap and reviewed else ""
     noise += _beyond_the_labels(at, routed, drawn, quality, _seed_scores(trained))
+    noise += "".join(_repeated(b, by_name) for b in at)
     text = (
         "Goals. Routed review beats random review at the same budget: for the training labels"
         f" {_labels_verdict(reviewed, quality)} {students_read} ({side_by_side}), and the one trained on"
@@ -187,6 +188,42 @@ def _against_the_seeds(gaps: list[float], seeds: list[float]) -> str:
 def _seed_scores(trained) -> list[float]:
     """The teacher-only student's F1 under each seed it was trained with (`--training-seeds`)."""
     return [s["F1"] for s in trained if s["name"].startswith("teacher only")]
+
+
+def _repeated(budget: int, by_name: dict) -> str:
+    """The routed-random comparison at one budget over its repeats (`--review-seeds`): each pair's
+    gap, and the pairs pooled (each side's per-document counts summed, so each document is judged
+    once for all the pairs' students together)."""
+    names = [f"{budget}%"] + sorted(
+        n.removeprefix("routed ") for n in by_name if n.startswith(f"routed {budget}%, seed ")
+    )
+    pairs = [(by_name[f"routed {n}"], by_name[f"random {n}"]) for n in names if f"random {n}" in by_name]
+    if len(pairs) < 2 or any("per_document" not in row for pair in pairs for row in pair):
+        return ""
+    routed, drawn = (_pooled([pair[side] for pair in pairs]) for side in (0, 1))
+    low, high = bootstrap_delta(routed, drawn)
+    gap = _sum(routed).f1 - _sum(drawn).f1
+    gaps = ", ".join(f"{r['F1'] - q['F1']:+.3f}" for r, q in pairs)
+    verdict = ("routed ahead beyond the noise" if low > 0 else "random ahead beyond the noise" if high < 0
+               else "within the noise")  # fmt: skip
+    return (
+        f" Repeated {len(pairs)} times at {budget}% (another random draw, audit sample and training seed"
+        f" each time): routed minus random {gaps}; the pairs pooled, {gap:+.3f} [{low:+.2f}, {high:+.2f}]"
+        f" paired, {verdict}."
+    )
+
+
+def _pooled(rows: list[dict]) -> list[PRF]:
+    """Per held-out document, the counts of several students summed."""
+    per_student = (row["per_document"] for row in rows)
+    return [_sum(PRF(*d) for d in counts) for counts in zip(*per_student, strict=True)]
+
+
+def _sum(counts) -> PRF:
+    total = PRF()
+    for one in counts:
+        total.add(one)
+    return total
 
 
 def _excludes_zero(interval: tuple[float, float] | None) -> bool:

@@ -83,6 +83,11 @@ def student_conditions(args) -> list[Condition]:
     conditions += [
         Condition(f"{how} {b}%", b, how) for b in args.student_budgets if b for how in ("routed", "random")
     ]
+    conditions += [  # the comparison repeated: another random draw, audit sample and training seed
+        Condition(f"{how} {b}%, seed {seed}", b, how, seed)
+        for seed in range(1, args.review_seeds) for b in args.student_budgets if b
+        for how in ("routed", "random")
+    ]  # fmt: skip
     conditions += [  # the reviewed documents weighed more among the teacher's
         Condition(f"{how} {b}%, reviewed x{weight}", b, how, human_weight=weight)
         for weight in args.human_weight for b in args.student_budgets if b for how in ("routed", "random")
@@ -125,7 +130,8 @@ def labels_of(run: PoolRun, condition: Condition, floor: float) -> Labels:
     if how == "all":
         ids = {i.document.id for i in run.pool}
     else:
-        ids = set() if how == "floor" else chosen(run.pool, run.annotations, run.budgets[budget], how, 0)
+        reviewed = run.budgets[budget]
+        ids = set() if how == "floor" else chosen(run.pool, run.annotations, reviewed, how, condition.seed)
     floored = floor if how == "floor" else 0.0
     kept = [(i, g) for i, g in zip(run.pool, run.gold, strict=True) if confident(i, run.annotations, floored)]
     label_f1 = 1.0 if how == "all" else label_quality(*zip(*kept, strict=True), run.annotations, ids)[0]

@@ -94,3 +94,20 @@ def test_a_gap_beyond_the_labels_is_set_against_the_teacher_only_seeds_spread():
     assert "the noise may be all of it" in written(
         0.006, 0.30, (TEACHER_ONLY, wide, *students_apart(10), CEILING)
     )
+
+
+def test_repeated_pairs_are_pooled_document_by_document():
+    routed, drawn = students_apart(14)
+    again = [{**row, "name": f"{row['name']}, seed 1"} for row in students_apart(12)]
+    text = written(0.006, 0.30, (TEACHER_ONLY, routed, drawn, *again, CEILING))
+    assert "Repeated 2 times at 10%" in text and "routed minus random +0.080, +0.080;" in text
+    # pooled: routed finds all 40 entities; random 26 of 40 (14 fp, 14 fn): F1 0.65
+    assert "the pairs pooled, +0.350 [" in text and "paired, routed ahead beyond the noise" in text
+    assert "Repeated" not in written(0.006, 0.30, (TEACHER_ONLY, routed, drawn, CEILING)), "one pair only"
+
+
+def test_pooled_pairs_within_the_noise_say_so():
+    routed, drawn = students_apart(20)
+    again = [{**row, "name": f"{row['name']}, seed 1"} for row in students_apart(19)]
+    text = written(0.006, 0.30, (TEACHER_ONLY, routed, drawn, *again, CEILING))
+    assert "paired, within the noise." in text

@@ -82,3 +82,14 @@ def test_review_on_fewer_negatives_is_a_student_of_its_own():
     run = pool_run("LOC")
     plain = Condition("random 25%", 25, "random")
     assert labels_of(run, sparse, 0.0).digest != labels_of(run, plain, 0.0).digest
+
+
+def test_a_repeated_pair_draws_again_and_trains_under_its_seed():
+    args = argument_parser().parse_args(["--student-budgets", "25", "--review-seeds", "3"])
+    by_name = {c.name: c for c in student_conditions(args)}
+    assert {"routed 25%, seed 2", "random 25%, seed 2"} <= set(by_name)
+    assert "routed 25%, seed 3" not in by_name
+    run = pool_run("LOC")
+    draws = {labels_of(run, by_name[f"random 25%{s}"], 0.0).digest for s in ("", ", seed 1", ", seed 2")}
+    assert len(draws) > 1, "another seed draws other documents for review (1 of 4 here)"
+    assert by_name["random 25%, seed 2"].seed == 2 and by_name["random 25%"].seed == 0
