@@ -20,6 +20,7 @@ from student.data import TrainingSet, build_training_set
 from student.evaluate import held_out_hash, score_side_by_side
 from student.html_report import ReportData, error_examples, write_html
 from student.report import write_report
+from student.teacher_negatives import fewer_negatives_advice
 from student.thresholds import ThresholdSweep
 from student.train import META_FILE, TrainedStudent, train_candidates
 
@@ -129,6 +130,7 @@ class Evaluation:
     documents: int
     html: Path | None = None  # report.html: the same and more, in one file
     thresholds: ThresholdSweep | None = None  # the student's threshold and its F1 at each, dev and held out
+    advice: str | None = None  # what the scores suggest changing, in one line
 
 
 def evaluate(project: Project, model_dir: Path, split: Split = Split.VALIDATION) -> Evaluation:
@@ -148,7 +150,10 @@ def evaluate(project: Project, model_dir: Path, split: Split = Split.VALIDATION)
         title, tuple(student.labels), results, student.log, sweep,
         error_examples(held.texts, held.gold, predicted),
     )  # fmt: skip
-    return Evaluation(results, report, len(held.documents), write_html(out, data), sweep)
+    teacher = results.get("teacher")
+    recall = teacher.micro.recall if teacher else None
+    advice = fewer_negatives_advice(recall, student.candidate, student.counts)
+    return Evaluation(results, report, len(held.documents), write_html(out, data), sweep, advice)
 
 
 def _with_production(project: Project, results: dict, held, student: TrainedStudent, model_id: str) -> dict:

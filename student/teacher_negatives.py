@@ -37,3 +37,25 @@ class TeacherNegatives:
         dropped = torch.rand(unlabelled.shape, generator=self.generator) >= self.keep
         batch["span_mask"] = batch["span_mask"] & ~(teacher & unlabelled & dropped)
         return batch
+
+
+# A teacher that finds fewer of the held-out entities than this left most of them unlabelled in
+# training too. Half its negatives lifted the student there (NCBI, recall 0.18: 0.043 to 0.264 on
+# 600 documents; WNUT-17, 0.24: 0.126 to 0.208) and cost it above (CrossNER literature, 0.32;
+# wikigold, 0.47); BENCHMARKS.md, "Review budgets".
+LOW_RECALL = 0.3
+
+
+def fewer_negatives_advice(teacher_recall: float | None, candidate: dict, counts: dict) -> str | None:
+    """One line for `distil evaluate` where the teacher misses most entities and the student trained
+    on all of its unlabelled spans as negatives (its `candidate` and training `counts`); else None."""
+    teacher_documents = counts.get("teacher", 0)
+    if teacher_recall is None or teacher_recall >= LOW_RECALL or not teacher_documents:
+        return None
+    if candidate.get("teacher_negatives", 1.0) < 1:
+        return None  # fewer negatives already
+    return (
+        f"The teacher found {teacher_recall:.0%} of the held-out entities, so its {teacher_documents}"
+        " training documents taught most of theirs as non-entities: try `teacher_negatives = 0.5` on"
+        ' the candidate (README, "Teacher labels that miss entities").'
+    )

@@ -87,6 +87,8 @@ def evaluate(
     console.print(table)
     if evaluation.thresholds:
         console.print(evaluation.thresholds.summary(), markup=False)
+    if evaluation.advice:
+        console.print(evaluation.advice, markup=False)
     console.print(
         f"report: {evaluation.html} (one file: open it in a browser; markdown: {evaluation.report.name})"
     )
