@@ -249,6 +249,8 @@ def train_flow(project: str = ".", force: bool = False) -> str:
 def evaluate_task(project: str, model_id: str) -> dict:
     with Project.load(project) as opened:
         evaluation = evaluate(opened, students_dir(opened.settings) / model_id, Split.VALIDATION)
+    if evaluation.advice:
+        log_stage(f"evaluate: {evaluation.advice}")
     create_markdown_artifact(
         artifacts.metrics(evaluation.results, evaluation.documents, model_id), key="distil-metrics"
     )
