@@ -169,7 +169,7 @@ def train_students(run: PoolRun, prefix: str, conditions, results: dict) -> dict
     # reviewed or not, the ceiling, then the largest budgets), so a run stopped early and re-run
     # with fewer --student-budgets still answers the goals
     def telling(c: Condition) -> tuple:
-        fewer_negatives = c.how in ("routed", "random") and c.negatives < 1
+        fewer_negatives = c.negatives < 1
         return c.name != "teacher only", not fewer_negatives, 0 < c.budget < 100, -c.budget
 
     for condition in sorted(conditions, key=telling):
