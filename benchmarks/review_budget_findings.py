@@ -42,8 +42,9 @@ def findings(corpus, pool, budgets, quality, students, teacher_scores) -> str:
     trained = [s for s in students if "labels_f1" in s]
     ceiling = next(s for s in trained if s["name"].startswith("all gold"))
     by_name = {s["name"]: s for s in trained}
-    at = [b for b in budgets if f"routed {b}%" in by_name]
-    routed, drawn = [by_name[f"routed {b}%"] for b in at], [by_name[f"random {b}%"] for b in at]
+    compared = _compared(budgets, by_name)
+    at = [b for b, _ in compared]
+    routed, drawn = ([by_name[f"{how} {b}%{alike}"] for b, alike in compared] for how in ("routed", "random"))
     overlap = all(r["interval"][0] <= q["interval"][1] and q["interval"][0] <= r["interval"][1]
                   for r, q in zip(routed, drawn, strict=True))  # fmt: skip
     students_read = (
@@ -53,7 +54,8 @@ def findings(corpus, pool, budgets, quality, students, teacher_scores) -> str:
         else "For the students: the routed and random students' intervals do not all overlap"
     )
     side_by_side = ", ".join(
-        f"{b}%: {r['F1']:.3f} vs {q['F1']:.3f}" for b, r, q in zip(at, routed, drawn, strict=True)
+        f"{b}%{alike}: {r['F1']:.3f} vs {q['F1']:.3f}"
+        for (b, alike), r, q in zip(compared, routed, drawn, strict=True)
     )
     if not at:  # --student-budgets 0: no reviewed students in this run
         students_read = "No routed or random student was trained in this run"
@@ -74,6 +76,21 @@ def findings(corpus, pool, budgets, quality, students, teacher_scores) -> str:
         " the student."
     )
     return wrapped(text)
+
+
+def _compared(budgets, by_name: dict) -> list[tuple[int, str]]:
+    """Per budget, the routed and random students the goal is read from, by what their names add:
+    those trained like the teacher-only student, else those on fewer of the teacher's negatives."""
+    compared = []
+    for b in budgets:
+        sparse = sorted(n.removeprefix(f"routed {b}%") for n in by_name if n.startswith(f"routed {b}%, ")
+                        and n.endswith("negatives"))  # fmt: skip
+        alike = next(
+            (a for a in ["", *sparse] if f"routed {b}%{a}" in by_name and f"random {b}%{a}" in by_name), None
+        )
+        if alike is not None:
+            compared.append((b, alike))
+    return compared
 
 
 def _percents(bs) -> str:

@@ -111,3 +111,10 @@ def test_pooled_pairs_within_the_noise_say_so():
     again = [{**row, "name": f"{row['name']}, seed 1"} for row in students_apart(19)]
     text = written(0.006, 0.30, (TEACHER_ONLY, routed, drawn, *again, CEILING))
     assert "paired, within the noise." in text
+
+
+def test_the_goal_is_read_from_the_pair_on_fewer_negatives_where_it_is_the_only_pair():
+    sparse = ", 50% of unlabelled spans as negatives"
+    routed, drawn = ({**row, "name": row["name"] + sparse} for row in students_apart(14))
+    text = written(0.006, 0.30, (TEACHER_ONLY, routed, drawn, CEILING))
+    assert f"(10%{sparse}: 0.600 vs 0.520)" in text and "No routed or random student" not in text
