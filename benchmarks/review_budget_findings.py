@@ -23,6 +23,16 @@ def difference(a: dict, b: dict) -> str:
     return f"{a['F1'] - b['F1']:+.3f} [{interval[0]:+.2f}, {interval[1]:+.2f}]"
 
 
+def review_pairs(by_name: dict) -> dict[str, tuple[dict, dict]]:
+    """The routed and random students trained alike, keyed by what follows "routed " in their
+    names ("10%", "10%, seed 1", "10%, 50% negatives")."""
+    return {
+        name.removeprefix("routed "): (row, by_name[f"random {name.removeprefix('routed ')}"])
+        for name, row in by_name.items()
+        if name.startswith("routed ") and f"random {name.removeprefix('routed ')}" in by_name
+    }
+
+
 # what the findings add per corpus, from other sections' measurements, while the pool is small
 MORE_DATA = {
     "wikigold": """ The bases do learn from more data: on 1,000 gold wikigold sentences (600
@@ -81,13 +91,12 @@ def findings(corpus, pool, budgets, quality, students, teacher_scores) -> str:
 def _compared(budgets, by_name: dict) -> list[tuple[int, str]]:
     """Per budget, the routed and random students the goal is read from, by what their names add:
     those trained like the teacher-only student, else those on fewer of the teacher's negatives."""
-    compared = []
+    pairs, compared = review_pairs(by_name), []
     for b in budgets:
-        sparse = sorted(n.removeprefix(f"routed {b}%") for n in by_name if n.startswith(f"routed {b}%, ")
-                        and n.endswith("negatives"))  # fmt: skip
-        alike = next(
-            (a for a in ["", *sparse] if f"routed {b}%{a}" in by_name and f"random {b}%{a}" in by_name), None
+        sparse = sorted(
+            k.removeprefix(f"{b}%") for k in pairs if k.startswith(f"{b}%, ") and k.endswith("negatives")
         )
+        alike = next((a for a in ["", *sparse] if f"{b}%{a}" in pairs), None)
         if alike is not None:
             compared.append((b, alike))
     return compared
@@ -211,15 +220,14 @@ def _repeated(budget: int, by_name: dict) -> str:
     """The routed-random comparison at one budget over its repeats (`--review-seeds`): each pair's
     gap, and the pairs pooled (each side's per-document counts summed, so each document is judged
     once for all the pairs' students together)."""
-    names = [f"{budget}%"] + sorted(
-        n.removeprefix("routed ") for n in by_name if n.startswith(f"routed {budget}%, seed ")
-    )
-    pairs = [(by_name[f"routed {n}"], by_name[f"random {n}"]) for n in names if f"random {n}" in by_name]
+    by_key = review_pairs(by_name)
+    keys = [f"{budget}%"] + sorted(k for k in by_key if k.startswith(f"{budget}%, seed "))
+    pairs = [by_key[k] for k in keys if k in by_key]
     if len(pairs) < 2 or any("per_document" not in row for pair in pairs for row in pair):
         return ""
     routed, drawn = (_pooled([pair[side] for pair in pairs]) for side in (0, 1))
     low, high = bootstrap_delta(routed, drawn)
-    gap = _sum(routed).f1 - _sum(drawn).f1
+    gap = PRF.total(routed).f1 - PRF.total(drawn).f1
     gaps = ", ".join(f"{r['F1'] - q['F1']:+.3f}" for r, q in pairs)
     verdict = ("routed ahead beyond the noise" if low > 0 else "random ahead beyond the noise" if high < 0
                else "within the noise")  # fmt: skip
@@ -233,14 +241,7 @@ def _repeated(budget: int, by_name: dict) -> str:
 def _pooled(rows: list[dict]) -> list[PRF]:
     """Per held-out document, the counts of several students summed."""
     per_student = (row["per_document"] for row in rows)
-    return [_sum(PRF(*d) for d in counts) for counts in zip(*per_student, strict=True)]
-
-
-def _sum(counts) -> PRF:
-    total = PRF()
-    for one in counts:
-        total.add(one)
-    return total
+    return [PRF.total(PRF(*d) for d in counts) for counts in zip(*per_student, strict=True)]
 
 
 def _excludes_zero(interval: tuple[float, float] | None) -> bool:
@@ -286,7 +287,8 @@ def _teacher_goal(corpus, pool, reviewed, quality, trained, teacher_scores) -> s
     if beats_teacher and (tie := _tied(best, teacher_scores)):
         return goal + f", but {tie}: a tie within the noise of this held-out set."
     if beats_teacher:
-        return goal + "."
+        gap = difference(best, teacher_scores)
+        return goal + (f", beyond the noise: {gap} paired." if gap else ".")
     if ceiling["F1"] < teacher_scores["F1"]:
         gap = difference(ceiling, teacher_scores) or f"{ceiling['F1']:.3f}"
         return goal + (

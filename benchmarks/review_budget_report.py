@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from benchmarks.report import calibration_plot, table, wrapped
-from benchmarks.review_budget_findings import difference, findings
+from benchmarks.review_budget_findings import difference, findings, review_pairs
 from benchmarks.review_budget_plot import plot
 from benchmarks.teacher_quality import confidence_auroc
 from benchmarks.threshold_rules import shipped_rule
@@ -222,11 +222,8 @@ the policy routes them first, and unreviewed they are left out of training.""")
 def routed_against_random(students: list[dict]) -> str:
     """Routed minus random review, per budget, paired on the held-out documents: the goal asks for
     intervals that do not overlap, and a paired interval that excludes 0 is the stricter reading."""
-    by_name = {s["name"]: s for s in students}
-    budgets = [n.removeprefix("routed ") for n in by_name if n.startswith("routed ")]
-    shown = [(b, difference(by_name[f"routed {b}"], by_name[f"random {b}"])) for b in budgets
-             if f"random {b}" in by_name]  # fmt: skip
-    shown = [(b, d) for b, d in shown if d]
+    pairs = review_pairs({s["name"]: s for s in students})
+    shown = [(b, d) for b, (routed, drawn) in pairs.items() if (d := difference(routed, drawn))]
     if not shown:
         return ""
     return (

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from corpus.model import Span
@@ -36,6 +36,14 @@ class PRF:
         self.tp += other.tp
         self.fp += other.fp
         self.fn += other.fn
+
+    @classmethod
+    def total(cls, counts: Iterable[PRF]) -> PRF:
+        """The counts summed: micro scores over documents, or over several students' runs."""
+        summed = cls()
+        for one in counts:
+            summed.add(one)
+        return summed
 
     def as_dict(self) -> dict:
         return {"precision": self.precision, "recall": self.recall, "f1": self.f1, "tp": self.tp,
@@ -140,10 +148,7 @@ def bootstrap_f1(per_document: list[PRF], samples: int = 1000, seed: int = 0) ->
     n = len(per_document)
     values = []
     for _ in range(samples):
-        total = PRF()
-        for _ in range(n):
-            total.add(per_document[rng.randrange(n)])
-        values.append(total.f1)
+        values.append(PRF.total(per_document[rng.randrange(n)] for _ in range(n)).f1)
     values.sort()
     return values[int(0.025 * (samples - 1))], values[int(0.975 * (samples - 1))]
 

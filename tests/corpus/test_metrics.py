@@ -9,7 +9,7 @@ from seqeval.metrics import classification_report
 from seqeval.scheme import IOB2
 
 from corpus.conll import read_conll
-from corpus.metrics import score
+from corpus.metrics import PRF, score
 from corpus.model import Span
 
 
@@ -30,6 +30,14 @@ def test_hand_checked_scores_and_error_kinds():
 def test_perfect_and_empty():
     assert score([[Span(0, 1, "X")]], [[Span(0, 1, "X")]], bootstrap=0).micro.f1 == 1.0
     assert score([[]], [[]], bootstrap=0).micro.f1 == 0.0
+
+
+def test_total_sums_counts_into_the_micro_score():
+    documents = [PRF(2, 1, 0), PRF(0, 0, 3), PRF(1, 2, 1)]
+    total = PRF.total(documents)
+    assert (total.tp, total.fp, total.fn) == (3, 3, 4)
+    assert total.f1 == pytest.approx(2 * 3 / (2 * 3 + 3 + 4))
+    assert PRF.total([]).f1 == 0.0 and documents[0].tp == 2  # the parts are left as they were
 
 
 def test_bootstrap_interval_brackets_the_point_estimate():
