@@ -145,14 +145,14 @@ def evaluate(project: Project, model_dir: Path, split: Split = Split.VALIDATION)
     title = f"Student {model_dir.name} on the {split} set ({len(held.documents)} documents)"
     out = model_dir / f"evaluation-{split}"
     sweep = ThresholdSweep(student.threshold, student.threshold_curve, held_curve, student.label_thresholds)
-    report = write_report(out, results, sweep, tuple(student.labels), title)
-    data = ReportData(
-        title, tuple(student.labels), results, student.log, sweep,
-        error_examples(held.texts, held.gold, predicted),
-    )  # fmt: skip
     teacher = results.get("teacher")
     recall = teacher.micro.recall if teacher else None
     advice = fewer_negatives_advice(recall, student.candidate, student.counts)
+    report = write_report(out, results, sweep, tuple(student.labels), title, advice)
+    data = ReportData(
+        title, tuple(student.labels), results, student.log, sweep,
+        error_examples(held.texts, held.gold, predicted), advice,
+    )  # fmt: skip
     return Evaluation(results, report, len(held.documents), write_html(out, data), sweep, advice)
 
 

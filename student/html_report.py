@@ -47,6 +47,7 @@ class ReportData:
     training_log: list[dict]  # {"step", "loss", "dev_f1"}
     thresholds: ThresholdSweep | None  # the student's threshold, its F1 at each on dev and held out
     examples: list[ErrorExample]
+    advice: str | None = None  # what the scores suggest changing, in one line
 
 
 def error_examples(texts, gold, predicted, limit: int = EXAMPLES) -> list[ErrorExample]:
@@ -80,6 +81,7 @@ def render_html(data: ReportData) -> str:
         f"<p>Written {datetime.now().isoformat(timespec='minutes')}. Strict entity-level scores (exact "
         "start, end and label) on held-out human labels; F1 as 0-1, differences in points.</p>",
         _scores(data.results),
+        f"<p id=advice><strong>Advice:</strong> {_e(data.advice)}</p>" if data.advice else "",
         _per_label(data),
         _confusion(data.results.get("student")),
         _errors(data.results),

@@ -28,10 +28,16 @@ def _row(name: str, scores: Scores | None) -> str:
 
 
 def write_report(
-    out_dir: Path, results: dict[str, Scores | None], sweep: ThresholdSweep | None, labels, title: str
+    out_dir: Path,
+    results: dict[str, Scores | None],
+    sweep: ThresholdSweep | None,
+    labels,
+    title: str,
+    advice: str | None = None,
 ) -> Path:
     """`results`: name -> scores on the same held-out set ("teacher", "student", "base"); `sweep`:
-    the student's threshold and its F1 at every threshold, on dev and held out."""
+    the student's threshold and its F1 at every threshold, on dev and held out; `advice`: what the
+    scores suggest changing, shown under them."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -48,6 +54,8 @@ def write_report(
         "|---|---|---|---|---|---|",
     ]
     lines += [_row(name, scores) for name, scores in results.items()]
+    if advice:
+        lines += ["", f"**Advice:** {advice}"]
     if student is not None:
         lines += _student_section(plt, student, labels, out_dir)
     if sweep and sweep.dev:

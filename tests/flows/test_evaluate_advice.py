@@ -51,3 +51,7 @@ def test_evaluate_advises_fewer_negatives_only_where_the_teacher_misses_most(
     said = " ".join(result.output.split())
     assert ("The teacher found 2" in said) is advised, said  # one entity in 5: about 20%
     assert ("try `teacher_negatives = 0.5`" in said) is advised
+    reports = student / "evaluation-validation"
+    for report in (reports / "report.md", reports / "report.html"):  # kept beside the model
+        assert ("Advice:" in report.read_text()) is advised, report
+    assert ("try `teacher_negatives = 0.5`" in (reports / "report.md").read_text()) is advised
