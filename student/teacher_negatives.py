@@ -57,5 +57,6 @@ def fewer_negatives_advice(teacher_recall: float | None, candidate: dict, counts
     return (
         f"The teacher found {teacher_recall:.0%} of the held-out entities, so its {teacher_documents}"
         " training documents taught most of theirs as non-entities: try `teacher_negatives = 0.5` on"
-        ' the candidate (README, "Teacher labels that miss entities").'
+        " the candidate, or a `teacher_floor` that leaves out its least confident documents (README,"
+        ' "Teacher labels that miss entities").'
     )
