@@ -71,9 +71,10 @@ def findings(corpus, pool, budgets, quality, students, teacher_scores) -> str:
         students_read = "No routed or random student was trained in this run"
         side_by_side = "--student-budgets 0"
     teacher_goal = _teacher_goal(corpus, pool, reviewed, quality, trained, teacher_scores)
-    noise = _noise(trained, at, routed, drawn)
+    apart = _apart(at, routed, drawn, quality)
+    noise = _noise(trained, at, routed, drawn, apart)
     noise += _students_bound(reviewed, quality, trained) if overlap and reviewed else ""
-    noise += _beyond_the_labels(at, routed, drawn, quality, _seed_scores(trained))
+    noise += _beyond_the_labels(apart, at, routed, drawn, quality, _seed_scores(trained))
     noise += "".join(_repeated(b, by_name) for b in at)
     text = (
         "Goals. Routed review beats random review at the same budget: for the training labels"
@@ -180,16 +181,20 @@ def _students_bound(reviewed, quality, trained) -> str:
     )
 
 
-def _beyond_the_labels(at, routed, drawn, quality, seeds: list[float] = ()) -> str:
-    """Budgets where the paired routed-random difference excludes 0 though the labels barely
-    differ: one run each cannot tell the review's share of the gap from the training run's; the
-    teacher-only student's F1 under each seed tells it roughly."""
-    pairs = dict(zip(at, zip(routed, drawn, strict=True), strict=True))
+def _apart(at, routed, drawn, quality) -> list[int]:
+    """Budgets where the paired routed-random difference excludes 0 though the labels barely differ."""
     labels = {b: quality[b]["routed"][0] - quality[b]["random"][0] for b in at}
-    apart = [b for b, (r, q) in pairs.items()
-             if _excludes_zero(paired(r, q)) and abs(r["F1"] - q["F1"]) > 3 * abs(labels[b])]  # fmt: skip
+    return [b for b, r, q in zip(at, routed, drawn, strict=True)
+            if _excludes_zero(paired(r, q)) and abs(r["F1"] - q["F1"]) > 3 * abs(labels[b])]  # fmt: skip
+
+
+def _beyond_the_labels(apart, at, routed, drawn, quality, seeds: list[float] = ()) -> str:
+    """The `apart` budgets: one run each cannot tell the review's share of the gap from the
+    training run's; the teacher-only student's F1 under each seed tells it roughly."""
     if not apart:
         return ""
+    pairs = dict(zip(at, zip(routed, drawn, strict=True), strict=True))
+    labels = {b: quality[b]["routed"][0] - quality[b]["random"][0] for b in at}
     gaps = ", ".join(f"{b}%: {difference(*pairs[b])} against labels {labels[b]:+.3f}" for b in apart)
     return (
         f" Yet paired on the held-out documents the students do differ at {_percents(apart)} ({gaps}):"
@@ -206,7 +211,8 @@ def _against_the_seeds(gaps: list[float], seeds: list[float]) -> str:
     if all(gap > spread for gap in gaps):
         return (
             f" noise. The gap is wider than the teacher-only seeds' spread ({spread:.3f}), which speaks for"
-            f" the review, on {len(seeds)} seeds (a repeat of the routed and random pair would say more)."
+            f" the review, on {len(seeds)} seeds (a repeat of the routed and random pair, `--review-seeds`,"
+            " says more)."
         )
     return f" noise. The teacher-only seeds' spread ({spread:.3f}) is as wide: the noise may be all of it."
 
@@ -248,14 +254,16 @@ def _excludes_zero(interval: tuple[float, float] | None) -> bool:
     return interval is not None and (interval[0] > 0 or interval[1] < 0)
 
 
-def _noise(trained, at, routed, drawn) -> str:
-    """The seed-to-seed spread of the teacher-only student, where it was trained more than once."""
+def _noise(trained, at, routed, drawn, apart=()) -> str:
+    """The seed-to-seed spread of the teacher-only student, where it was trained more than once;
+    the `apart` budgets' gaps are set against it later (`_against_the_seeds`), not here."""
     repeats = _seed_scores(trained)
     if len(repeats) <= 1:
         return ""
     spread = max(repeats) - min(repeats)
     scores = ", ".join(f"{f1:.3f}" for f1 in repeats)
-    wider = [(b, r, q) for b, r, q in zip(at, routed, drawn, strict=True) if abs(r["F1"] - q["F1"]) > spread]
+    wider = [(b, r, q) for b, r, q in zip(at, routed, drawn, strict=True)
+             if abs(r["F1"] - q["F1"]) > spread and b not in apart]  # fmt: skip
     sides = {b: "routed" if r["F1"] > q["F1"] else "random" for b, r, q in wider}
     ahead = (
         f"{next(iter(sides.values()))} ahead"
@@ -265,12 +273,14 @@ def _noise(trained, at, routed, drawn) -> str:
     return (
         f" Training noise: the teacher-only student trained with {len(repeats)} seeds on the same labels"
         f" scores {scores}, a spread of {spread:.3f}; a gap between two students smaller than that may"
-        " be the seed, not the labels. "
+        " be the seed, not the labels."
         + (
-            f"The routed-random gap is wider than that at {_percents(sides)} ({ahead}; a spread"
+            f" The routed-random gap is wider than that at {_percents(sides)} ({ahead}; a spread"
             f" from {len(repeats)} seeds is itself a rough estimate)."
             if wider
-            else "No routed-random gap is wider than that."
+            else ""
+            if apart
+            else " No routed-random gap is wider than that."
         )
     )
 

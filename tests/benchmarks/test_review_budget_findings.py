@@ -91,6 +91,7 @@ def test_a_gap_beyond_the_labels_is_set_against_the_teacher_only_seeds_spread():
     seed_1 = {**TEACHER_ONLY, "name": "teacher only, seed 1", "F1": 0.53}  # a spread of 0.02
     text = written(0.006, 0.30, (TEACHER_ONLY, seed_1, *students_apart(10), CEILING))
     assert "The gap is wider than the teacher-only seeds' spread (0.020), which speaks for the review" in text
+    assert text.count("wider than") == 1, "said once, where the gap beyond the labels is read"
     wide = {**TEACHER_ONLY, "name": "teacher only, seed 1", "F1": 0.61}  # 0.10, beyond the 0.08 gap
     assert "the noise may be all of it" in written(
         0.006, 0.30, (TEACHER_ONLY, wide, *students_apart(10), CEILING)
