@@ -237,10 +237,15 @@ def _repeated(budget: int, by_name: dict) -> str:
     gaps = ", ".join(f"{r['F1'] - q['F1']:+.3f}" for r, q in pairs)
     verdict = ("routed ahead beyond the noise" if low > 0 else "random ahead beyond the noise" if high < 0
                else "within the noise")  # fmt: skip
+    if verdict == "within the noise" and _excludes_zero(paired(*pairs[0])):
+        verdict += ": the first pair's gap did not repeat"
+    f1s = [[pair[side]["F1"] for pair in pairs] for side in (0, 1)]  # routed's, random's
+    moved = [max(f1) - min(f1) for f1 in f1s]
     return (
         f" Repeated {len(pairs)} times at {budget}% (another random draw, audit sample and training seed"
-        f" each time): routed minus random {gaps}; the pairs pooled, {gap:+.3f} [{low:+.2f}, {high:+.2f}]"
-        f" paired, {verdict}."
+        f" each time): routed minus random {gaps}; between repeats the routed student moved"
+        f" {moved[0]:.3f} and the random one {moved[1]:.3f}; the pairs pooled, {gap:+.3f}"
+        f" [{low:+.2f}, {high:+.2f}] paired, {verdict}."
     )
 
 

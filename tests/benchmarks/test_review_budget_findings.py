@@ -115,6 +115,21 @@ def test_pooled_pairs_within_the_noise_say_so():
     assert "paired, within the noise." in text
 
 
+def test_a_gap_that_does_not_repeat_is_called_out():
+    """The first pair apart beyond the noise (+0.080), the second the other way: pooled, level."""
+    routed, drawn = students_apart(10)
+    drawn_again, routed_again = students_apart(10)  # the sides swapped
+    again = [{**routed_again, "name": "routed 10%, seed 1", "F1": 0.52},
+             {**drawn_again, "name": "random 10%, seed 1", "F1": 0.60}]  # fmt: skip
+    text = written(0.006, 0.30, (TEACHER_ONLY, routed, drawn, *again, CEILING))
+    assert "routed minus random +0.080, -0.080;" in text
+    assert "between repeats the routed student moved 0.080 and the random one 0.080" in text
+    assert (
+        "the pairs pooled, +0.000 [" in text
+        and "within the noise: the first pair's gap did not repeat." in text
+    )
+
+
 def test_the_goal_is_read_from_the_pair_on_fewer_negatives_where_it_is_the_only_pair():
     sparse = ", 50% of unlabelled spans as negatives"
     routed, drawn = ({**row, "name": row["name"] + sparse} for row in students_apart(14))
