@@ -52,9 +52,10 @@ def findings(corpus, pool, budgets, quality, students, teacher_scores) -> str:
     trained = [s for s in students if "labels_f1" in s]
     ceiling = next(s for s in trained if s["name"].startswith("all gold"))
     by_name = {s["name"]: s for s in trained}
-    compared = _compared(budgets, by_name)
+    pairs = review_pairs(by_name)
+    compared = _compared(budgets, pairs)
     at = [b for b, _ in compared]
-    routed, drawn = ([by_name[f"{how} {b}%{alike}"] for b, alike in compared] for how in ("routed", "random"))
+    routed, drawn = ([pairs[f"{b}%{alike}"][side] for b, alike in compared] for side in (0, 1))
     overlap = all(r["interval"][0] <= q["interval"][1] and q["interval"][0] <= r["interval"][1]
                   for r, q in zip(routed, drawn, strict=True))  # fmt: skip
     students_read = (
@@ -75,7 +76,7 @@ def findings(corpus, pool, budgets, quality, students, teacher_scores) -> str:
     noise = _noise(trained, at, routed, drawn, apart)
     noise += _students_bound(reviewed, quality, trained) if overlap and reviewed else ""
     noise += _beyond_the_labels(apart, at, routed, drawn, quality, _seed_scores(trained))
-    noise += "".join(_repeated(b, by_name) for b in at)
+    noise += "".join(_repeated(b, pairs) for b in at)
     text = (
         "Goals. Routed review beats random review at the same budget: for the training labels"
         f" {_labels_verdict(reviewed, quality)} {students_read} ({side_by_side}), and the one trained on"
@@ -89,10 +90,10 @@ def findings(corpus, pool, budgets, quality, students, teacher_scores) -> str:
     return wrapped(text)
 
 
-def _compared(budgets, by_name: dict) -> list[tuple[int, str]]:
+def _compared(budgets, pairs: dict) -> list[tuple[int, str]]:
     """Per budget, the routed and random students the goal is read from, by what their names add:
     those trained like the teacher-only student, else those on fewer of the teacher's negatives."""
-    pairs, compared = review_pairs(by_name), []
+    compared = []
     for b in budgets:
         sparse = sorted(
             k.removeprefix(f"{b}%") for k in pairs if k.startswith(f"{b}%, ") and k.endswith("negatives")
@@ -166,7 +167,7 @@ def _students_bound(reviewed, quality, trained) -> str:
     """What keeps routed and random students from separating on this held-out set: the training
     labels' gain that routing bought, next to the width of one student's interval."""
     low, high = next(s for s in trained if s["name"] == "teacher only")["interval"]
-    gain = {b: quality[b]["routed"][0] - quality[b]["random"][0] for b in reviewed}
+    gain = _label_gains(quality, reviewed)
     small = [b for b in reviewed if gain[b] < high - low]
     if not small:
         return ""
@@ -181,9 +182,14 @@ def _students_bound(reviewed, quality, trained) -> str:
     )
 
 
+def _label_gains(quality, budgets) -> dict[int, float]:
+    """Per budget, the training labels' F1 routed minus random (random averaged over its draws)."""
+    return {b: quality[b]["routed"][0] - quality[b]["random"][0] for b in budgets}
+
+
 def _apart(at, routed, drawn, quality) -> list[int]:
     """Budgets where the paired routed-random difference excludes 0 though the labels barely differ."""
-    labels = {b: quality[b]["routed"][0] - quality[b]["random"][0] for b in at}
+    labels = _label_gains(quality, at)
     return [b for b, r, q in zip(at, routed, drawn, strict=True)
             if _excludes_zero(paired(r, q)) and abs(r["F1"] - q["F1"]) > 3 * abs(labels[b])]  # fmt: skip
 
@@ -194,7 +200,7 @@ def _beyond_the_labels(apart, at, routed, drawn, quality, seeds: list[float] = (
     if not apart:
         return ""
     pairs = dict(zip(at, zip(routed, drawn, strict=True), strict=True))
-    labels = {b: quality[b]["routed"][0] - quality[b]["random"][0] for b in at}
+    labels = _label_gains(quality, at)
     gaps = ", ".join(f"{b}%: {difference(*pairs[b])} against labels {labels[b]:+.3f}" for b in apart)
     return (
         f" Yet paired on the held-out documents the students do differ at {_percents(apart)} ({gaps}):"
@@ -222,11 +228,10 @@ def _seed_scores(trained) -> list[float]:
     return [s["F1"] for s in trained if s["name"].startswith("teacher only")]
 
 
-def _repeated(budget: int, by_name: dict) -> str:
+def _repeated(budget: int, by_key: dict) -> str:
     """The routed-random comparison at one budget over its repeats (`--review-seeds`): each pair's
     gap, and the pairs pooled (each side's per-document counts summed, so each document is judged
     once for all the pairs' students together)."""
-    by_key = review_pairs(by_name)
     keys = [f"{budget}%"] + sorted(k for k in by_key if k.startswith(f"{budget}%, seed "))
     pairs = [by_key[k] for k in keys if k in by_key]
     if len(pairs) < 2 or any("per_document" not in row for pair in pairs for row in pair):

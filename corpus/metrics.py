@@ -165,11 +165,10 @@ def bootstrap_delta(
         return 0.0, 0.0
     values = []
     for _ in range(samples):
-        a, b = PRF(), PRF()
-        for _ in range(n):
-            i = rng.randrange(n)
-            a.add(per_document_a[i])
-            b.add(per_document_b[i])
+        drawn = [rng.randrange(n) for _ in range(n)]  # the same documents for both
+        a, b = (
+            PRF.total(per_document[i] for i in drawn) for per_document in (per_document_a, per_document_b)
+        )
         values.append(a.f1 - b.f1)
     values.sort()
     return values[int(0.025 * (samples - 1))], values[int(0.975 * (samples - 1))]
