@@ -46,6 +46,13 @@ class _DocumentWork:
     verification: Verification | None = None
     agreement: Agreement | None = None
 
+    @property
+    def weighed(self) -> int:
+        """The distinct spans the document's confidence weighed: every sample's, and the second
+        opinion's. Review multiplies the doubt by it: a long document's doubt hides more errors."""
+        spans = {span for sample in self.samples for span in sample.spans}
+        return len(spans | (self.agreement.other_only if self.agreement else set()))
+
 
 class TeacherRun:
     def __init__(
@@ -161,6 +168,7 @@ class TeacherRun:
             cost_usd=cost,
             metadata={
                 "candidates": work.proposed,  # the stored key keeps its name: annotations already hold it
+                "weighed_spans": work.weighed,
                 "invalid_spans": invalid,
                 "dropped": dict(work.dropped),
                 "invalid_rate": round(invalid / work.proposed, 4) if work.proposed else 0.0,

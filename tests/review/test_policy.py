@@ -12,7 +12,7 @@ from review.sync import resolve
 TEACHER = Annotator(AnnotatorKind.TEACHER, "t")
 
 
-def ann(doc, confidence, labels=("LOC",), status=AnnotationStatus.OK, invalid=0):
+def ann(doc, confidence, labels=("LOC",), status=AnnotationStatus.OK, invalid=0, weighed=None):
     spans = [Span(i * 5, i * 5 + 3, label) for i, label in enumerate(labels)]
     return Annotation(
         doc,
@@ -20,22 +20,26 @@ def ann(doc, confidence, labels=("LOC",), status=AnnotationStatus.OK, invalid=0)
         spans,
         confidence=confidence,
         status=status,
-        metadata={"invalid_spans": invalid},
+        metadata={"invalid_spans": invalid} | ({"weighed_spans": weighed} if weighed is not None else {}),
         error="timeout" if status is AnnotationStatus.FAILED else "",
     )
 
 
-def test_failures_and_invalid_spans_first_then_least_confident_under_budget():
+def test_failures_first_then_most_doubtful_under_budget():
     annotations = [ann(f"d{i}", confidence=i / 10) for i in range(10)]
     annotations += [ann("failed", 0.99, status=AnnotationStatus.FAILED), ann("invalid", 0.95, invalid=2)]
+    annotations += [ann("doubtful invalid", 0.15, invalid=1)]
     decisions = {
         d.document_id: d for d in route(annotations, ReviewPolicy(budget=4, threshold=0.8, audit_fraction=0))
     }
     reviewed = [d for d, x in decisions.items() if x.route == "review"]
-    assert sorted(reviewed) == ["d0", "d1", "failed", "invalid"]
+    assert sorted(reviewed) == ["d0", "d1", "doubtful invalid", "failed"]
     assert decisions["failed"].reason == "teacher failed: timeout"
-    assert decisions["invalid"].reason == "2 invalid span(s) from the teacher"
-    assert decisions["d0"].reason == "confidence 0.00 < 0.8 (least confident first)"
+    assert decisions["doubtful invalid"].reason == (
+        "confidence 0.15 < 0.8, 0.8 doubtful span(s), 1 invalid span(s) from the teacher (most doubtful first)"
+    )
+    assert decisions["invalid"].route == "accept", "a confident document's invalid span does not jump the queue"
+    assert decisions["d0"].reason == "confidence 0.00 < 0.8, 1.0 doubtful span(s) (most doubtful first)"
     assert decisions["d5"].reason == "over this run's review budget"
     assert decisions["d9"].route == "accept" and decisions["d9"].reason == "confidence >= 0.8"
 
@@ -50,6 +54,23 @@ def test_a_failed_document_over_the_budget_is_never_accepted():
     assert sorted(d for d, x in decisions.items() if x.route == "review") == ["failed0", "failed1"]
     assert sorted(decisions) == ["failed0", "failed1", "ok"], "the three over the budget are left undecided"
     assert decisions["ok"].route == "accept"
+
+
+def test_the_document_with_the_most_doubtful_spans_goes_first():
+    """The budget counts documents: five spans at 0.6 hide more errors (2.0 expected) than one
+    span at 0.2 (0.8); without `weighed_spans` (annotations from before) the kept spans count."""
+    annotations = [
+        ann("short", 0.2, weighed=1),
+        ann("long", 0.6, labels=("LOC",) * 3, weighed=5),
+        ann("old", 0.5, labels=("LOC",) * 3),  # no weighed_spans: 3 kept spans, 1.5 doubtful
+        ann("sure", 0.9, labels=("LOC",) * 3, weighed=40),  # 4.0 doubtful, but at the threshold's right
+    ]
+    decisions = route(annotations, ReviewPolicy(budget=2, threshold=0.8, audit_fraction=0))
+    assert [d.document_id for d in decisions if d.route == "review"] == ["long", "old"]
+    (long,) = [d for d in decisions if d.document_id == "long"]
+    assert long.reason == "confidence 0.60 < 0.8, 2.0 doubtful span(s) (most doubtful first)"
+    budgetless = route(annotations, ReviewPolicy(budget=None, threshold=0.8, audit_fraction=0))
+    assert {d.document_id: d.route for d in budgetless}["sure"] == "accept"
 
 
 def test_threshold_without_budget():

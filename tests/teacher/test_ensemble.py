@@ -88,6 +88,8 @@ def test_confidence_mode_keeps_the_teachers_spans_and_lowers_the_confidence(stor
     annotation = annotate(store_url, fake, FixedOpinion(STUDENT), "confidence")
     assert len(annotation.spans) == 3
     assert annotation.confidence == pytest.approx(0.75, abs=1e-3)
+    # weighed: the teacher's three and the student's Louvre as ORG (its other two agree)
+    assert annotation.metadata["weighed_spans"] == 4
 
 
 def test_full_agreement_keeps_the_confidence(store_url, fake):
@@ -100,6 +102,7 @@ def test_ensemble_off_never_asks_the_student(store_url, fake):
     opinion = FixedOpinion(STUDENT)
     annotation = annotate(store_url, fake, opinion, "off")
     assert opinion.texts == [] and "ensemble" not in annotation.metadata and len(annotation.spans) == 3
+    assert annotation.metadata["weighed_spans"] == 3
 
 
 def test_agreement_is_strict_and_empty_sets_agree():
