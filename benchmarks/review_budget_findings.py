@@ -153,7 +153,7 @@ def _why_behind(behind, quality) -> str:
                 else ""
             )
             + ": when most documents hold an error, which ones are reviewed matters less than how many"
-            " errors each holds, and the policy orders by confidence, not by that."
+            " errors each holds."
         )
     if more:
         why += (

@@ -75,11 +75,18 @@ def quarter_floor(pool, annotations: dict[str, Annotation]) -> float:
     return above[0] if above else 0.0
 
 
+def characters(pool, reviewed: set[str]) -> int:
+    """What the reviewers read: the reviewed documents' characters."""
+    return sum(len(item.document.text) for item in pool if item.document.id in reviewed)
+
+
 def label_quality_at(pool, gold, annotations, n: int, seeds: int) -> dict:
     """The training labels after reviewing `n` routed documents, and `n` random ones (averaged over
-    `seeds` draws, with the spread of their F1)."""
-    routed = label_quality(pool, gold, annotations, chosen(pool, annotations, n, "routed", 0))
-    draws = [label_quality(pool, gold, annotations, chosen(pool, annotations, n, "random", seed))
-             for seed in range(seeds)]  # fmt: skip
-    return {"routed": routed, "random": [statistics.mean(d) for d in zip(*draws, strict=True)],
-            "random_sd": statistics.pstdev(d[0] for d in draws)}  # fmt: skip
+    `seeds` draws, with the spread of their F1); `read`: the characters reviewed, routed and random."""
+    routed_ids = chosen(pool, annotations, n, "routed", 0)
+    random_ids = [chosen(pool, annotations, n, "random", seed) for seed in range(seeds)]
+    draws = [label_quality(pool, gold, annotations, ids) for ids in random_ids]
+    read = (characters(pool, routed_ids), statistics.mean(characters(pool, ids) for ids in random_ids))
+    return {"routed": label_quality(pool, gold, annotations, routed_ids),
+            "random": [statistics.mean(d) for d in zip(*draws, strict=True)],
+            "random_sd": statistics.pstdev(d[0] for d in draws), "read": read}  # fmt: skip

@@ -75,6 +75,8 @@ fixed:
 
 {table(LABEL_HEADERS, _label_rows(budgets, quality))}
 
+{reading_text(budgets, quality)}
+
 Students ({args.steps} steps on CPU from the offline base, {_student_base(args)}),
 strict F1 on the held-out documents with its 95% bootstrap interval, next to the teacher's labels
 on the same documents:
@@ -97,6 +99,25 @@ def _label_rows(budgets, quality) -> list[list]:
          f"{quality[b]['routed'][2]}" if n else "", f"{quality[b]['random'][2]:.1f}" if n else ""]
         for b, n in budgets.items()
     ]  # fmt: skip
+
+
+def reading_text(budgets, quality) -> str:
+    """The reviewers' cost: the policy sends the documents with the most doubtful spans, which are
+    the longer ones, so errors fixed per document overstate the gain per hour of review."""
+    read = {b: quality[b]["read"] for b, n in budgets.items() if n}
+    if not read:
+        return ""
+    per_document = ", ".join(
+        f"{b}%: {routed / budgets[b]:.0f} routed, {drawn / budgets[b]:.0f} random"
+        for b, (routed, drawn) in read.items()
+    )
+    fixed = {b: (quality[b]["routed"][2], quality[b]["random"][2]) for b in read}
+    per_thousand = ", ".join(
+        f"{b}%: {1000 * fixed[b][0] / routed:.1f} routed, {1000 * fixed[b][1] / drawn:.1f} random"
+        for b, (routed, drawn) in read.items()
+    )
+    return wrapped(f"""What the reviewers read: characters per reviewed document ({per_document}); span
+errors fixed per 1,000 characters read ({per_thousand}).""")
 
 
 def _student_rows(students, teacher, teacher_scores) -> list[list]:
@@ -187,8 +208,9 @@ examples (`few_shot = 0`, as this section was first measured; the default is now
 from agreeing with a student trained on 200 reviewed documents from the end of the corpus
 (`ensemble = "confidence"`); confidence AUROC on the pool: {_auroc_text(pairs)}. An oracle reviewer (the
 pool's gold labels) stands in for the annotators. "routed": the documents the review policy sends
-(`review/policy.py`: failed or invalid first, rare labels, then the least confident, a tenth of the
-budget as a random audit; the budget alone decides, no threshold); "random": the same number drawn
+(`review/policy.py`: failed first, rare labels, then the most doubtful, doubt being (1 - confidence)
+x the spans the confidence weighed; a tenth of the budget as a random audit; the budget alone
+decides, no threshold); "random": the same number drawn
 at random ({args.seeds} draws averaged for the labels, the first draw for the student); "reviewed xN":
 each reviewed document trained on N times as often as a teacher-labelled one (`human_weight`).""")
 

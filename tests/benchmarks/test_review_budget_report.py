@@ -1,10 +1,10 @@
 """A review-budget section whose students came from more than one machine says which CPU trained
 which (its header names only the last run's machine); beside each row's threshold (dev's best) it
-says what distil's default rule would answer at."""
+says what distil's default rule would answer at; under the labels' table, what the reviewers read."""
 
 from __future__ import annotations
 
-from benchmarks.review_budget_report import machines_text, thresholds_text
+from benchmarks.review_budget_report import machines_text, reading_text, thresholds_text
 
 
 def student(name: str, cpu: str | None) -> dict:
@@ -52,3 +52,17 @@ def test_distils_rule_is_named_where_it_takes_another_threshold_than_devs_best()
         "routed 10%: 0.5 (dev F1 0.620, checkpoint of step 400), held out 0.500 (distil: 0.3, 0.550);" in text
     )
     assert "all gold (ceiling): 0.5 (dev F1 0.620, checkpoint of step 400), held out 0.500; the grid" in text
+
+
+def test_the_reviewers_reading_is_set_against_the_errors_it_fixed():
+    """Routed documents are longer: errors fixed per 1,000 characters read is the fair comparison."""
+    quality = {
+        0: {"routed": (0.5, 0.0, 0), "random": [0.5, 0.0, 0.0], "read": (0, 0.0)},
+        10: {"routed": (0.7, 0.9, 60), "random": [0.6, 0.7, 20.0], "read": (2000, 1000.0)},
+    }
+    text = " ".join(reading_text({0: 0, 10: 10}, quality).split())
+    assert text == (
+        "What the reviewers read: characters per reviewed document (10%: 200 routed, 100 random); span"
+        " errors fixed per 1,000 characters read (10%: 30.0 routed, 20.0 random)."
+    )
+    assert reading_text({0: 0}, {0: quality[0]}) == "", "no budget, nothing read"

@@ -36,9 +36,12 @@ def test_failures_first_then_most_doubtful_under_budget():
     assert sorted(reviewed) == ["d0", "d1", "doubtful invalid", "failed"]
     assert decisions["failed"].reason == "teacher failed: timeout"
     assert decisions["doubtful invalid"].reason == (
-        "confidence 0.15 < 0.8, 0.8 doubtful span(s), 1 invalid span(s) from the teacher (most doubtful first)"
+        "confidence 0.15 < 0.8, 0.8 doubtful span(s), 1 invalid span(s) from the teacher"
+        " (most doubtful first)"
     )
-    assert decisions["invalid"].route == "accept", "a confident document's invalid span does not jump the queue"
+    assert decisions["invalid"].route == "accept", (
+        "a confident document's invalid span does not jump the queue"
+    )
     assert decisions["d0"].reason == "confidence 0.00 < 0.8, 1.0 doubtful span(s) (most doubtful first)"
     assert decisions["d5"].reason == "over this run's review budget"
     assert decisions["d9"].route == "accept" and decisions["d9"].reason == "confidence >= 0.8"
