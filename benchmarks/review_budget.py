@@ -1,10 +1,11 @@
-"""Review budgets: does routing review by the teacher's confidence beat reviewing at random?
+"""Review budgets: does routing review by the teacher's doubt beat reviewing at random?
 
 An oracle reviewer stands in for the annotators: a reviewed training document's gold labels
 replace the teacher's, as reviewed labels do in the pipeline. For each budget (share of the
 training pool reviewed) the documents are chosen by the review policy (review/policy.py, the
-budget alone deciding: no confidence threshold) or at random. Measured: the quality of the
-resulting training labels against the pool's gold (every budget; random averaged over seeds),
+budget alone deciding: no confidence threshold; most doubtful first, doubt being (1 - confidence) x
+the spans the confidence weighed) or at random. Measured: the quality of the resulting training
+labels against the pool's gold (every budget; random averaged over seeds), the characters reviewed,
 and the student trained on them, scored on held-out human-labelled documents next to the
 teacher on the same documents, the student trained on all gold labels (the ceiling) and the
 untrained base model.
@@ -34,6 +35,9 @@ unless its row names a share (`--teacher-negatives`), so earlier rows keep their
 `--review-negatives` trains the routed and random students on each such share too.
 A row named "reviewed xN" (`--human-weight N`) trains each reviewed document N times as often as a
 teacher-labelled one (the candidate's `human_weight`); every other row, once.
+
+`--doubt` also trains "routed by doubt" students: the documents the policy routes in its doubt
+order (`order = "doubt"`), under each review seed, set against the same random students.
 
 `--base mpnet` trains every student from all-mpnet-base-v2 instead of MiniLM, and
 `--group-by-length` with batches of texts of about the same length (student/batching.py); each
@@ -144,6 +148,10 @@ def argument_parser() -> argparse.ArgumentParser:
         "--review-seeds", type=int, default=1,
         help="train the routed and random students this many times, each further time with another"
         " random draw, audit sample and training seed (a repeat of the comparison)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--doubt", action="store_true",
+        help="also train students on the documents the policy routes in doubt order (order = \"doubt\")",
     )  # fmt: skip
     parser.add_argument("--base", default="minilm", choices=list(OFFLINE_BASES), help="every student's base")
     parser.add_argument("--group-by-length", action="store_true", help="batches of texts of similar length")
@@ -276,6 +284,7 @@ def command_of(args, parser) -> str:
                "teacher_negatives", "self_training", "human_weight")  # fmt: skip
     command += " --group-by-length" if args.group_by_length else ""
     command += " --review-negatives" if args.review_negatives else ""
+    command += " --doubt" if args.doubt else ""
     for option in options:
         value = getattr(args, option)
         if value != parser.get_default(option):

@@ -4,6 +4,7 @@ per budget (rendered into the section by benchmarks/review_budget_report.py)."""
 from __future__ import annotations
 
 from benchmarks.report import wrapped
+from benchmarks.review_budget_pairs import by_doubt, pool, review_pairs
 from corpus.metrics import PRF, bootstrap_delta
 
 
@@ -21,16 +22,6 @@ def difference(a: dict, b: dict) -> str:
     if interval is None:
         return ""
     return f"{a['F1'] - b['F1']:+.3f} [{interval[0]:+.2f}, {interval[1]:+.2f}]"
-
-
-def review_pairs(by_name: dict) -> dict[str, tuple[dict, dict]]:
-    """The routed and random students trained alike, keyed by what follows "routed " in their
-    names ("10%", "10%, seed 1", "10%, 50% negatives")."""
-    return {
-        name.removeprefix("routed "): (row, by_name[f"random {name.removeprefix('routed ')}"])
-        for name, row in by_name.items()
-        if name.startswith("routed ") and f"random {name.removeprefix('routed ')}" in by_name
-    }
 
 
 # what the findings add per corpus, from other sections' measurements, while the pool is small
@@ -76,7 +67,7 @@ def findings(corpus, pool, budgets, quality, students, teacher_scores) -> str:
     noise = _noise(trained, at, routed, drawn, apart)
     noise += _students_bound(reviewed, quality, trained) if overlap and reviewed else ""
     noise += _beyond_the_labels(apart, at, routed, drawn, quality, _seed_scores(trained))
-    noise += "".join(_repeated(b, pairs) for b in at)
+    noise += "".join(_repeated(b, pairs) for b in at) + by_doubt(by_name, quality)
     text = (
         "Goals. Routed review beats random review at the same budget: for the training labels"
         f" {_labels_verdict(reviewed, quality)} {students_read} ({side_by_side}), and the one trained on"
@@ -236,12 +227,8 @@ def _repeated(budget: int, by_key: dict) -> str:
     pairs = [by_key[k] for k in keys if k in by_key]
     if len(pairs) < 2 or any("per_document" not in row for pair in pairs for row in pair):
         return ""
-    routed, drawn = (_pooled([pair[side] for pair in pairs]) for side in (0, 1))
-    low, high = bootstrap_delta(routed, drawn)
-    gap = PRF.total(routed).f1 - PRF.total(drawn).f1
+    gap, low, high, verdict = pool(pairs)
     gaps = ", ".join(f"{r['F1'] - q['F1']:+.3f}" for r, q in pairs)
-    verdict = ("routed ahead beyond the noise" if low > 0 else "random ahead beyond the noise" if high < 0
-               else "within the noise")  # fmt: skip
     if verdict == "within the noise" and _excludes_zero(paired(*pairs[0])):
         verdict += ": the first pair's gap did not repeat"
     f1s = [[pair[side]["F1"] for pair in pairs] for side in (0, 1)]  # routed's, random's
@@ -252,12 +239,6 @@ def _repeated(budget: int, by_key: dict) -> str:
         f" {moved[0]:.3f} and the random one {moved[1]:.3f}; the pairs pooled, {gap:+.3f}"
         f" [{low:+.2f}, {high:+.2f}] paired, {verdict}."
     )
-
-
-def _pooled(rows: list[dict]) -> list[PRF]:
-    """Per held-out document, the counts of several students summed."""
-    per_student = (row["per_document"] for row in rows)
-    return [PRF.total(PRF(*d) for d in counts) for counts in zip(*per_student, strict=True)]
 
 
 def _excludes_zero(interval: tuple[float, float] | None) -> bool:

@@ -27,7 +27,10 @@ def chosen(pool, annotations: dict[str, Annotation], budget: int, how: str, seed
     ids = [item.document.id for item in pool]
     if how == "random":
         return set(random.Random(seed).sample(ids, budget))
-    policy = ReviewPolicy(budget=budget, threshold=None, seed=seed)
+    # "routed": the policy's default order (confidence); "doubt": its doubt order
+    policy = ReviewPolicy(
+        budget=budget, threshold=None, seed=seed, order="doubt" if how == "doubt" else "confidence"
+    )
     decisions = route([annotations[i] for i in ids if i in annotations], policy)
     return {d.document_id for d in decisions if d.route == "review"}
 
@@ -82,11 +85,15 @@ def characters(pool, reviewed: set[str]) -> int:
 
 def label_quality_at(pool, gold, annotations, n: int, seeds: int) -> dict:
     """The training labels after reviewing `n` routed documents, and `n` random ones (averaged over
-    `seeds` draws, with the spread of their F1); `read`: the characters reviewed, routed and random."""
+    `seeds` draws, with the spread of their F1), and `n` routed in doubt order; `read`: the characters
+    reviewed, routed, random and by doubt."""
     routed_ids = chosen(pool, annotations, n, "routed", 0)
+    doubt_ids = chosen(pool, annotations, n, "doubt", 0)
     random_ids = [chosen(pool, annotations, n, "random", seed) for seed in range(seeds)]
     draws = [label_quality(pool, gold, annotations, ids) for ids in random_ids]
-    read = (characters(pool, routed_ids), statistics.mean(characters(pool, ids) for ids in random_ids))
+    drawn = statistics.mean(characters(pool, ids) for ids in random_ids)
+    read = (characters(pool, routed_ids), drawn, characters(pool, doubt_ids))
     return {"routed": label_quality(pool, gold, annotations, routed_ids),
+            "doubt": label_quality(pool, gold, annotations, doubt_ids),
             "random": [statistics.mean(d) for d in zip(*draws, strict=True)],
             "random_sd": statistics.pstdev(d[0] for d in draws), "read": read}  # fmt: skip

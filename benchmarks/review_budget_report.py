@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from benchmarks.report import calibration_plot, table, wrapped
-from benchmarks.review_budget_findings import difference, findings, review_pairs
+from benchmarks.review_budget_findings import difference, findings
+from benchmarks.review_budget_pairs import review_pairs
 from benchmarks.review_budget_plot import plot
 from benchmarks.teacher_quality import confidence_auroc
 from benchmarks.threshold_rules import shipped_rule
@@ -45,7 +46,8 @@ def title_of(args) -> str:
 
 
 LABEL_HEADERS = ["budget", "documents", "labels F1 routed", "labels F1 random", "wrong among routed",
-                 "wrong among random", "errors fixed routed", "errors fixed random"]  # fmt: skip
+                 "wrong among random", "errors fixed routed", "errors fixed random",
+                 "labels F1 by doubt", "errors fixed by doubt"]  # fmt: skip
 STUDENT_HEADERS = ["trained on", "reviewed", "labels F1", "P", "R", "F1 [95%]", "F1 - teacher [95%]"]
 
 
@@ -96,25 +98,27 @@ def _label_rows(budgets, quality) -> list[list]:
         [f"{b}%", n, f"{quality[b]['routed'][0]:.3f}",
          f"{quality[b]['random'][0]:.3f} ± {quality[b]['random_sd']:.3f}",
          f"{quality[b]['routed'][1]:.0%}" if n else "", f"{quality[b]['random'][1]:.0%}" if n else "",
-         f"{quality[b]['routed'][2]}" if n else "", f"{quality[b]['random'][2]:.1f}" if n else ""]
+         f"{quality[b]['routed'][2]}" if n else "", f"{quality[b]['random'][2]:.1f}" if n else "",
+         f"{quality[b]['doubt'][0]:.3f}", f"{quality[b]['doubt'][2]}" if n else ""]
         for b, n in budgets.items()
     ]  # fmt: skip
 
 
 def reading_text(budgets, quality) -> str:
-    """The reviewers' cost: the policy sends the documents with the most doubtful spans, which are
-    the longer ones, so errors fixed per document overstate the gain per hour of review."""
+    """The reviewers' cost: routing by doubt sends the documents with the most doubtful spans,
+    which are the longer ones, so errors fixed per document overstate the gain per hour of review."""
     read = {b: quality[b]["read"] for b, n in budgets.items() if n}
     if not read:
         return ""
-    per_document = ", ".join(
-        f"{b}%: {routed / budgets[b]:.0f} routed, {drawn / budgets[b]:.0f} random"
-        for b, (routed, drawn) in read.items()
+    ways = (("routed", 0), ("random", 1), ("by doubt", 2))
+    per_document = "; ".join(
+        f"{b}%: " + ", ".join(f"{chars[i] / budgets[b]:.0f} {way}" for way, i in ways)
+        for b, chars in read.items()
     )
-    fixed = {b: (quality[b]["routed"][2], quality[b]["random"][2]) for b in read}
-    per_thousand = ", ".join(
-        f"{b}%: {1000 * fixed[b][0] / routed:.1f} routed, {1000 * fixed[b][1] / drawn:.1f} random"
-        for b, (routed, drawn) in read.items()
+    fixed = {b: (quality[b]["routed"][2], quality[b]["random"][2], quality[b]["doubt"][2]) for b in read}
+    per_thousand = "; ".join(
+        f"{b}%: " + ", ".join(f"{1000 * fixed[b][i] / chars[i]:.1f} {way}" for way, i in ways)
+        for b, chars in read.items()
     )
     return wrapped(f"""What the reviewers read: characters per reviewed document ({per_document}); span
 errors fixed per 1,000 characters read ({per_thousand}).""")
@@ -208,9 +212,10 @@ examples (`few_shot = 0`, as this section was first measured; the default is now
 from agreeing with a student trained on 200 reviewed documents from the end of the corpus
 (`ensemble = "confidence"`); confidence AUROC on the pool: {_auroc_text(pairs)}. An oracle reviewer (the
 pool's gold labels) stands in for the annotators. "routed": the documents the review policy sends
-(`review/policy.py`: failed first, rare labels, then the most doubtful, doubt being (1 - confidence)
-x the spans the confidence weighed; a tenth of the budget as a random audit; the budget alone
-decides, no threshold); "random": the same number drawn
+(`review/policy.py` in its default order: failed or invalid first, rare labels, then the least
+confident, a tenth of the budget as a random audit; the budget alone decides, no threshold); "routed
+by doubt" (`--doubt`): the policy in its `doubt` order (failed first, then the most doubtful, doubt
+being (1 - confidence) x the spans the confidence weighed); "random": the same number drawn
 at random ({args.seeds} draws averaged for the labels, the first draw for the student); "reviewed xN":
 each reviewed document trained on N times as often as a teacher-labelled one (`human_weight`).""")
 
@@ -243,13 +248,17 @@ the policy routes them first, and unreviewed they are left out of training.""")
 
 def routed_against_random(students: list[dict]) -> str:
     """Routed minus random review, per budget, paired on the held-out documents: the goal asks for
-    intervals that do not overlap, and a paired interval that excludes 0 is the stricter reading."""
-    pairs = review_pairs({s["name"]: s for s in students})
-    shown = [(b, d) for b, (routed, drawn) in pairs.items() if (d := difference(routed, drawn))]
-    if not shown:
-        return ""
-    return (
-        "Routed minus random student, paired on the held-out documents: "
-        + ", ".join(f"{b}: {d}" for b, d in shown)
-        + "."
-    )
+    intervals that do not overlap, and a paired interval that excludes 0 is the stricter reading.
+    Students routed in doubt order (`--doubt`) are set against the same random ones."""
+    by_name = {s["name"]: s for s in students}
+    sentences = []
+    for routed, words in (("routed ", "Routed"), ("routed by doubt ", "Routed by doubt")):
+        pairs = review_pairs(by_name, routed)
+        shown = [(b, d) for b, (one, drawn) in pairs.items() if (d := difference(one, drawn))]
+        if shown:
+            sentences.append(
+                f"{words} minus random student, paired on the held-out documents: "
+                + ", ".join(f"{b}: {d}" for b, d in shown)
+                + "."
+            )
+    return " ".join(sentences)

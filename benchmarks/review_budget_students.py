@@ -88,6 +88,10 @@ def student_conditions(args) -> list[Condition]:
         for seed in range(1, args.review_seeds) for b in args.student_budgets if b
         for how in ("routed", "random")
     ]  # fmt: skip
+    conditions += [  # the review policy's doubt order, set against the same random students
+        Condition(f"routed by doubt {b}%" + (f", seed {seed}" if seed else ""), b, "doubt", seed)
+        for seed in range(args.review_seeds if args.doubt else 0) for b in args.student_budgets if b
+    ]  # fmt: skip
     conditions += [  # the reviewed documents weighed more among the teacher's
         Condition(f"{how} {b}%, reviewed x{weight}", b, how, human_weight=weight)
         for weight in args.human_weight for b in args.student_budgets if b for how in ("routed", "random")

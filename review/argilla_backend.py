@@ -87,6 +87,9 @@ class ArgillaBackend:
             ],
             metadata=[
                 rg.FloatMetadataProperty("teacher_confidence", title="Teacher confidence"),
+                rg.FloatMetadataProperty(
+                    "doubtful_spans", title="Doubtful spans (errors the teacher expects)"
+                ),
                 rg.FloatMetadataProperty("disagreement", title="Samples disagree (share of spans)"),
                 rg.TermsMetadataProperty("second_opinion", title="Second opinion"),
                 rg.IntegerMetadataProperty("invalid_spans", title="Invalid teacher spans"),

@@ -3,6 +3,8 @@ Argilla's URL and key may also come from Argilla's own ARGILLA_API_URL / ARGILLA
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from review.policy import ReviewPolicy
@@ -21,6 +23,10 @@ class ReviewConfig(BaseModel):
     min_per_label: int = Field(default=3, ge=0)
     audit_fraction: float = Field(default=0.1, ge=0, le=1)
     seed: int = 0
+    order: Literal["confidence", "doubt"] = Field(
+        default="confidence",
+        description="confidence: least confident first; doubt: the most expected span errors first",
+    )
 
     def policy(self) -> ReviewPolicy:
         return ReviewPolicy(
@@ -29,4 +35,5 @@ class ReviewConfig(BaseModel):
             min_per_label=self.min_per_label,
             audit_fraction=self.audit_fraction,
             seed=self.seed,
+            order=self.order,
         )

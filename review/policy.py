@@ -1,23 +1,26 @@
 """Which teacher-labelled documents go to human review, and why.
 
 Order of precedence, all under one budget per run:
-1. documents the teacher failed on;
-2. for each rare label (rarest first), the most doubtful documents that carry
-   it, until `min_per_label` documents with that label are routed;
-3. the documents below `threshold`, most doubtful first;
+1. documents the teacher failed on (and, in `confidence` order, those with invalid spans);
+2. for each rare label (rarest first), the first documents in the order that carry it, until
+   `min_per_label` documents with that label are routed;
+3. the documents below `threshold`, in the order;
 4. a random audit sample of confident documents (`audit_fraction` of the budget),
    so the confidence itself can be checked against reviewers.
 Everything else is accepted with the teacher's labels. Every decision has a reason.
 
-A document's doubt is the number of its span decisions the teacher expects to have wrong:
-(1 - confidence) x the spans its confidence weighed (`weighed_spans`, or its kept spans in
-annotations from before). The budget counts documents, and one document with five doubtful spans
-hides more errors than one with a single doubtful span at a lower confidence: on the 1.5B
-teacher's labels, routing 10% by doubt fixed 2.9x the errors that least-confident-first did
-(BENCHMARKS.md, "Review budgets"). Invalid spans (text the teacher named that is not in the
-document) are named in the reason but do not jump the queue: on wikigold 81 of 1,000 documents had
-one, with hardly more errors than the rest (1.9 against 1.7), and routing them first spent most of
-a 10% budget on them.
+Two orders (`order`):
+- `confidence` (the default): least confident first, invalid spans before them;
+- `doubt`: most doubtful first, a document's doubt being the number of its span decisions the
+  teacher expects to have wrong: (1 - confidence) x the spans its confidence weighed
+  (`weighed_spans`, or its kept spans in annotations from before). Invalid spans are named in the
+  reason but do not jump the queue.
+On the 1.5B teacher's wikigold labels, 10% routed by doubt fixed 503 span errors (labels F1 0.695)
+where confidence order fixed 186 (0.606) and a random 10% 165 (0.601); yet the students trained on
+the doubt-routed labels scored below the random ones, -0.057 [-0.10, -0.01] over two pairs, where
+confidence order's were level with random (BENCHMARKS.md, "Review budgets"). So `doubt` serves a
+team whose goal is the labels themselves (a gold corpus), and the default stays with what trained
+the better student.
 A failed document that does not make the budget gets no decision: the teacher retries it, and
 it is routed once it has labels (accepting it would accept labels it does not have).
 """
@@ -40,6 +43,7 @@ class ReviewPolicy:
     rare_share: float = 0.05  # a label is rare below this share of all teacher spans
     audit_fraction: float = 0.1
     seed: int = 0
+    order: str = "confidence"  # "confidence": least confident first; "doubt": most expected errors first
 
 
 class Route(StrEnum):
@@ -58,23 +62,24 @@ class Decision:
 def route(annotations: list[Annotation], policy: ReviewPolicy) -> list[Decision]:
     budget = policy.budget if policy.budget is not None else len(annotations)
     audit_slots = int(round(budget * policy.audit_fraction)) if policy.audit_fraction else 0
-    by_doubt = sorted(annotations, key=lambda a: (-doubt(a), _confidence(a), a.document_id))
+    ordered = _ordered(annotations, policy.order)
     chosen = _Chosen(budget - audit_slots)
-    for annotation in by_doubt:
+    for annotation in ordered:
         if annotation.status is AnnotationStatus.FAILED:
             chosen.pick(annotation, f"teacher failed: {annotation.error}")
-    _pick_rare_labels(annotations, by_doubt, chosen, policy)
-    for annotation in by_doubt:
+        elif policy.order == "confidence" and annotation.metadata.get("invalid_spans"):
+            chosen.pick(
+                annotation, f"{annotation.metadata['invalid_spans']} invalid span(s) from the teacher"
+            )
+    _pick_rare_labels(annotations, ordered, chosen, policy)
+    for annotation in ordered:
         confidence = _confidence(annotation)
         if policy.threshold is not None and confidence >= policy.threshold:
             continue  # sure enough, however many spans it has
         reason = f"confidence {confidence:.2f}" + (
             f" < {policy.threshold}" if policy.threshold is not None else ""
         )
-        reason += f", {doubt(annotation):.1f} doubtful span(s)"
-        if invalid := annotation.metadata.get("invalid_spans"):
-            reason += f", {invalid} invalid span(s) from the teacher"
-        chosen.pick(annotation, reason + " (most doubtful first)")
+        chosen.pick(annotation, reason + _order_words(annotation, policy.order))
     confident = [
         a for a in annotations if a.document_id not in chosen.reasons and a.status is AnnotationStatus.OK
     ]
@@ -85,6 +90,23 @@ def route(annotations: list[Annotation], policy: ReviewPolicy) -> list[Decision]
 
 def _confidence(annotation: Annotation) -> float:
     return annotation.confidence if annotation.confidence is not None else 0.0
+
+
+def _ordered(annotations: list[Annotation], order: str) -> list[Annotation]:
+    if order == "doubt":
+        return sorted(annotations, key=lambda a: (-doubt(a), _confidence(a), a.document_id))
+    if order == "confidence":
+        return sorted(annotations, key=lambda a: (_confidence(a), a.document_id))
+    raise ValueError(f"review order {order!r}: use 'confidence' or 'doubt'")
+
+
+def _order_words(annotation: Annotation, order: str) -> str:
+    if order == "confidence":
+        return " (least confident first)"
+    words = f", {doubt(annotation):.1f} doubtful span(s)"
+    if invalid := annotation.metadata.get("invalid_spans"):
+        words += f", {invalid} invalid span(s) from the teacher"
+    return words + " (most doubtful first)"
 
 
 def doubt(annotation: Annotation) -> float:
@@ -107,8 +129,8 @@ class _Chosen:
         return True
 
 
-def _pick_rare_labels(annotations, by_doubt, chosen: _Chosen, policy: ReviewPolicy) -> None:
-    """For each rare label, rarest first: its most doubtful documents, until `min_per_label`."""
+def _pick_rare_labels(annotations, ordered, chosen: _Chosen, policy: ReviewPolicy) -> None:
+    """For each rare label, rarest first: its first documents in the order, until `min_per_label`."""
     label_counts = Counter(s.label for a in annotations for s in a.spans)
     total = sum(label_counts.values())
     for label, count in sorted(label_counts.items(), key=lambda kv: kv[1]):
@@ -116,7 +138,7 @@ def _pick_rare_labels(annotations, by_doubt, chosen: _Chosen, policy: ReviewPoli
             continue
         carries = lambda a, label=label: any(s.label == label for s in a.spans)  # noqa: E731
         have = sum(1 for a in annotations if a.document_id in chosen.reasons and carries(a))
-        for annotation in by_doubt:
+        for annotation in ordered:
             if have >= policy.min_per_label:
                 break
             if carries(annotation) and chosen.pick(

@@ -9,6 +9,7 @@ from dataclasses import replace
 from corpus.chunking import chunk_text
 from corpus.model import Annotation, Document, Span
 from review.backend import ReviewTask
+from review.policy import doubt
 
 # a long text is reviewed in parts of at most this many characters, cut at paragraph or sentence ends
 MAX_RECORD_CHARS = 2000
@@ -19,6 +20,11 @@ def disagreement(annotation: Annotation | None) -> float:
     if not annotation or not annotation.spans or annotation.metadata.get("samples", 1) < 2:
         return 0.0
     return round(sum((s.score or 0.0) < 1.0 for s in annotation.spans) / len(annotation.spans), 3)
+
+
+def doubtful_spans(annotation: Annotation | None) -> float:
+    """The errors the teacher expects in the document (review/policy.py), to sort and filter on."""
+    return round(doubt(annotation), 2) if annotation else 1.0
 
 
 def second_opinion(annotation: Annotation | None) -> tuple[str, str]:
@@ -69,6 +75,7 @@ def review_tasks(item, document: Document, annotation: Annotation | None) -> lis
         part = (index, len(chunks), chunk.start, chunk.end)
         metadata = {
             "teacher_confidence": confidence,
+            "doubtful_spans": doubtful_spans(annotation),
             "disagreement": disagreement(annotation),
             "second_opinion": verdict,
             "invalid_spans": int(annotation.metadata.get("invalid_spans", 0)) if annotation else 0,

@@ -135,3 +135,24 @@ def test_the_goal_is_read_from_the_pair_on_fewer_negatives_where_it_is_the_only_
     routed, drawn = ({**row, "name": row["name"] + sparse} for row in students_apart(14))
     text = written(0.006, 0.30, (TEACHER_ONLY, routed, drawn, CEILING))
     assert f"(10%{sparse}: 0.600 vs 0.520)" in text and "No routed or random student" not in text
+
+
+def test_students_routed_by_doubt_are_set_against_the_same_random_ones_and_their_labels_gain():
+    """A labels gain that the students do not show is called out: here doubt-routed labels are
+    +0.20 better than random, and over two pairs the random students find more entities."""
+    routed, drawn = students_apart(20)
+    doubt = [{**routed, "name": "routed by doubt 10%", "per_document": [[1, 0, 0]] * 10 + [[0, 1, 1]] * 10}]
+    doubt += [{**doubt[0], "name": "routed by doubt 10%, seed 1"}]
+    again = {**drawn, "name": "random 10%, seed 1"}
+    rates = quality(0.006, 0.30)
+    rates[10]["doubt"] = (0.75, 0.9, 60)
+    text = " ".join(
+        findings(
+            "ncbi-disease", 120, BUDGETS, rates, [TEACHER_ONLY, routed, drawn, *doubt, again, CEILING],
+            {"F1": 0.5},
+        ).split()
+    )  # fmt: skip
+    assert 'Routed by doubt (`order = "doubt"`) at 10%: training labels +0.200 F1 over random' in text
+    assert "-0.500 [" in text and "paired over the 2 pairs pooled, random ahead beyond the noise" in text
+    assert text.count("the labels' gain did not reach the students.") == 1
+    assert "Routed by doubt" not in written(0.006, 0.30, (TEACHER_ONLY, routed, drawn, CEILING))

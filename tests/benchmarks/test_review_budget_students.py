@@ -93,3 +93,11 @@ def test_a_repeated_pair_draws_again_and_trains_under_its_seed():
     draws = {labels_of(run, by_name[f"random 25%{s}"], 0.0).digest for s in ("", ", seed 1", ", seed 2")}
     assert len(draws) > 1, "another seed draws other documents for review (1 of 4 here)"
     assert by_name["random 25%, seed 2"].seed == 2 and by_name["random 25%"].seed == 0
+
+
+def test_doubt_students_draw_the_policys_doubt_order_under_each_review_seed():
+    args = argument_parser().parse_args(["--student-budgets", "25", "--review-seeds", "2", "--doubt"])
+    by_name = {c.name: c for c in student_conditions(args)}
+    assert by_name["routed by doubt 25%"].how == "doubt" and by_name["routed by doubt 25%, seed 1"].seed == 1
+    without = {c.name for c in student_conditions(argument_parser().parse_args(["--student-budgets", "25"]))}
+    assert not any("doubt" in name for name in without)

@@ -132,8 +132,10 @@ def test_the_routing_metadata_is_one_click_away(page):
     page.locator("button.record-menu__header").click()
     page.get_by_text("View metadata").click()
     text = page.locator("div", has_text="Record info").filter(has_text="routing_reason").last.inner_text()
-    for name, value in [("teacher_confidence", "0.3"), ("disagreement", "0.5"), ("second_opinion", "differs"),
-                        ("source", "letters.txt"), ("routing_reason", "confidence 0.30")]:  # fmt: skip
+    # doubtful_spans: (1 - 0.3) x its 2 spans, for sorting by the errors the teacher expects
+    for name, value in [("teacher_confidence", "0.3"), ("doubtful_spans", "1.4"), ("disagreement", "0.5"),
+                        ("second_opinion", "differs"), ("source", "letters.txt"),
+                        ("routing_reason", "confidence 0.30")]:  # fmt: skip
         assert re.search(rf"{name}\s+{re.escape(value)}", text), (name, text)
     page.keyboard.press("Escape")
     page.mouse.click(5, 400)  # closes the menu wherever Escape does not

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from corpus.model import Annotation, AnnotationStatus, Annotator, AnnotatorKind, Span
 from review.backend import Answer
 from review.policy import ReviewPolicy, route
@@ -25,16 +27,29 @@ def ann(doc, confidence, labels=("LOC",), status=AnnotationStatus.OK, invalid=0,
     )
 
 
-def test_failures_first_then_most_doubtful_under_budget():
+def test_failures_and_invalid_spans_first_then_least_confident_under_budget():
     annotations = [ann(f"d{i}", confidence=i / 10) for i in range(10)]
     annotations += [ann("failed", 0.99, status=AnnotationStatus.FAILED), ann("invalid", 0.95, invalid=2)]
-    annotations += [ann("doubtful invalid", 0.15, invalid=1)]
     decisions = {
         d.document_id: d for d in route(annotations, ReviewPolicy(budget=4, threshold=0.8, audit_fraction=0))
     }
     reviewed = [d for d, x in decisions.items() if x.route == "review"]
-    assert sorted(reviewed) == ["d0", "d1", "doubtful invalid", "failed"]
+    assert sorted(reviewed) == ["d0", "d1", "failed", "invalid"]
     assert decisions["failed"].reason == "teacher failed: timeout"
+    assert decisions["invalid"].reason == "2 invalid span(s) from the teacher"
+    assert decisions["d0"].reason == "confidence 0.00 < 0.8 (least confident first)"
+    assert decisions["d5"].reason == "over this run's review budget"
+    assert decisions["d9"].route == "accept" and decisions["d9"].reason == "confidence >= 0.8"
+
+
+def test_in_doubt_order_failures_first_then_most_doubtful_and_invalid_spans_wait_their_turn():
+    annotations = [ann(f"d{i}", confidence=i / 10) for i in range(10)]
+    annotations += [ann("failed", 0.99, status=AnnotationStatus.FAILED), ann("invalid", 0.95, invalid=2)]
+    annotations += [ann("doubtful invalid", 0.15, invalid=1)]
+    policy = ReviewPolicy(budget=4, threshold=0.8, audit_fraction=0, order="doubt")
+    decisions = {d.document_id: d for d in route(annotations, policy)}
+    reviewed = [d for d, x in decisions.items() if x.route == "review"]
+    assert sorted(reviewed) == ["d0", "d1", "doubtful invalid", "failed"]
     assert decisions["doubtful invalid"].reason == (
         "confidence 0.15 < 0.8, 0.8 doubtful span(s), 1 invalid span(s) from the teacher"
         " (most doubtful first)"
@@ -43,8 +58,6 @@ def test_failures_first_then_most_doubtful_under_budget():
         "a confident document's invalid span does not jump the queue"
     )
     assert decisions["d0"].reason == "confidence 0.00 < 0.8, 1.0 doubtful span(s) (most doubtful first)"
-    assert decisions["d5"].reason == "over this run's review budget"
-    assert decisions["d9"].route == "accept" and decisions["d9"].reason == "confidence >= 0.8"
 
 
 def test_a_failed_document_over_the_budget_is_never_accepted():
@@ -59,7 +72,7 @@ def test_a_failed_document_over_the_budget_is_never_accepted():
     assert decisions["ok"].route == "accept"
 
 
-def test_the_document_with_the_most_doubtful_spans_goes_first():
+def test_in_doubt_order_the_document_with_the_most_doubtful_spans_goes_first():
     """The budget counts documents: five spans at 0.6 hide more errors (2.0 expected) than one
     span at 0.2 (0.8); without `weighed_spans` (annotations from before) the kept spans count."""
     annotations = [
@@ -68,11 +81,13 @@ def test_the_document_with_the_most_doubtful_spans_goes_first():
         ann("old", 0.5, labels=("LOC",) * 3),  # no weighed_spans: 3 kept spans, 1.5 doubtful
         ann("sure", 0.9, labels=("LOC",) * 3, weighed=40),  # 4.0 doubtful, but at the threshold's right
     ]
-    decisions = route(annotations, ReviewPolicy(budget=2, threshold=0.8, audit_fraction=0))
+    decisions = route(annotations, ReviewPolicy(budget=2, threshold=0.8, audit_fraction=0, order="doubt"))
     assert [d.document_id for d in decisions if d.route == "review"] == ["long", "old"]
+    by_confidence = route(annotations, ReviewPolicy(budget=2, threshold=0.8, audit_fraction=0))
+    assert [d.document_id for d in by_confidence if d.route == "review"] == ["short", "old"]
     (long,) = [d for d in decisions if d.document_id == "long"]
     assert long.reason == "confidence 0.60 < 0.8, 2.0 doubtful span(s) (most doubtful first)"
-    budgetless = route(annotations, ReviewPolicy(budget=None, threshold=0.8, audit_fraction=0))
+    budgetless = route(annotations, ReviewPolicy(budget=None, threshold=0.8, audit_fraction=0, order="doubt"))
     assert {d.document_id: d.route for d in budgetless}["sure"] == "accept"
 
 
@@ -121,3 +136,8 @@ def test_majority_resolution_of_several_annotators():
     assert resolve([a, b, c]) == [Span(0, 3, "PER"), Span(5, 9, "LOC")]
     # two annotators disagree on a span: each has half the votes; the flat result keeps one, never both
     assert len(resolve([a, b])) == 2
+
+
+def test_an_unknown_order_is_an_error_that_names_the_choices():
+    with pytest.raises(ValueError, match="review order 'loudest': use 'confidence' or 'doubt'"):
+        route([ann("d", 0.5)], ReviewPolicy(order="loudest"))

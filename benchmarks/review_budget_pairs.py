@@ -1,0 +1,55 @@
+"""Review budgets: the routed and random students trained alike, found by name and pooled over
+their repeats (`--review-seeds`), and the students routed in the policy's doubt order (`--doubt`)."""
+
+from __future__ import annotations
+
+from corpus.metrics import PRF, bootstrap_delta
+
+
+def review_pairs(by_name: dict, routed: str = "routed ") -> dict[str, tuple[dict, dict]]:
+    """The routed and random students trained alike, keyed by what follows `routed` in their
+    names ("10%", "10%, seed 1", "10%, 50% negatives"); `routed="routed by doubt "` pairs the
+    students routed in doubt order with the same random ones."""
+    return {
+        name.removeprefix(routed): (row, by_name[f"random {name.removeprefix(routed)}"])
+        for name, row in by_name.items()
+        if name.startswith(routed) and f"random {name.removeprefix(routed)}" in by_name
+    }
+
+
+def pool(pairs: list[tuple[dict, dict]]) -> tuple[float, float, float, str]:
+    """Routed minus random over several pairs, each side's per-document counts summed: the gap,
+    its paired interval and what it says."""
+    routed, drawn = (pooled([pair[side] for pair in pairs]) for side in (0, 1))
+    low, high = bootstrap_delta(routed, drawn)
+    verdict = ("routed ahead beyond the noise" if low > 0 else "random ahead beyond the noise" if high < 0
+               else "within the noise")  # fmt: skip
+    return PRF.total(routed).f1 - PRF.total(drawn).f1, low, high, verdict
+
+
+def by_doubt(by_name: dict, quality: dict) -> str:
+    """The students routed in the policy's doubt order (`--doubt`) against the same random ones:
+    the labels' gain next to the students', pooled over the repeats."""
+    pairs = review_pairs(by_name, "routed by doubt ")
+    text = ""
+    for budget in sorted({int(k.split("%")[0]) for k in pairs}):
+        keys = [f"{budget}%"] + sorted(k for k in pairs if k.startswith(f"{budget}%, seed "))
+        found = [pairs[k] for k in keys if k in pairs and all("per_document" in row for row in pairs[k])]
+        if not found:
+            continue
+        labels = quality[budget]["doubt"][0] - quality[budget]["random"][0]
+        gap, low, high, verdict = pool(found)
+        scores = ", ".join(f"{r['F1']:.3f} vs {q['F1']:.3f}" for r, q in found)
+        text += (
+            f' Routed by doubt (`order = "doubt"`) at {budget}%: training labels {labels:+.3f} F1 over'
+            f" random, its students {scores} against random; {gap:+.3f} [{low:+.2f}, {high:+.2f}] paired"
+            f"{' over the ' + str(len(found)) + ' pairs pooled' if len(found) > 1 else ''}, {verdict}"
+            + (": the labels' gain did not reach the students." if labels > 0 and high < 0 else ".")
+        )
+    return text
+
+
+def pooled(rows: list[dict]) -> list[PRF]:
+    """Per held-out document, the counts of several students summed."""
+    per_student = (row["per_document"] for row in rows)
+    return [PRF.total(PRF(*d) for d in counts) for counts in zip(*per_student, strict=True)]
