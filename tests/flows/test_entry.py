@@ -93,6 +93,10 @@ def test_options_take_the_configs_bounds(project, capsys, args, words):
         ('[[student.candidates]]\nbase = "minilm"\nlr = 1\n', "unknown key 'student.candidates[0].lr'"),
         ('[teacher]\nsamples = "three"\n', "teacher.samples: Input should be a valid integer"),
         ("[teacher]\nsamples = 0\n", "teacher.samples: Input should be greater than or equal to 1 (got 0)"),
+        (
+            '[review]\norder = "loudest"\n',
+            "review.order: Input should be 'confidence' or 'doubt' (got 'loudest')",
+        ),
     ],
 )
 def test_config_mistakes_name_the_key_and_the_file(project, capsys, toml, words):

@@ -141,3 +141,10 @@ def test_majority_resolution_of_several_annotators():
 def test_an_unknown_order_is_an_error_that_names_the_choices():
     with pytest.raises(ValueError, match="review order 'loudest': use 'confidence' or 'doubt'"):
         route([ann("d", 0.5)], ReviewPolicy(order="loudest"))
+
+
+def test_the_review_settings_order_reaches_the_policy():
+    from review.config import ReviewConfig
+
+    assert ReviewConfig().policy().order == "confidence"
+    assert ReviewConfig(order="doubt", budget=5).policy() == ReviewPolicy(budget=5, order="doubt")
