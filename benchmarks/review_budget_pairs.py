@@ -44,7 +44,12 @@ def by_doubt(by_name: dict, quality: dict) -> str:
             f' Routed by doubt (`order = "doubt"`) at {budget}%: training labels {labels:+.3f} F1 over'
             f" random, its students {scores} against random; {gap:+.3f} [{low:+.2f}, {high:+.2f}] paired"
             f"{' over the ' + str(len(found)) + ' pairs pooled' if len(found) > 1 else ''}, {verdict}"
-            + (": the labels' gain did not reach the students." if labels > 0 and high < 0 else ".")
+            + (
+                ": the labels' gain did not reach the students, so a larger label gain alone does not"
+                " tell routed from random students here."
+                if labels > 0 and high < 0
+                else "."
+            )
         )
     return text
 
