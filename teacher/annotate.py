@@ -21,7 +21,7 @@ from corpus.guideline_model import Guidelines
 from corpus.model import Annotation, AnnotationStatus, Document, Span
 from corpus.store import Store
 from teacher.breaker import CircuitBreaker, TeacherHalted
-from teacher.confidence import ConfidenceEstimator, Sample, SelfConsistency, span_probabilities
+from teacher.confidence import ConfidenceEstimator, Judgement, Sample, SelfConsistency, span_probabilities
 from teacher.config import TeacherConfig
 from teacher.endpoint import Extraction, PermanentError, TeacherCallError, TeacherEndpoint, TransientError
 from teacher.ensemble import Agreement, EnsembleMode, SecondOpinion, apply, compare
@@ -156,8 +156,22 @@ class TeacherRun:
                 judgement.spans, judgement.confidence, work.agreement, self.config.ensemble
             )
         cost = self.prices.cost(work.tokens_in, work.tokens_out)
+        annotation = self._annotation(document, work, judgement, cost)
+        result = {"samples": [[[s.start, s.end, s.label] for s in sample.spans] for sample in work.samples]}
+        await asyncio.to_thread(
+            self.ledger.finish, call, result, work.tokens_in, work.tokens_out, work.calls, cost, annotation
+        )
+        summary.annotated += 1
+        summary.spans += len(judgement.spans)
+        summary.confidences.append(judgement.confidence)
+        self._count(summary, work, cost)
+
+    def _annotation(
+        self, document: Document, work: _DocumentWork, judgement: Judgement, cost: float
+    ) -> Annotation:
+        """What the store keeps of one judged document: its spans and confidence, and how they came."""
         invalid = invalid_count(work.dropped)
-        annotation = Annotation(
+        return Annotation(
             document.id,
             self.annotator,
             judgement.spans,
@@ -179,14 +193,6 @@ class TeacherRun:
                 **self._technique_metadata(work),
             },  # fmt: skip
         )
-        result = {"samples": [[[s.start, s.end, s.label] for s in sample.spans] for sample in work.samples]}
-        await asyncio.to_thread(
-            self.ledger.finish, call, result, work.tokens_in, work.tokens_out, work.calls, cost, annotation
-        )
-        summary.annotated += 1
-        summary.spans += len(judgement.spans)
-        summary.confidences.append(judgement.confidence)
-        self._count(summary, work, cost)
 
     async def _sample(self, document: Document, work: _DocumentWork) -> None:
         chunks = chunk_text(document.text, self.config.max_chunk_chars, self.config.chunk_overlap_chars)
