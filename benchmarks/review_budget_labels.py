@@ -83,17 +83,26 @@ def characters(pool, reviewed: set[str]) -> int:
     return sum(len(item.document.text) for item in pool if item.document.id in reviewed)
 
 
+def entities(pool, gold, reviewed: set[str]) -> int:
+    """The gold entities in the reviewed documents: what the reviewers mark, and the students learn."""
+    return sum(len(g) for item, g in zip(pool, gold, strict=True) if item.document.id in reviewed)
+
+
 def label_quality_at(pool, gold, annotations, n: int, seeds: int) -> dict:
     """The training labels after reviewing `n` routed documents, and `n` random ones (averaged over
     `seeds` draws, with the spread of their F1), and `n` routed in doubt order; `read`: the characters
-    reviewed, routed, random and by doubt."""
+    reviewed, routed, random and by doubt; `entities`: their gold entities, the same three ways, and
+    the pool's per document."""
     routed_ids = chosen(pool, annotations, n, "routed", 0)
     doubt_ids = chosen(pool, annotations, n, "doubt", 0)
     random_ids = [chosen(pool, annotations, n, "random", seed) for seed in range(seeds)]
     draws = [label_quality(pool, gold, annotations, ids) for ids in random_ids]
     drawn = statistics.mean(characters(pool, ids) for ids in random_ids)
     read = (characters(pool, routed_ids), drawn, characters(pool, doubt_ids))
+    marked = statistics.mean(entities(pool, gold, ids) for ids in random_ids)
+    per_document = sum(map(len, gold)) / len(pool)
+    found = (entities(pool, gold, routed_ids), marked, entities(pool, gold, doubt_ids), per_document)
     return {"routed": label_quality(pool, gold, annotations, routed_ids),
             "doubt": label_quality(pool, gold, annotations, doubt_ids),
             "random": [statistics.mean(d) for d in zip(*draws, strict=True)],
-            "random_sd": statistics.pstdev(d[0] for d in draws), "read": read}  # fmt: skip
+            "random_sd": statistics.pstdev(d[0] for d in draws), "read": read, "entities": found}  # fmt: skip

@@ -120,8 +120,14 @@ def reading_text(budgets, quality) -> str:
         f"{b}%: " + ", ".join(f"{1000 * fixed[b][i] / chars[i]:.1f} {way}" for way, i in ways)
         for b, chars in read.items()
     )
+    marked = "; ".join(
+        f"{b}%: " + ", ".join(f"{quality[b]['entities'][i] / budgets[b]:.1f} {way}" for way, i in ways)
+        for b in read
+    )
+    across = quality[next(iter(read))]["entities"][3]
     return wrapped(f"""What the reviewers read: characters per reviewed document ({per_document}); span
-errors fixed per 1,000 characters read ({per_thousand}).""")
+errors fixed per 1,000 characters read ({per_thousand}); gold entities per reviewed document
+({marked}; {across:.1f} across the pool).""")
 
 
 def _student_rows(students, teacher, teacher_scores) -> list[list]:

@@ -47,7 +47,7 @@ def sync(project: Project, do_route: bool = True, do_push: bool = True, do_pull:
     except ReviewUnavailable as error:
         return SyncReport(routed, None, None, str(error))
     pulled = pull(store, queue, review) if do_pull else None  # answers first: never re-push an answered one
-    pushed = push(store, queue, review) if do_push else None
+    pushed = push(store, queue, review, project.settings.review.order) if do_push else None
     url = review.url() if hasattr(review, "url") else None  # a backend may have no web page
     return SyncReport(routed, pushed, pulled, None, url)
 

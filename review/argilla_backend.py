@@ -6,7 +6,8 @@ guidelines rendered as the dataset's guidelines, and metadata annotators can
 filter and sort on. Records are keyed by document id (`<id>@<offset>` for the
 parts of a long text), so pushing again updates instead of duplicating, and a
 record that already has an answer is never touched again. The dataset's URL
-sorts the pending records least confident first.
+sorts the pending records in the review order (`[review] order`): least confident first, or most
+doubtful first.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from review.queue import ReviewStatus
 QUESTION = "entities"
 FIELD = "text"
 WHY = "why"
+# the screen's sort for each review order (review/policy.py), as Argilla's URL writes it
+SORT_BY_ORDER = {"confidence": "metadata.teacher_confidence.asc", "doubt": "metadata.doubtful_spans.desc"}
 # argilla logs connection failures with the request; distil reports them itself
 logging.getLogger("argilla").setLevel(logging.CRITICAL)
 
@@ -47,6 +50,7 @@ class ArgillaBackend:
     guidelines: Guidelines = field(repr=False)
     workspace: str = "argilla"
     min_submitted: int = 1  # answers per record (TaskDistribution); >1 measures agreement
+    order: str = "confidence"  # the review order the screen sorts by (SORT_BY_ORDER)
 
     def __post_init__(self) -> None:
         import argilla as rg
@@ -176,11 +180,14 @@ class ArgillaBackend:
         return len(records)
 
     def url(self) -> str:
-        """Where annotators open this dataset: pending records, least confident first."""
-        return (
-            f"{self.api_url.rstrip('/')}/dataset/{self.dataset.id}/annotation-mode"
-            "?page=1&status=pending&sort=metadata.teacher_confidence.asc"
-        )
+        """Where annotators open this dataset: pending records in the review order (least confident
+        first where the dataset, made by an older distil, lacks the doubt order's property)."""
+        properties = {p.name for p in self.dataset.settings.metadata}
+        sort = SORT_BY_ORDER.get(self.order, SORT_BY_ORDER["confidence"])
+        if sort.split(".")[1] not in properties:
+            sort = SORT_BY_ORDER["confidence"]
+        page = f"{self.api_url.rstrip('/')}/dataset/{self.dataset.id}/annotation-mode"
+        return f"{page}?page=1&status=pending&sort={sort}"
 
 
 def _status(response) -> str:
@@ -190,4 +197,4 @@ def _status(response) -> str:
 
 @review_backends.register("argilla.v1")
 def argilla_backend(api_url: str, api_key: str, guidelines: Guidelines, config) -> ArgillaBackend:
-    return ArgillaBackend(api_url, api_key, guidelines, config.workspace, config.min_submitted)
+    return ArgillaBackend(api_url, api_key, guidelines, config.workspace, config.min_submitted, config.order)

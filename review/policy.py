@@ -62,7 +62,7 @@ class Decision:
 def route(annotations: list[Annotation], policy: ReviewPolicy) -> list[Decision]:
     budget = policy.budget if policy.budget is not None else len(annotations)
     audit_slots = int(round(budget * policy.audit_fraction)) if policy.audit_fraction else 0
-    ordered = _ordered(annotations, policy.order)
+    ordered = in_review_order(annotations, policy.order)
     chosen = _Chosen(budget - audit_slots)
     for annotation in ordered:
         if annotation.status is AnnotationStatus.FAILED:
@@ -92,7 +92,8 @@ def _confidence(annotation: Annotation) -> float:
     return annotation.confidence if annotation.confidence is not None else 0.0
 
 
-def _ordered(annotations: list[Annotation], order: str) -> list[Annotation]:
+def in_review_order(annotations: list[Annotation], order: str) -> list[Annotation]:
+    """The annotations as `order` ranks them: least confident first, or most doubtful first."""
     if order == "doubt":
         return sorted(annotations, key=lambda a: (-doubt(a), _confidence(a), a.document_id))
     if order == "confidence":

@@ -19,6 +19,7 @@ from corpus.model import Annotation, Annotator, AnnotatorKind, Span, trim_span
 from corpus.store import Store
 from review.agreement import add_counts, pair_counts, per_label_f1
 from review.backend import Answer, ReviewBackend, ReviewUnavailable, Withdraws
+from review.policy import in_review_order
 from review.queue import ReviewQueue, ReviewStatus
 from review.tasks import review_tasks
 
@@ -40,7 +41,9 @@ class PullReport:
     repaired: list[str] = field(default_factory=list)  # reviewer spans trimmed or dropped, and why
 
 
-def push(store: Store, queue: ReviewQueue, backend: ReviewBackend) -> PushReport:
+def push(store: Store, queue: ReviewQueue, backend: ReviewBackend, order: str = "confidence") -> PushReport:
+    """The queued documents to the backend in the review `order` (a backend without a sort of its
+    own shows them so)."""
     items = {item.document_id: item for item in queue.items((ReviewStatus.QUEUED, ReviewStatus.PUSHED))}
     if not items:
         return PushReport()
@@ -51,11 +54,12 @@ def push(store: Store, queue: ReviewQueue, backend: ReviewBackend) -> PushReport
             kind=AnnotatorKind.TEACHER, document_ids=list(items), guidelines_version=queue.version
         )
     }
-    tasks = [
+    ranked = {a.document_id: n for n, a in enumerate(in_review_order(list(teacher.values()), order))}
+    tasks = [  # a document without a teacher annotation first, as a failed one
         task
-        for doc_id, item in sorted(items.items(), key=lambda pair: (pair[1].confidence or 0.0, pair[0]))
-        for task in review_tasks(item, documents[doc_id], teacher.get(doc_id))
-    ]  # least confident first: the backend shows them in this order
+        for doc_id in sorted(items, key=lambda doc_id: (ranked.get(doc_id, -1), doc_id))
+        for task in review_tasks(items[doc_id], documents[doc_id], teacher.get(doc_id))
+    ]
     result = backend.push(tasks)
     queue.mark(result.pushed, ReviewStatus.PUSHED)
     return PushReport(len(result.pushed), len(result.kept))

@@ -55,15 +55,18 @@ def test_distils_rule_is_named_where_it_takes_another_threshold_than_devs_best()
 
 
 def test_the_reviewers_reading_is_set_against_the_errors_it_fixed():
-    """Doubt-routed documents are longer: errors fixed per 1,000 characters read is the fair comparison."""
+    """Doubt-routed documents are longer: errors fixed per 1,000 characters read is the fair comparison;
+    and denser in entities than the pool, which the students' training mix inherits."""
     quality = {
         0: {"routed": (0.5, 0.0, 0), "random": [0.5, 0.0, 0.0], "doubt": (0.5, 0.0, 0), "read": (0, 0.0, 0)},
         10: {"routed": (0.7, 0.9, 60), "random": [0.6, 0.7, 20.0], "doubt": (0.8, 1.0, 90),
-             "read": (2000, 1000.0, 3000)},
+             "read": (2000, 1000.0, 3000), "entities": (18, 21.5, 52, 2.1)},
     }  # fmt: skip
     text = " ".join(reading_text({0: 0, 10: 10}, quality).split())
     assert text == (
         "What the reviewers read: characters per reviewed document (10%: 200 routed, 100 random, 300 by"
-        " doubt); span errors fixed per 1,000 characters read (10%: 30.0 routed, 20.0 random, 30.0 by doubt)."
+        " doubt); span errors fixed per 1,000 characters read (10%: 30.0 routed, 20.0 random, 30.0 by"
+        " doubt); gold entities per reviewed document (10%: 1.8 routed, 2.1 random, 5.2 by doubt; 2.1"
+        " across the pool)."
     )
     assert reading_text({0: 0}, {0: quality[0]}) == "", "no budget, nothing read"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from contextlib import contextmanager
 
 import pytest
 
@@ -40,27 +41,36 @@ DOCS = {
 @pytest.fixture(scope="module")
 def project(tmp_path_factory, argilla):
     """A project whose three documents the teacher labelled; all three go to review."""
-    root = tmp_path_factory.mktemp("screen")
+    with _project(tmp_path_factory.mktemp("screen"), "screen", DOCS, argilla) as made:
+        yield made
+
+
+@contextmanager
+def _project(root, name: str, docs: dict, argilla, review: str = ""):
+    """A project named `name` (its own Argilla dataset) holding the teacher's labels of `docs`, all
+    routed to review (`review`: more `[review]` settings)."""
     url, key = argilla
     (root / "distil.toml").write_text(
-        f'guidelines = "guidelines.md"\n[review]\napi_url = "{url}"\nthreshold = 0.9\naudit_fraction = 0\n',
+        f'guidelines = "guidelines.md"\n[review]\napi_url = "{url}"\nthreshold = 0.9\naudit_fraction = 0\n'
+        + review,
         encoding="utf-8",
     )
-    source = load_guidelines("general").source.replace("name: general", "name: screen", 1)
+    source = load_guidelines("general").source.replace("name: general", f"name: {name}", 1)
     (root / "guidelines.md").write_text(source, encoding="utf-8")
     guidelines = load_guidelines(root / "guidelines.md")
     with Store(load_settings(root).store_url) as store:
-        store.add_documents([Document(text, source="letters.txt") for text in DOCS])
-        store.save_annotations([_teacher(text, *entry, guidelines.version) for text, entry in DOCS.items()])
+        store.add_documents([Document(text, source="letters.txt") for text in docs])
+        store.save_annotations([_teacher(guidelines.version, text, *entry) for text, entry in docs.items()])
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ARGILLA_API_KEY", key)  # the key stays out of distil.toml, as users keep it
         yield root, guidelines
 
 
-def _teacher(text, spans, confidence, opinion, version) -> Annotation:
+def _teacher(version, text, spans, confidence, opinion, weighed: int | None = None) -> Annotation:
     ensemble = {"opinion": "student:first-round", "other_only": 0, **opinion}
+    metadata = {"samples": 3, "ensemble": ensemble} | ({"weighed_spans": weighed} if weighed else {})
     return Annotation(Document(text).id, TEACHER, spans, guidelines_version=version, confidence=confidence,
-                      metadata={"samples": 3, "ensemble": ensemble})  # fmt: skip
+                      metadata=metadata)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -78,22 +88,35 @@ def pushed(project, argilla):
 
 
 @pytest.fixture(scope="module")
-def page(pushed, argilla):
+def browser():
+    """One Chromium for the module (Playwright's sync API runs one at a time in a thread)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM)
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.set_default_timeout(30_000)
-        page.goto(f"{argilla[0]}/sign-in")
-        page.locator("input[type=text]").fill("annie")
-        page.locator("input[type=password]").fill("annie-password")
-        page.locator("button[type=submit]").click()
-        page.wait_for_url(re.compile(r".*/$"))
-        page.goto(pushed)
-        page.locator(".span-annotation__field").first.wait_for()
-        yield page
-        browser.close()
+        chromium = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def page(pushed, argilla, browser):
+    page = signed_in(browser, argilla[0])
+    page.goto(pushed)
+    page.locator(".span-annotation__field").first.wait_for()
+    yield page
+    page.close()
+
+
+def signed_in(browser, url: str):
+    """A page of `browser` signed in to Argilla as the annotator annie."""
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.set_default_timeout(30_000)
+    page.goto(f"{url}/sign-in")
+    page.locator("input[type=text]").fill("annie")
+    page.locator("input[type=password]").fill("annie-password")
+    page.locator("button[type=submit]").click()
+    page.wait_for_url(re.compile(r".*/$"))
+    return page
 
 
 def screenshot(page, name: str) -> None:
@@ -231,3 +254,34 @@ def _select_word(page, word: str) -> None:
     page.mouse.move(box["right"] - 1, box["y"], steps=10)
     page.wait_for_timeout(150)
     page.mouse.up()
+
+
+# in doubt order the long sentence whose eight span decisions the teacher weighed goes first:
+# (1 - 0.5) x 8 = 4.0 doubtful spans, against (1 - 0.3) x 2 = 1.4 for the less confident short one
+DENSE = "Ann, Bob and Cleo met Dan and Eve in Rome, then Oslo, then Lima."
+SHORT = "Eva left Paris."
+DOUBT_DOCS = {
+    DENSE: (
+        [Span(0, 3, "PER", 1.0), Span(5, 8, "PER", 1.0), Span(37, 41, "LOC", 0.5)],
+        0.5,
+        {"agreed": 3},
+        8,
+    ),
+    SHORT: ([Span(0, 3, "PER", 1.0), Span(9, 14, "LOC", 0.5)], 0.3, {"agreed": 1}, 2),
+}
+
+
+def test_in_doubt_order_the_url_opens_the_most_doubtful_record_first(tmp_path, argilla, browser):
+    with _project(tmp_path, "screen-doubt", DOUBT_DOCS, argilla, 'order = "doubt"\n') as (root, _):
+        result = distil("review", "push", "--project", root)
+    assert result.exit_code == 0, result.output
+    url = re.search(r"review at (\S+)", result.output).group(1)
+    assert url.endswith("sort=metadata.doubtful_spans.desc"), url
+    page = signed_in(browser, argilla[0])
+    # the same dataset sorted as the confidence order would: the sort, not the push order, decides
+    page.goto(url.replace("metadata.doubtful_spans.desc", "metadata.teacher_confidence.asc"))
+    assert page.locator(".span-annotation__field").first.inner_text() == SHORT
+    page.goto(url)
+    page.wait_for_function(f"() => document.body.innerText.includes({DENSE!r})")
+    assert page.locator(".span-annotation__field").first.inner_text() == DENSE
+    page.close()
