@@ -4,7 +4,7 @@ per budget (rendered into the section by benchmarks/review_budget_report.py)."""
 from __future__ import annotations
 
 from benchmarks.report import wrapped
-from benchmarks.review_budget_pairs import by_doubt, pool, review_pairs
+from benchmarks.review_budget_pairs import across_repeats, by_doubt, pool, review_pairs
 from corpus.metrics import PRF, bootstrap_delta
 
 
@@ -237,7 +237,7 @@ def _repeated(budget: int, by_key: dict) -> str:
         f" Repeated {len(pairs)} times at {budget}% (another random draw, audit sample and training seed"
         f" each time): routed minus random {gaps}; between repeats the routed student moved"
         f" {moved[0]:.3f} and the random one {moved[1]:.3f}; the pairs pooled, {gap:+.3f}"
-        f" [{low:+.2f}, {high:+.2f}] paired, {verdict}."
+        f" [{low:+.2f}, {high:+.2f}] paired, {verdict}{across_repeats(pairs)}."
     )
 
 

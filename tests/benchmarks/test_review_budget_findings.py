@@ -105,6 +105,9 @@ def test_repeated_pairs_are_pooled_document_by_document():
     assert "Repeated 2 times at 10%" in text and "routed minus random +0.080, +0.080;" in text
     # pooled: routed finds all 40 entities; random 26 of 40 (14 fp, 14 fn): F1 0.65
     assert "the pairs pooled, +0.350 [" in text and "paired, routed ahead beyond the noise" in text
+    # the same gap twice: as repeats, no spread between them
+    assert "the 2 pairs taken as repeats (the training seed's and the draw's noise counted)," in text
+    assert "+0.080 [+0.08, +0.08], beyond that noise." in text
     assert "Repeated" not in written(0.006, 0.30, (TEACHER_ONLY, routed, drawn, CEILING)), "one pair only"
 
 
@@ -112,7 +115,7 @@ def test_pooled_pairs_within_the_noise_say_so():
     routed, drawn = students_apart(20)
     again = [{**row, "name": f"{row['name']}, seed 1"} for row in students_apart(19)]
     text = written(0.006, 0.30, (TEACHER_ONLY, routed, drawn, *again, CEILING))
-    assert "paired, within the noise." in text
+    assert "paired, within the noise; the 2 pairs taken as repeats" in text
 
 
 def test_a_gap_that_does_not_repeat_is_called_out():
@@ -126,8 +129,11 @@ def test_a_gap_that_does_not_repeat_is_called_out():
     assert "between repeats the routed student moved 0.080 and the random one 0.080" in text
     assert (
         "the pairs pooled, +0.000 [" in text
-        and "within the noise: the first pair's gap did not repeat." in text
+        and "within the noise: the first pair's gap did not repeat;" in text
     )
+    # +0.08 and -0.08 as two repeats: mean 0, sd 0.113, t(1) 12.71 x 0.113 / sqrt(2) = 1.02 either side
+    assert "the 2 pairs taken as repeats (the training seed's and the draw's noise counted), +0.000" in text
+    assert "[-1.02, +1.02], within that noise." in text
 
 
 def test_the_goal_is_read_from_the_pair_on_fewer_negatives_where_it_is_the_only_pair():
@@ -155,4 +161,5 @@ def test_students_routed_by_doubt_are_set_against_the_same_random_ones_and_their
     assert 'Routed by doubt (`order = "doubt"`) at 10%: training labels +0.200 F1 over random' in text
     assert "-0.500 [" in text and "paired over the 2 pairs pooled, random ahead beyond the noise" in text
     assert text.count("the labels' gain did not reach the students, so a larger label gain alone") == 1
+    assert "tell routed from random students here; the 2 pairs taken as repeats" in text
     assert "Routed by doubt" not in written(0.006, 0.30, (TEACHER_ONLY, routed, drawn, CEILING))
