@@ -133,7 +133,7 @@ def test_a_gap_that_does_not_repeat_is_called_out():
     )
     # +0.08 and -0.08 as two repeats: mean 0, sd 0.113, t(1) 12.71 x 0.113 / sqrt(2) = 1.02 either side
     assert "the 2 pairs taken as repeats (the training seed's and the draw's noise counted), +0.000" in text
-    assert "[-1.02, +1.02], within that noise." in text
+    assert "[-1.02, +1.02], within that noise." in text, "no gap: no count of the pairs it would take"
 
 
 def test_the_goal_is_read_from_the_pair_on_fewer_negatives_where_it_is_the_only_pair():
