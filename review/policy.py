@@ -17,10 +17,11 @@ Two orders (`order`):
   reason but do not jump the queue.
 On the 1.5B teacher's wikigold labels, 10% routed by doubt fixed 503 span errors (labels F1 0.695)
 where confidence order fixed 186 (0.606) and a random 10% 165 (0.601); yet the students trained on
-the doubt-routed labels scored below the random ones, -0.057 [-0.10, -0.01] over two pairs, where
-confidence order's were level with random; on NCBI its one student was ahead of random within the
-noise (BENCHMARKS.md, "Review budgets"). So `doubt` serves a team whose goal is the labels
-themselves (a gold corpus), and the default stays with what has not trained a worse student.
+the doubt-routed labels scored no better than the random ones, -0.026 [-0.06, +0.01] over three
+pairs, where confidence order's were ahead, +0.037 [+0.01, +0.07]; on NCBI its one student was
+ahead of random within the noise (BENCHMARKS.md, "Review budgets"). So `doubt` serves a team whose
+goal is the labels themselves (a gold corpus), and the default stays with the order whose students
+came out ahead.
 A failed document that does not make the budget gets no decision: the teacher retries it, and
 it is routed once it has labels (accepting it would accept labels it does not have).
 """
