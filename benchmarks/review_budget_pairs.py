@@ -39,13 +39,17 @@ def across_repeats(pairs: list[tuple[dict, dict]]) -> str:
     gaps = [r["F1"] - q["F1"] for r, q in pairs]
     if len(gaps) < 2:
         return ""
-    mean = statistics.mean(gaps)
-    half = t.ppf(0.975, len(gaps) - 1) * statistics.stdev(gaps) / math.sqrt(len(gaps))
+    mean, sd = statistics.mean(gaps), statistics.stdev(gaps)
+    half = t.ppf(0.975, len(gaps) - 1) * sd / math.sqrt(len(gaps))
     low, high = mean - half, mean + half
-    verdict = "within that noise" if low <= 0 <= high else "beyond that noise"
-    if low <= 0 <= high and mean:  # the repeats' spread says how many it takes to bound a gap this size
-        needed = math.ceil((1.96 * statistics.stdev(gaps) / mean) ** 2)
-        verdict += f" (at this spread about {max(needed, len(gaps) + 1)} pairs would tell a gap of this size)"
+    verdict = "beyond that noise"
+    if low <= 0 <= high:
+        verdict = "within that noise"
+        if mean:  # the repeats' spread says how many it takes to bound a gap this size
+            needed = math.ceil((1.96 * sd / mean) ** 2)
+            verdict += (
+                f" (at this spread about {max(needed, len(gaps) + 1)} pairs would tell a gap of this size)"
+            )
     return (
         f"; the {len(gaps)} pairs taken as repeats (the training seed's and the draw's noise counted),"
         f" {mean:+.3f} [{low:+.2f}, {high:+.2f}], {verdict}"

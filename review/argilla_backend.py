@@ -33,8 +33,8 @@ from review.queue import ReviewStatus
 QUESTION = "entities"
 FIELD = "text"
 WHY = "why"
-# the screen's sort for each review order (review/policy.py), as Argilla's URL writes it
-SORT_BY_ORDER = {"confidence": "metadata.teacher_confidence.asc", "doubt": "metadata.doubtful_spans.desc"}
+# the screen's sort for each review order (review/policy.py): the metadata property and direction
+SORT_BY_ORDER = {"confidence": ("teacher_confidence", "asc"), "doubt": ("doubtful_spans", "desc")}
 # argilla logs connection failures with the request; distil reports them itself
 logging.getLogger("argilla").setLevel(logging.CRITICAL)
 
@@ -124,7 +124,7 @@ class ArgillaBackend:
         records, pushed, kept = [], [], []
         # a dataset made by an older distil lacks the newer field and metadata: leave them out there
         fields = {f.name for f in self.dataset.settings.fields}
-        properties = {p.name for p in self.dataset.settings.metadata}
+        properties = self._properties()
         for task in tasks:
             if task.record_id in answered:
                 kept.append(task.document_id)
@@ -182,12 +182,15 @@ class ArgillaBackend:
     def url(self) -> str:
         """Where annotators open this dataset: pending records in the review order (least confident
         first where the dataset, made by an older distil, lacks the doubt order's property)."""
-        properties = {p.name for p in self.dataset.settings.metadata}
-        sort = SORT_BY_ORDER.get(self.order, SORT_BY_ORDER["confidence"])
-        if sort.split(".")[1] not in properties:
-            sort = SORT_BY_ORDER["confidence"]
+        prop, direction = SORT_BY_ORDER.get(self.order, SORT_BY_ORDER["confidence"])
+        if prop not in self._properties():
+            prop, direction = SORT_BY_ORDER["confidence"]
         page = f"{self.api_url.rstrip('/')}/dataset/{self.dataset.id}/annotation-mode"
-        return f"{page}?page=1&status=pending&sort={sort}"
+        return f"{page}?page=1&status=pending&sort=metadata.{prop}.{direction}"
+
+    def _properties(self) -> set[str]:
+        """The dataset's metadata properties (one made by an older distil lacks the newer ones)."""
+        return {p.name for p in self.dataset.settings.metadata}
 
 
 def _status(response) -> str:
