@@ -4,7 +4,7 @@ per budget (rendered into the section by benchmarks/review_budget_report.py)."""
 from __future__ import annotations
 
 from benchmarks.report import wrapped
-from benchmarks.review_budget_pairs import across_repeats, by_doubt, pool, review_pairs
+from benchmarks.review_budget_pairs import across_repeats, at_budget, by_doubt, pool, review_pairs
 from corpus.metrics import PRF, bootstrap_delta
 
 
@@ -223,8 +223,7 @@ def _repeated(budget: int, by_key: dict) -> str:
     """The routed-random comparison at one budget over its repeats (`--review-seeds`): each pair's
     gap, and the pairs pooled (each side's per-document counts summed, so each document is judged
     once for all the pairs' students together)."""
-    keys = [f"{budget}%"] + sorted(k for k in by_key if k.startswith(f"{budget}%, seed "))
-    pairs = [by_key[k] for k in keys if k in by_key]
+    pairs = at_budget(by_key, budget)
     if len(pairs) < 2 or any("per_document" not in row for pair in pairs for row in pair):
         return ""
     gap, low, high, verdict = pool(pairs)

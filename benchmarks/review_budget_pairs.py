@@ -20,6 +20,12 @@ def review_pairs(by_name: dict, routed: str = "routed ") -> dict[str, tuple[dict
     }
 
 
+def at_budget(pairs: dict, budget: int) -> list[tuple[dict, dict]]:
+    """One budget's pairs: the first draw, then its repeats by seed (`--review-seeds`)."""
+    keys = [f"{budget}%"] + sorted(k for k in pairs if k.startswith(f"{budget}%, seed "))
+    return [pairs[k] for k in keys if k in pairs]
+
+
 def pool(pairs: list[tuple[dict, dict]]) -> tuple[float, float, float, str]:
     """Routed minus random over several pairs, each side's per-document counts summed: the gap,
     its paired interval and what it says."""
@@ -62,8 +68,7 @@ def by_doubt(by_name: dict, quality: dict) -> str:
     pairs = review_pairs(by_name, "routed by doubt ")
     text = ""
     for budget in sorted({int(k.split("%")[0]) for k in pairs}):
-        keys = [f"{budget}%"] + sorted(k for k in pairs if k.startswith(f"{budget}%, seed "))
-        found = [pairs[k] for k in keys if k in pairs and all("per_document" in row for row in pairs[k])]
+        found = [pair for pair in at_budget(pairs, budget) if all("per_document" in row for row in pair)]
         if not found:
             continue
         labels = quality[budget]["doubt"][0] - quality[budget]["random"][0]
