@@ -163,3 +163,21 @@ def test_students_routed_by_doubt_are_set_against_the_same_random_ones_and_their
     assert text.count("the labels' gain did not reach the students, so a larger label gain alone") == 1
     assert "tell routed from random students here; the 2 pairs taken as repeats" in text
     assert "Routed by doubt" not in written(0.006, 0.30, (TEACHER_ONLY, routed, drawn, CEILING))
+
+
+def test_a_run_stopped_before_its_routed_students_says_so_and_still_reads_the_doubt_pair():
+    """A resumable run that trained random and doubt students but no routed one yet: not
+    "--student-budgets 0", and the doubt students are still set against the random one."""
+    routed, drawn = students_apart(10)
+    doubt = {**routed, "name": "routed by doubt 10%"}
+    rates = quality(0.006, 0.30)
+    rates[10]["doubt"] = (0.75, 0.9, 60)
+    text = " ".join(
+        findings(
+            "ncbi-disease", 120, BUDGETS, rates, [TEACHER_ONLY, drawn, doubt, CEILING], {"F1": 0.5}
+        ).split()
+    )
+    assert "No routed student was trained yet to set against a random one (see the rows above)" in text
+    assert "--student-budgets 0" not in text
+    assert 'Routed by doubt (`order = "doubt"`) at 10%: training labels +0.200 F1 over random' in text
+    assert "No routed or random student was trained in this run (--student-budgets 0)" in written(0.006, 0.30)
