@@ -59,11 +59,12 @@ def findings(corpus, pool, budgets, quality, students, teacher_scores) -> str:
         f"{b}%{alike}: {r['F1']:.3f} vs {q['F1']:.3f}"
         for (b, alike), r, q in zip(compared, routed, drawn, strict=True)
     )
-    if not at:  # no pair: --student-budgets 0, or a resumable run stopped before its routed rows
-        unpaired = any(name.startswith("random ") for name in by_name)
-        students_read = "No routed student was trained yet to set against a random one" if unpaired else (
-            "No routed or random student was trained in this run")  # fmt: skip
-        side_by_side = "see the rows above" if unpaired else "--student-budgets 0"
+    if not at and any(name.startswith("random ") for name in by_name):  # a run stopped before its routed rows
+        students_read = "No routed student was trained yet to set against a random one"
+        side_by_side = "see the rows above"
+    elif not at:  # --student-budgets 0: no reviewed students in this run
+        students_read = "No routed or random student was trained in this run"
+        side_by_side = "--student-budgets 0"
     teacher_goal = _teacher_goal(corpus, pool, reviewed, quality, trained, teacher_scores)
     apart = _apart(at, routed, drawn, quality)
     noise = _noise(trained, at, routed, drawn, apart)

@@ -24,6 +24,13 @@ def written(gain_at_10: float, gain_at_25: float, students=(TEACHER_ONLY, CEILIN
     return " ".join(text.split())
 
 
+def written_with_doubt(students) -> str:
+    """The findings where the doubt order's labels are +0.20 F1 over random at 10%."""
+    rates = quality(0.006, 0.30)
+    rates[10]["doubt"] = (0.75, 0.9, 60)
+    return " ".join(findings("ncbi-disease", 120, BUDGETS, rates, list(students), {"F1": 0.5}).split())
+
+
 def test_label_gains_narrower_than_a_students_interval_are_named_as_the_bound():
     text = written(0.006, 0.30)
     assert "What bounds the students: a student's 95% interval on this held-out set is 0.18 wide" in text
@@ -150,14 +157,7 @@ def test_students_routed_by_doubt_are_set_against_the_same_random_ones_and_their
     doubt = [{**routed, "name": "routed by doubt 10%", "per_document": [[1, 0, 0]] * 10 + [[0, 1, 1]] * 10}]
     doubt += [{**doubt[0], "name": "routed by doubt 10%, seed 1"}]
     again = {**drawn, "name": "random 10%, seed 1"}
-    rates = quality(0.006, 0.30)
-    rates[10]["doubt"] = (0.75, 0.9, 60)
-    text = " ".join(
-        findings(
-            "ncbi-disease", 120, BUDGETS, rates, [TEACHER_ONLY, routed, drawn, *doubt, again, CEILING],
-            {"F1": 0.5},
-        ).split()
-    )  # fmt: skip
+    text = written_with_doubt((TEACHER_ONLY, routed, drawn, *doubt, again, CEILING))
     assert 'Routed by doubt (`order = "doubt"`) at 10%: training labels +0.200 F1 over random' in text
     assert "-0.500 [" in text and "paired over the 2 pairs pooled, random ahead beyond the noise" in text
     assert text.count("the labels' gain did not reach the students, so a larger label gain alone") == 1
@@ -170,13 +170,7 @@ def test_a_run_stopped_before_its_routed_students_says_so_and_still_reads_the_do
     "--student-budgets 0", and the doubt students are still set against the random one."""
     routed, drawn = students_apart(10)
     doubt = {**routed, "name": "routed by doubt 10%"}
-    rates = quality(0.006, 0.30)
-    rates[10]["doubt"] = (0.75, 0.9, 60)
-    text = " ".join(
-        findings(
-            "ncbi-disease", 120, BUDGETS, rates, [TEACHER_ONLY, drawn, doubt, CEILING], {"F1": 0.5}
-        ).split()
-    )
+    text = written_with_doubt((TEACHER_ONLY, drawn, doubt, CEILING))
     assert "No routed student was trained yet to set against a random one (see the rows above)" in text
     assert "--student-budgets 0" not in text
     assert 'Routed by doubt (`order = "doubt"`) at 10%: training labels +0.200 F1 over random' in text
