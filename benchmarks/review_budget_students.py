@@ -165,18 +165,19 @@ def trained_on_other_labels(run: PoolRun, prefix: str, conditions, results: dict
     return [c.name for c in kept if not trained_on(results[f"{prefix}|{c.name}"], labels_of(run, c, floor))]
 
 
+def most_telling_first(c: Condition) -> tuple:
+    """Training order, so a run stopped early and re-run with fewer --student-budgets still
+    answers the goals: teacher only, then on fewer of the teacher's negatives, the ceiling, the
+    reviewed students (largest budget first), and last the rest (the floored row, other seeds)."""
+    fewer_negatives = c.negatives < 1
+    unreviewed = c.budget == 0
+    return c.name != "teacher only", not fewer_negatives, c.budget != 100, unreviewed, -c.budget
+
+
 def train_students(run: PoolRun, prefix: str, conditions, results: dict) -> dict:
     """Trains each condition's student unless its row is kept for the same training labels."""
     floor = quarter_floor(run.pool, run.annotations)
-
-    # the most telling students first (teacher only, then on fewer of the teacher's negatives,
-    # reviewed or not, the ceiling, then the largest budgets), so a run stopped early and re-run
-    # with fewer --student-budgets still answers the goals
-    def telling(c: Condition) -> tuple:
-        fewer_negatives = c.negatives < 1
-        return c.name != "teacher only", not fewer_negatives, 0 < c.budget < 100, -c.budget
-
-    for condition in sorted(conditions, key=telling):
+    for condition in sorted(conditions, key=most_telling_first):
         name, key, labels = condition.name, f"{prefix}|{condition.name}", labels_of(run, condition, floor)
         row = results.get(key)
         if trained_on(row, labels):

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from benchmarks.review_budget import argument_parser
 from benchmarks.review_budget_students import (
+    FLOORED,
     Condition,
     PoolRun,
     labels_of,
+    most_telling_first,
     student_conditions,
     trained_on_other_labels,
 )
@@ -101,3 +103,12 @@ def test_doubt_students_draw_the_policys_doubt_order_under_each_review_seed():
     assert by_name["routed by doubt 25%"].how == "doubt" and by_name["routed by doubt 25%, seed 1"].seed == 1
     without = {c.name for c in student_conditions(argument_parser().parse_args(["--student-budgets", "25"]))}
     assert not any("doubt" in name for name in without)
+
+
+def test_a_run_trains_the_reviewed_students_before_the_floored_row_and_other_seeds():
+    args = argument_parser().parse_args(["--student-budgets", "10", "--training-seeds", "2", "--doubt"])
+    order = [c.name for c in sorted(student_conditions(args), key=most_telling_first)]
+    assert order[:2] == ["teacher only", "all gold (ceiling)"]
+    reviewed = {"routed 10%", "random 10%", "routed by doubt 10%"}
+    assert set(order[2:5]) == reviewed, "the review-budget goal's students come before the rest"
+    assert set(order[5:]) == {"teacher only, seed 1", FLOORED}
