@@ -167,11 +167,11 @@ def trained_on_other_labels(run: PoolRun, prefix: str, conditions, results: dict
 
 def most_telling_first(c: Condition) -> tuple:
     """Training order, so a run stopped early and re-run with fewer --student-budgets still
-    answers the goals: teacher only, then on fewer of the teacher's negatives, the ceiling, the
-    reviewed students (largest budget first), and last the rest (the floored row, other seeds)."""
+    answers the goals: teacher only, then on fewer of the teacher's negatives, the reviewed
+    students largest budget first (the ceiling's is 100), and last the rest (the floored row, other
+    seeds)."""
     fewer_negatives = c.negatives < 1
-    unreviewed = c.budget == 0
-    return c.name != "teacher only", not fewer_negatives, c.budget != 100, unreviewed, -c.budget
+    return c.name != "teacher only", not fewer_negatives, c.budget == 0, -c.budget
 
 
 def train_students(run: PoolRun, prefix: str, conditions, results: dict) -> dict:
