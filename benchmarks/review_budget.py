@@ -32,7 +32,7 @@ The section and its plot are written by benchmarks/review_budget_report.py.
 Every student trains on all of a teacher document's unlabelled spans as negatives
 (`teacher_negatives = 1.0`: gliner's way, and distil's default)
 unless its row names a share (`--teacher-negatives`), so earlier rows keep their meaning;
-`--review-negatives` trains the routed and random students on each such share too.
+`--review-negatives` trains the routed and random students (and `--doubt`'s) on each such share too.
 A row named "reviewed xN" (`--human-weight N`) trains each reviewed document N times as often as a
 teacher-labelled one (the candidate's `human_weight`); every other row, once.
 
@@ -161,7 +161,7 @@ def argument_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     parser.add_argument(
         "--review-negatives", action="store_true",
-        help="train the routed and random students on each --teacher-negatives share too",
+        help="train the routed and random students (and --doubt's) on each --teacher-negatives share too",
     )  # fmt: skip
     parser.add_argument(
         "--self-training", type=float, nargs="*", default=[],

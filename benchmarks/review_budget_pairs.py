@@ -52,7 +52,7 @@ def across_repeats(pairs: list[tuple[dict, dict]]) -> str:
     if low <= 0 <= high:
         verdict = "within that noise"
         if mean:  # the repeats' spread says how many it takes to bound a gap this size
-            needed = math.ceil((1.96 * sd / mean) ** 2)
+            needed = pairs_to_tell(gaps, mean)
             verdict += (
                 f" (at this spread about {max(needed, len(gaps) + 1)} pairs would tell a gap of this size)"
             )
@@ -62,11 +62,46 @@ def across_repeats(pairs: list[tuple[dict, dict]]) -> str:
     )
 
 
+def pairs_to_tell(gaps: list[float], gap: float) -> int:
+    """How many pairs at the gaps' spread would bound a gap of this size away from 0."""
+    return math.ceil((1.96 * statistics.stdev(gaps) / gap) ** 2)
+
+
+def label_rate(by_name: dict) -> float | None:
+    """Student F1 gained per point of training labels' F1, from the teacher-only students (their
+    mean) to the all-gold one: a straight-line guess at how much of a label gain reaches a student."""
+    teacher, ceiling = by_name.get("teacher only"), by_name.get("all gold (ceiling)")
+    if teacher is None or ceiling is None or ceiling["labels_f1"] <= teacher["labels_f1"]:
+        return None
+    seeds = statistics.mean(row["F1"] for name, row in by_name.items() if name.startswith("teacher only"))
+    rate = (ceiling["F1"] - seeds) / (ceiling["labels_f1"] - teacher["labels_f1"])
+    return rate if rate > 0 else None  # gold labels taught less than the teacher's: no rate to carry
+
+
+def _carried(labels: float, rate: float | None) -> str:
+    if rate is None or labels <= 0:
+        return ""
+    return (
+        f" (about {labels * rate:+.3f} for a student if carried at the rate from the teacher-only"
+        f" students to the all-gold one, {rate:.2f} student F1 per label F1)"
+    )
+
+
+def _enough(found: list[tuple[dict, dict]], expected: float) -> str:
+    """Whether the pairs are enough to tell a student gap of the size the labels' gain predicts."""
+    if len(found) < 2 or expected <= 0:
+        return ""
+    needed = pairs_to_tell([r["F1"] - q["F1"] for r, q in found], expected)
+    if needed > len(found):
+        return f"; a gap of {expected:+.3f} takes about {needed} pairs at this spread: too few to tell it"
+    return f"; {len(found)} pairs are enough at this spread to tell a gap of {expected:+.3f}"
+
+
 def by_doubt(by_name: dict, quality: dict) -> str:
     """The students routed in the policy's doubt order (`--doubt`) against the same random ones:
     the labels' gain next to the students', pooled over the repeats."""
     pairs = review_pairs(by_name, "routed by doubt ")
-    text = ""
+    text, rate = "", label_rate(by_name)
     for budget in sorted({int(k.split("%")[0]) for k in pairs}):
         found = [pair for pair in at_budget(pairs, budget) if all("per_document" in row for row in pair)]
         if not found:
@@ -76,7 +111,8 @@ def by_doubt(by_name: dict, quality: dict) -> str:
         scores = ", ".join(f"{r['F1']:.3f} vs {q['F1']:.3f}" for r, q in found)
         text += (
             f' Routed by doubt (`order = "doubt"`) at {budget}%: training labels {labels:+.3f} F1 over'
-            f" random, its students {scores} against random; {gap:+.3f} [{low:+.2f}, {high:+.2f}] paired"
+            f" random{_carried(labels, rate)}, its students {scores} against random;"
+            f" {gap:+.3f} [{low:+.2f}, {high:+.2f}] paired"
             f"{' over the ' + str(len(found)) + ' pairs pooled' if len(found) > 1 else ''}, {verdict}"
             + (
                 ": the labels' gain did not reach the students, so a larger label gain alone does not"
@@ -84,7 +120,7 @@ def by_doubt(by_name: dict, quality: dict) -> str:
                 if labels > 0 and high < 0
                 else ""
             )
-            + f"{across_repeats(found)}."
+            + f"{across_repeats(found)}{_enough(found, labels * (rate or 0))}."
         )
     return text
 

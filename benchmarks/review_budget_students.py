@@ -98,13 +98,14 @@ def student_conditions(args) -> list[Condition]:
     ]  # fmt: skip
     # the teacher's confidence used without review: its least confident documents left out
     conditions.append(Condition(FLOORED, 0, "floor"))
+    reviews = [("routed", "routed"), ("random", "random")] + [("routed by doubt", "doubt")] * args.doubt
     for keep in args.teacher_negatives:  # fewer of the teacher's unlabelled spans as negatives
         sparse = negatives_suffix(keep)
         conditions.append(Condition(f"teacher{sparse}", 0, "routed", negatives=keep))
         conditions.append(Condition(f"{FLOORED}{sparse}", 0, "floor", negatives=keep))
         conditions += [  # review on top of them, where the teacher's missed spans sink a student
-            Condition(f"{how} {b}%{sparse}", b, how, negatives=keep)
-            for b in args.student_budgets if b and args.review_negatives for how in ("routed", "random")
+            Condition(f"{name} {b}%{sparse}", b, how, negatives=keep)
+            for b in args.student_budgets if b and args.review_negatives for name, how in reviews
         ]  # fmt: skip
     # the left-out documents labelled by the student where it is sure, on the first --teacher-negatives
     keep = args.teacher_negatives[0] if args.teacher_negatives else 1.0

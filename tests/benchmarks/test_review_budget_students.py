@@ -81,6 +81,11 @@ def test_review_on_fewer_negatives_is_a_student_of_its_own():
     sparse = by_name["random 25%, 50% of unlabelled spans as negatives"]
     assert (sparse.how, sparse.budget, sparse.negatives) == ("random", 25, 0.5)
     assert by_name["routed 25%"].negatives == 1.0
+    assert not any("doubt" in name for name in by_name), "no doubt students unless --doubt"
+    args.doubt = True
+    with_doubt = {c.name: c for c in student_conditions(args)}
+    doubt = with_doubt["routed by doubt 25%, 50% of unlabelled spans as negatives"]
+    assert (doubt.how, doubt.negatives) == ("doubt", 0.5)
     run = pool_run("LOC")
     plain = Condition("random 25%", 25, "random")
     assert labels_of(run, sparse, 0.0).digest != labels_of(run, plain, 0.0).digest
