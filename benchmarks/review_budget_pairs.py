@@ -78,11 +78,11 @@ def label_rate(by_name: dict) -> float | None:
     return rate if rate > 0 else None  # gold labels taught less than the teacher's: no rate to carry
 
 
-def _carried(labels: float, rate: float | None) -> str:
-    if rate is None or labels <= 0:
+def _carried(expected: float, rate: float | None) -> str:
+    if rate is None or expected <= 0:
         return ""
     return (
-        f" (about {labels * rate:+.3f} for a student if carried at the rate from the teacher-only"
+        f" (about {expected:+.3f} for a student if carried at the rate from the teacher-only"
         f" students to the all-gold one, {rate:.2f} student F1 per label F1)"
     )
 
@@ -107,11 +107,12 @@ def by_doubt(by_name: dict, quality: dict) -> str:
         if not found:
             continue
         labels = quality[budget]["doubt"][0] - quality[budget]["random"][0]
+        expected = labels * rate if rate else 0.0  # the student gap the labels' gain predicts
         gap, low, high, verdict = pool(found)
         scores = ", ".join(f"{r['F1']:.3f} vs {q['F1']:.3f}" for r, q in found)
         text += (
             f' Routed by doubt (`order = "doubt"`) at {budget}%: training labels {labels:+.3f} F1 over'
-            f" random{_carried(labels, rate)}, its students {scores} against random;"
+            f" random{_carried(expected, rate)}, its students {scores} against random;"
             f" {gap:+.3f} [{low:+.2f}, {high:+.2f}] paired"
             f"{' over the ' + str(len(found)) + ' pairs pooled' if len(found) > 1 else ''}, {verdict}"
             + (
@@ -120,7 +121,7 @@ def by_doubt(by_name: dict, quality: dict) -> str:
                 if labels > 0 and high < 0
                 else ""
             )
-            + f"{across_repeats(found)}{_enough(found, labels * (rate or 0))}."
+            + f"{across_repeats(found)}{_enough(found, expected)}."
         )
     return text
 
